@@ -1,0 +1,318 @@
+// Package config loads secwg's server configuration: a YAML file, strictly parsed,
+// then environment overrides (go-githubapp's GITHUB_* names and secwg's SECWG_* names).
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Defaults for every server setting; config/secwg.example.yml documents the same values.
+const (
+	DefaultPort            = 8080
+	DefaultQueueSize       = 100
+	DefaultWorkers         = 4
+	DefaultShutdownTimeout = 10 * time.Second
+	DefaultJobTimeout      = 2 * time.Minute
+	DefaultCacheSize       = 64 << 20
+	DefaultLogLevel        = "info"
+	DefaultLogFormat       = "json"
+	DefaultWebURL          = "https://github.com"
+	DefaultV3APIURL        = "https://api.github.com/"
+	DefaultV4APIURL        = "https://api.github.com/graphql"
+	DefaultCredentialsPath = "secwg-credentials.yml"
+	DefaultConfigPath      = "config/secwg.yml"
+)
+
+// Config is the whole server configuration.
+type Config struct {
+	Server  Server  `yaml:"server"`
+	Logging Logging `yaml:"logging"`
+	GitHub  GitHub  `yaml:"github"`
+	Setup   Setup   `yaml:"setup"`
+
+	// Path is the file the configuration was read from, "" when none was.
+	Path string `yaml:"-"`
+}
+
+// Server holds the HTTP listener and the webhook work queue settings.
+type Server struct {
+	Address         string        `yaml:"address"`
+	Port            int           `yaml:"port"`
+	PublicURL       string        `yaml:"public_url"`
+	QueueSize       int           `yaml:"queue_size"`
+	Workers         int           `yaml:"workers"`
+	JobTimeout      time.Duration `yaml:"job_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	CacheSize       ByteSize      `yaml:"cache_size"`
+}
+
+// Logging selects the log level and format.
+type Logging struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// GitHub mirrors go-githubapp's configuration, plus a private key file.
+type GitHub struct {
+	WebURL   string `yaml:"web_url"`
+	V3APIURL string `yaml:"v3_api_url"`
+	V4APIURL string `yaml:"v4_api_url"`
+	App      App    `yaml:"app"`
+}
+
+// App holds the GitHub App's credentials.
+type App struct {
+	IntegrationID  int64  `yaml:"integration_id"`
+	WebhookSecret  string `yaml:"webhook_secret"`
+	PrivateKey     string `yaml:"private_key"`
+	PrivateKeyPath string `yaml:"private_key_path"`
+}
+
+// Setup configures the first-run page that registers the App.
+type Setup struct {
+	CredentialsPath string `yaml:"credentials_path"`
+}
+
+// Load reads the configuration: path when it is not empty, else DefaultConfigPath
+// when that file exists, else defaults alone; then env overrides it. A private key
+// named by path is read here so that every later check sees one value.
+func Load(path string, env func(string) (string, bool)) (*Config, error) {
+	c := &Config{}
+	explicit := path != ""
+	if !explicit {
+		path = DefaultConfigPath
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := decodeStrict(path, data, c); err != nil {
+			return nil, err
+		}
+		c.Path = path
+	case explicit || !errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	if env == nil {
+		env = os.LookupEnv
+	}
+	if err := c.applyEnv(env); err != nil {
+		return nil, err
+	}
+	c.applyDefaults()
+	if err := c.loadPrivateKey(); err != nil {
+		return nil, err
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type config\.(\w+)$`)
+
+// decodeStrict parses YAML so that any key secwg does not know fails loudly with
+// the file, line and key, the usual cause being a typo that would silently be ignored.
+func decodeStrict(path string, data []byte, into any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	err := dec.Decode(into)
+	if err == nil || errors.Is(err, io.EOF) {
+		return nil
+	}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs := make([]string, 0, len(te.Errors))
+		for _, e := range te.Errors {
+			if m := unknownField.FindStringSubmatch(e); m != nil {
+				section := strings.ToLower(m[3])
+				if section == "config" {
+					section = "top level"
+				}
+				msgs = append(msgs, fmt.Sprintf("%s:%s: unknown key %q in %s", path, m[1], m[2], section))
+				continue
+			}
+			msgs = append(msgs, fmt.Sprintf("%s: %s", path, e))
+		}
+		return errors.New(strings.Join(msgs, "; "))
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// applyEnv lets environment variables override the file, as an operator running
+// in a container expects. A malformed number is an error, not a silent default.
+func (c *Config) applyEnv(env func(string) (string, bool)) error {
+	str := func(name string, dst *string) {
+		if v, ok := env(name); ok {
+			*dst = v
+		}
+	}
+	var errs []error
+	integer := func(name string, dst *int) {
+		if v, ok := env(name); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: not a whole number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	duration := func(name string, dst *time.Duration) {
+		if v, ok := env(name); ok {
+			d, err := time.ParseDuration(strings.TrimSpace(v))
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: not a duration such as 10s or 2m", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+
+	str("GITHUB_WEB_URL", &c.GitHub.WebURL)
+	str("GITHUB_V3_API_URL", &c.GitHub.V3APIURL)
+	str("GITHUB_V4_API_URL", &c.GitHub.V4APIURL)
+	if v, ok := env("GITHUB_APP_INTEGRATION_ID"); ok {
+		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GITHUB_APP_INTEGRATION_ID: not a whole number"))
+		} else {
+			c.GitHub.App.IntegrationID = id
+		}
+	}
+	str("GITHUB_APP_WEBHOOK_SECRET", &c.GitHub.App.WebhookSecret)
+	str("GITHUB_APP_PRIVATE_KEY", &c.GitHub.App.PrivateKey)
+	str("GITHUB_APP_PRIVATE_KEY_PATH", &c.GitHub.App.PrivateKeyPath)
+
+	str("SECWG_ADDRESS", &c.Server.Address)
+	integer("SECWG_PORT", &c.Server.Port)
+	str("SECWG_PUBLIC_URL", &c.Server.PublicURL)
+	integer("SECWG_QUEUE_SIZE", &c.Server.QueueSize)
+	integer("SECWG_WORKERS", &c.Server.Workers)
+	duration("SECWG_JOB_TIMEOUT", &c.Server.JobTimeout)
+	duration("SECWG_SHUTDOWN_TIMEOUT", &c.Server.ShutdownTimeout)
+	if v, ok := env("SECWG_CACHE_SIZE"); ok {
+		if err := c.Server.CacheSize.parse(v); err != nil {
+			errs = append(errs, fmt.Errorf("SECWG_CACHE_SIZE=%q: %w", v, err))
+		}
+	}
+	str("SECWG_LOG_LEVEL", &c.Logging.Level)
+	str("SECWG_LOG_FORMAT", &c.Logging.Format)
+	str("SECWG_CREDENTIALS_PATH", &c.Setup.CredentialsPath)
+	return errors.Join(errs...)
+}
+
+func (c *Config) applyDefaults() {
+	setDefault(&c.Server.Port, DefaultPort)
+	setDefault(&c.Server.QueueSize, DefaultQueueSize)
+	setDefault(&c.Server.Workers, DefaultWorkers)
+	setDefault(&c.Server.JobTimeout, DefaultJobTimeout)
+	setDefault(&c.Server.ShutdownTimeout, DefaultShutdownTimeout)
+	setDefault(&c.Server.CacheSize, DefaultCacheSize)
+	setDefault(&c.Logging.Level, DefaultLogLevel)
+	setDefault(&c.Logging.Format, DefaultLogFormat)
+	setDefault(&c.GitHub.WebURL, DefaultWebURL)
+	setDefault(&c.GitHub.V3APIURL, DefaultV3APIURL)
+	setDefault(&c.GitHub.V4APIURL, DefaultV4APIURL)
+	setDefault(&c.Setup.CredentialsPath, DefaultCredentialsPath)
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+func (c *Config) loadPrivateKey() error {
+	app := &c.GitHub.App
+	if app.PrivateKeyPath == "" {
+		return nil
+	}
+	if app.PrivateKey != "" {
+		return errors.New("github.app.private_key and github.app.private_key_path (GITHUB_APP_PRIVATE_KEY, GITHUB_APP_PRIVATE_KEY_PATH) are both set: keep one")
+	}
+	data, err := os.ReadFile(app.PrivateKeyPath)
+	if err != nil {
+		return fmt.Errorf("reading github.app.private_key_path: %w", err)
+	}
+	app.PrivateKey = string(data)
+	return nil
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	s := c.Server
+	if s.Port < 1 || s.Port > 65535 {
+		errs = append(errs, fmt.Errorf("server.port (SECWG_PORT) = %d: must be 1 to 65535", s.Port))
+	}
+	if s.QueueSize < 1 {
+		errs = append(errs, fmt.Errorf("server.queue_size (SECWG_QUEUE_SIZE) = %d: must be at least 1", s.QueueSize))
+	}
+	if s.Workers < 1 {
+		errs = append(errs, fmt.Errorf("server.workers (SECWG_WORKERS) = %d: must be at least 1", s.Workers))
+	}
+	if s.JobTimeout < 0 || s.ShutdownTimeout < 0 {
+		errs = append(errs, errors.New("server.job_timeout and server.shutdown_timeout must not be negative"))
+	}
+	switch strings.ToLower(c.Logging.Level) {
+	case "trace", "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("logging.level (SECWG_LOG_LEVEL) = %q: use debug, info, warn or error", c.Logging.Level))
+	}
+	switch c.Logging.Format {
+	case "json", "text":
+	default:
+		errs = append(errs, fmt.Errorf("logging.format (SECWG_LOG_FORMAT) = %q: use json or text", c.Logging.Format))
+	}
+	if err := c.GitHub.App.checkComplete(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// HasCredentials reports whether the App is configured; without any credential secwg
+// starts in setup mode.
+func (a App) HasCredentials() bool {
+	return a.IntegrationID != 0 || a.WebhookSecret != "" || a.PrivateKey != ""
+}
+
+// checkComplete refuses a half-configured App. An empty webhook secret matters most:
+// go-github skips signature checks when the secret is empty, so a server running
+// that way would accept forged deliveries from anyone.
+func (a App) checkComplete() error {
+	if !a.HasCredentials() {
+		return nil
+	}
+	var missing []string
+	if a.IntegrationID == 0 {
+		missing = append(missing, "github.app.integration_id (GITHUB_APP_INTEGRATION_ID)")
+	}
+	if strings.TrimSpace(a.WebhookSecret) == "" {
+		missing = append(missing, "github.app.webhook_secret (GITHUB_APP_WEBHOOK_SECRET)")
+	}
+	if strings.TrimSpace(a.PrivateKey) == "" {
+		missing = append(missing, "github.app.private_key or private_key_path (GITHUB_APP_PRIVATE_KEY, GITHUB_APP_PRIVATE_KEY_PATH)")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the GitHub App is only partly configured; missing: %s", strings.Join(missing, ", "))
+	}
+	if a.IntegrationID < 0 {
+		return fmt.Errorf("github.app.integration_id = %d: must be positive", a.IntegrationID)
+	}
+	return nil
+}
+
+// ListenAddress is the host:port the server listens on.
+func (s Server) ListenAddress() string {
+	return fmt.Sprintf("%s:%d", s.Address, s.Port)
+}
