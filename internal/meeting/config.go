@@ -1,0 +1,335 @@
+// Package meeting computes a working group's meetings: the next occurrence from a calendar
+// or a rule, the agenda from labelled items, and the issue and minutes rendered from templates.
+package meeting
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"text/template"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultSyncInterval is how often the server reconciles every group when the
+// configuration does not say.
+const DefaultSyncInterval = 15 * time.Minute
+
+// Config is the server configuration's `meetings:` key. It accepts a bare list of
+// groups or a mapping `{sync_interval: 15m, groups: [...]}`.
+type Config struct {
+	SyncInterval time.Duration
+	Groups       []Group
+}
+
+// Group is one meeting series and everything needed to run it.
+type Group struct {
+	// ID names the group in --group and in the markers of its issues.
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+	Host string `yaml:"host"`
+	// Title is a template over TitleData; the default gives
+	// "Node.js Security team Meeting 2026-03-19".
+	Title       string `yaml:"title"`
+	Org         string `yaml:"org"`
+	Repo        string `yaml:"repo"`
+	AgendaLabel string `yaml:"agenda_label"`
+	Team        string `yaml:"team"`
+	// Exactly one of Calendar and Schedule is set.
+	Calendar      *CalendarSource `yaml:"calendar"`
+	Schedule      *Schedule       `yaml:"schedule"`
+	Duration      time.Duration   `yaml:"duration"`
+	LeadTime      time.Duration   `yaml:"lead_time"`
+	Timezones     []Zone          `yaml:"timezones"`
+	Invited       []string        `yaml:"invited"`
+	Observers     []string        `yaml:"observers"`
+	Joining       Joining         `yaml:"joining"`
+	StandingItems []StandingItem  `yaml:"standing_items"`
+	Minutes       Minutes         `yaml:"minutes"`
+	CalendarPage  CalendarPage    `yaml:"calendar_page"`
+}
+
+// CalendarSource is an iCalendar feed and the text that picks the group's events.
+type CalendarSource struct {
+	// URL is an http(s) URL or a local file path.
+	URL string `yaml:"url"`
+	// Filter is matched in SUMMARY, else in DESCRIPTION, ignoring case.
+	Filter string `yaml:"filter"`
+}
+
+// Schedule is a recurrence rule used instead of a calendar.
+type Schedule struct {
+	RRule string `yaml:"rrule"`
+	// Start is RFC 3339, or a local date-time (2006-01-02T15:04:05) in Timezone.
+	Start    string `yaml:"start"`
+	Timezone string `yaml:"timezone"`
+}
+
+// Zone is one row of the issue's time table.
+type Zone struct {
+	Label string `yaml:"label"`
+	Zone  string `yaml:"zone"`
+}
+
+// Joining says how to attend.
+type Joining struct {
+	Participant string `yaml:"participant"`
+	Observer    string `yaml:"observer"`
+}
+
+// StandingItem is discussed at every meeting; minutes list it as a checkbox.
+type StandingItem struct {
+	Title string `yaml:"title"`
+	URL   string `yaml:"url"`
+}
+
+// Minutes says where minutes go.
+type Minutes struct {
+	// Path is a template over the occurrence (.Date) giving the file in Repo.
+	Path       string `yaml:"path"`
+	HackMDTeam string `yaml:"hackmd_team"`
+	// Delay is how long after the meeting ends the minutes pull request is proposed.
+	Delay time.Duration `yaml:"delay"`
+}
+
+// CalendarPage is the calendar people subscribe to, linked from the minutes.
+type CalendarPage struct {
+	Name string `yaml:"name"`
+	URL  string `yaml:"url"`
+	Note string `yaml:"note"`
+}
+
+// Group returns the group with the given ID.
+func (c *Config) Group(id string) (*Group, error) {
+	for i := range c.Groups {
+		if c.Groups[i].ID == id {
+			return &c.Groups[i], nil
+		}
+	}
+	ids := make([]string, len(c.Groups))
+	for i := range c.Groups {
+		ids[i] = c.Groups[i].ID
+	}
+	return nil, fmt.Errorf("meetings: no group %q (configured: %s)", id, strings.Join(ids, ", "))
+}
+
+// UnmarshalYAML reads either shape of `meetings:` strictly: unknown keys and bad
+// values are errors that name the group, the key and the line.
+func (c *Config) UnmarshalYAML(node *yaml.Node) error {
+	*c = Config{SyncInterval: DefaultSyncInterval}
+	groups := node
+	switch node.Kind {
+	case yaml.SequenceNode:
+	case yaml.MappingNode:
+		groups = nil
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k, v := node.Content[i], node.Content[i+1]
+			switch k.Value {
+			case "sync_interval":
+				d, err := parseDuration(v)
+				if err != nil {
+					return fmt.Errorf("meetings: key sync_interval (line %d): %w", v.Line, err)
+				}
+				c.SyncInterval = d
+			case "groups":
+				if v.Kind != yaml.SequenceNode {
+					return fmt.Errorf("meetings: key groups (line %d): want a list of groups", v.Line)
+				}
+				groups = v
+			default:
+				return fmt.Errorf("meetings: unknown key %q (line %d); want sync_interval or groups", k.Value, k.Line)
+			}
+		}
+	case 0:
+		return nil
+	default:
+		if node.Tag == "!!null" {
+			return nil
+		}
+		return fmt.Errorf("meetings (line %d): want a list of groups or a mapping with sync_interval and groups", node.Line)
+	}
+	if groups != nil {
+		for _, gn := range groups.Content {
+			var g Group
+			if err := g.UnmarshalYAML(gn); err != nil {
+				return err
+			}
+			c.Groups = append(c.Groups, g)
+		}
+	}
+	return c.Validate()
+}
+
+// UnmarshalYAML fills the Node.js Security WG defaults, then the keys present.
+func (g *Group) UnmarshalYAML(node *yaml.Node) error {
+	id := "?"
+	if node.Kind != yaml.MappingNode {
+		return fmt.Errorf("meetings: group at line %d: want a mapping", node.Line)
+	}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		if node.Content[i].Value == "id" {
+			id = node.Content[i+1].Value
+		}
+	}
+	if err := checkNode(node, groupType, ""); err != nil {
+		return fmt.Errorf("meetings: group %q: %w", id, err)
+	}
+	*g = DefaultGroup()
+	type plain Group // drops this method so Decode does not recurse
+	if err := node.Decode((*plain)(g)); err != nil {
+		return fmt.Errorf("meetings: group %q: %w", id, err)
+	}
+	return nil
+}
+
+var (
+	idPattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+	namePattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,38}$`)
+	repoPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$`)
+	labelPattern = regexp.MustCompile(`^[^"\r\n]{1,50}$`)
+)
+
+// Validate checks every group; errors name the group, the key and the reason.
+func (c *Config) Validate() error {
+	if c.SyncInterval < 0 {
+		return errors.New("meetings: key sync_interval: must not be negative")
+	}
+	seen := map[string]bool{}
+	var errs []error
+	for i := range c.Groups {
+		g := &c.Groups[i]
+		if seen[g.ID] {
+			errs = append(errs, fmt.Errorf("meetings: group %q: key id: used twice", g.ID))
+		}
+		seen[g.ID] = true
+		if err := g.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the group; each error names the group, the key and the reason.
+func (g *Group) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("meetings: group %q: key %s: %s", g.ID, key, fmt.Sprintf(format, args...)))
+	}
+	if !idPattern.MatchString(g.ID) {
+		bad("id", "want lower-case letters, digits, '.', '_' or '-', got %q", g.ID)
+	}
+	if g.Org == "" {
+		bad("org", "missing")
+	} else if !namePattern.MatchString(g.Org) {
+		bad("org", "%q is not a GitHub organisation name", g.Org)
+	}
+	if g.Repo == "" {
+		bad("repo", "missing")
+	} else if !repoPattern.MatchString(g.Repo) {
+		bad("repo", "want owner/name, got %q", g.Repo)
+	}
+	if !labelPattern.MatchString(g.AgendaLabel) {
+		bad("agenda_label", "want 1 to 50 characters without quotes or newlines, got %q", g.AgendaLabel)
+	}
+	if g.Team != "" && !repoPattern.MatchString(g.Team) {
+		bad("team", "want org/team-slug, got %q", g.Team)
+	}
+	switch {
+	case g.Calendar == nil && g.Schedule == nil:
+		bad("calendar", "set calendar or schedule")
+	case g.Calendar != nil && g.Schedule != nil:
+		bad("calendar", "set calendar or schedule, not both")
+	case g.Calendar != nil:
+		if strings.TrimSpace(g.Calendar.URL) == "" {
+			bad("calendar.url", "missing")
+		} else if strings.Contains(g.Calendar.URL, "://") &&
+			!strings.HasPrefix(g.Calendar.URL, "https://") && !strings.HasPrefix(g.Calendar.URL, "http://") {
+			bad("calendar.url", "want an http(s) URL or a file path, got %q", g.Calendar.URL)
+		}
+	case g.Schedule != nil:
+		if _, err := newRuleSeries(*g.Schedule); err != nil {
+			bad("schedule", "%v", err)
+		}
+	}
+	if g.Duration <= 0 {
+		bad("duration", "must be positive, got %s", g.Duration)
+	}
+	if g.LeadTime < 0 {
+		bad("lead_time", "must not be negative, got %s", g.LeadTime)
+	}
+	if g.Minutes.Delay < 0 {
+		bad("minutes.delay", "must not be negative, got %s", g.Minutes.Delay)
+	}
+	for i, z := range g.Timezones {
+		if z.Label == "" {
+			bad(fmt.Sprintf("timezones[%d].label", i), "missing")
+		}
+		if _, err := loadZone(z.Zone); err != nil {
+			bad(fmt.Sprintf("timezones[%d].zone", i), "%v", err)
+		}
+	}
+	for i, s := range g.StandingItems {
+		if strings.TrimSpace(s.Title) == "" {
+			bad(fmt.Sprintf("standing_items[%d].title", i), "missing")
+		}
+	}
+	if _, err := g.titleTemplate(); err != nil {
+		bad("title", "%v", err)
+	} else if _, err := g.MeetingTitle(time.Date(2026, 3, 19, 14, 0, 0, 0, time.UTC)); err != nil {
+		bad("title", "%v", err)
+	}
+	if _, err := g.MinutesPath(Occurrence{Start: time.Date(2026, 3, 19, 14, 0, 0, 0, time.UTC)}); err != nil {
+		bad("minutes.path", "%v", err)
+	}
+	return errors.Join(errs...)
+}
+
+func (g *Group) titleTemplate() (*template.Template, error) {
+	return template.New("title").Option("missingkey=error").Parse(g.Title)
+}
+
+// TitleData is what the title and minutes path templates see.
+type TitleData struct {
+	Host, Name, Date string
+}
+
+// MeetingTitle is the issue and minutes title for a meeting starting at start.
+func (g *Group) MeetingTitle(start time.Time) (string, error) {
+	t, err := g.titleTemplate()
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, TitleData{Host: g.Host, Name: g.Name, Date: MeetingDate(start)}); err != nil {
+		return "", err
+	}
+	title := strings.Join(strings.Fields(b.String()), " ")
+	if title == "" {
+		return "", errors.New("renders empty")
+	}
+	return title, nil
+}
+
+// MeetingDate is the UTC date that names a meeting in titles, markers and files.
+func MeetingDate(start time.Time) string { return start.UTC().Format(time.DateOnly) }
+
+// MinutesPath is the minutes file for occ inside Repo, from the minutes.path template.
+func (g *Group) MinutesPath(occ Occurrence) (string, error) {
+	t, err := template.New("path").Option("missingkey=error").Parse(g.Minutes.Path)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, TitleData{Host: g.Host, Name: g.Name, Date: MeetingDate(occ.Start)}); err != nil {
+		return "", err
+	}
+	p := b.String()
+	if p == "" || strings.HasPrefix(p, "/") || path.Clean(p) != p || strings.HasPrefix(p, "../") || p == ".." ||
+		strings.ContainsAny(p, "\\\r\n\x00") {
+		return "", fmt.Errorf("%q is not a clean relative path", p)
+	}
+	return p, nil
+}

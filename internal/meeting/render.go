@@ -1,0 +1,204 @@
+package meeting
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
+	"text/template"
+
+	"github.com/secwg/secwg/templates"
+)
+
+// Template names in templates/.
+const (
+	issueTemplate   = "meeting-issue.md.tmpl"
+	agendaTemplate  = "meeting-agenda.md.tmpl"
+	minutesTemplate = "minutes.md.tmpl"
+)
+
+// Meeting is what the issue and minutes are rendered from.
+type Meeting struct {
+	Occurrence Occurrence
+	Agenda     Agenda
+	// IssueURL is the meeting issue, for the minutes.
+	IssueURL string
+	// MinutesURL is the shared minutes document, when there is one.
+	MinutesURL   string
+	RecordingURL string
+}
+
+// Issue is a rendered meeting issue.
+type Issue struct {
+	Title, Body string
+}
+
+// Renderer renders meeting issues, agendas and minutes from templates.
+type Renderer struct {
+	t *template.Template
+}
+
+// NewRenderer parses the meeting-*.tmpl and minutes*.tmpl files of fsys.
+func NewRenderer(fsys fs.FS) (*Renderer, error) {
+	t, err := template.New("meeting").Option("missingkey=error").ParseFS(fsys, "meeting-*.tmpl", "minutes*.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("parsing meeting templates: %w", err)
+	}
+	for _, name := range []string{issueTemplate, agendaTemplate, minutesTemplate} {
+		if t.Lookup(name) == nil {
+			return nil, fmt.Errorf("parsing meeting templates: %s is missing", name)
+		}
+	}
+	return &Renderer{t: t}, nil
+}
+
+var defaultRenderer = sync.OnceValues(func() (*Renderer, error) { return NewRenderer(templates.FS) })
+
+// DefaultRenderer renders from the templates built into secwg.
+func DefaultRenderer() (*Renderer, error) { return defaultRenderer() }
+
+// itemView is an agenda item made safe to render.
+type itemView struct {
+	Title  string
+	Number int
+	URL    string
+	Kind   string
+}
+
+type repoView struct {
+	Repo  string
+	Items []itemView
+}
+
+// agendaView is what meeting-agenda.md.tmpl and the minutes' agenda see.
+type agendaView struct {
+	Label, Org string
+	Repos      []repoView
+}
+
+func newAgendaView(g *Group, a Agenda) agendaView {
+	v := agendaView{Label: g.AgendaLabel, Org: g.Org, Repos: make([]repoView, 0, len(a.Repos))}
+	for _, r := range a.Repos {
+		repo := r.Repo
+		if !repoPattern.MatchString(repo) {
+			repo = EscapeTitle(repo)
+		}
+		rv := repoView{Repo: repo, Items: make([]itemView, 0, len(r.Items))}
+		for _, it := range r.Items {
+			kind := "issues"
+			if it.PullRequest {
+				kind = "pull"
+			}
+			u := safeURL(it.URL)
+			if u == "" {
+				u = fmt.Sprintf("https://github.com/%s/%s/%d", repo, kind, it.Number)
+			}
+			rv.Items = append(rv.Items, itemView{Title: EscapeTitle(it.Title), Number: it.Number, URL: u, Kind: kind})
+		}
+		v.Repos = append(v.Repos, rv)
+	}
+	return v
+}
+
+// RenderAgenda renders the inside of the issue's marked agenda region.
+func (r *Renderer) RenderAgenda(g *Group, a Agenda) (string, error) {
+	var b strings.Builder
+	b.Grow(128 * (a.Len() + 4))
+	if err := r.t.ExecuteTemplate(&b, agendaTemplate, newAgendaView(g, a)); err != nil {
+		return "", fmt.Errorf("rendering agenda of group %q: %w", g.ID, err)
+	}
+	return b.String(), nil
+}
+
+// issueView is what meeting-issue.md.tmpl sees.
+type issueView struct {
+	Title, Date                     string
+	Marker                          string
+	UTC                             string
+	Zones                           []ZoneTime
+	TimeAndDateURL, WolframAlphaURL string
+	MinutesURL                      string
+	AgendaRegion                    string
+	Label, Org                      string
+	Invited, Observers              []string
+	Joining                         Joining
+	CalendarPage                    CalendarPage
+}
+
+// RenderIssue renders the meeting issue for m.
+func (r *Renderer) RenderIssue(g *Group, m Meeting) (Issue, error) {
+	fail := func(err error) (Issue, error) {
+		return Issue{}, fmt.Errorf("rendering meeting issue of group %q: %w", g.ID, err)
+	}
+	title, err := g.MeetingTitle(m.Occurrence.Start)
+	if err != nil {
+		return fail(err)
+	}
+	zones, err := ZoneTimes(m.Occurrence.Start, g.Timezones)
+	if err != nil {
+		return fail(err)
+	}
+	agenda, err := r.RenderAgenda(g, m.Agenda)
+	if err != nil {
+		return Issue{}, err
+	}
+	v := issueView{
+		Title:           title,
+		Date:            MeetingDate(m.Occurrence.Start),
+		Marker:          MeetingMarker(g.ID, m.Occurrence),
+		UTC:             FormatTime(m.Occurrence.Start.UTC()),
+		Zones:           zones,
+		TimeAndDateURL:  TimeAndDateURL(title, m.Occurrence.Start),
+		WolframAlphaURL: WolframAlphaURL(m.Occurrence.Start),
+		MinutesURL:      safeURL(m.MinutesURL),
+		AgendaRegion:    agendaRegion(g.ID, agenda, "\n"),
+		Label:           g.AgendaLabel,
+		Org:             g.Org,
+		Invited:         g.Invited,
+		Observers:       g.Observers,
+		Joining:         g.Joining,
+		CalendarPage:    g.CalendarPage,
+	}
+	var b strings.Builder
+	if err := r.t.ExecuteTemplate(&b, issueTemplate, v); err != nil {
+		return fail(err)
+	}
+	return Issue{Title: title, Body: b.String()}, nil
+}
+
+// minutesView is what minutes.md.tmpl sees.
+type minutesView struct {
+	Title, Date                        string
+	RecordingURL, IssueURL, MinutesURL string
+	Present                            []string
+	Label, Org                         string
+	StandingItems                      []StandingItem
+	Agenda                             agendaView
+	CalendarPage                       CalendarPage
+}
+
+// RenderMinutes renders the minutes document for m in the WG's shape.
+func (r *Renderer) RenderMinutes(g *Group, m Meeting) (string, error) {
+	title, err := g.MeetingTitle(m.Occurrence.Start)
+	if err != nil {
+		return "", fmt.Errorf("rendering minutes of group %q: %w", g.ID, err)
+	}
+	v := minutesView{
+		Title:         title,
+		Date:          MeetingDate(m.Occurrence.Start),
+		RecordingURL:  safeURL(m.RecordingURL),
+		IssueURL:      safeURL(m.IssueURL),
+		MinutesURL:    safeURL(m.MinutesURL),
+		Present:       g.Invited,
+		Label:         g.AgendaLabel,
+		Org:           g.Org,
+		StandingItems: g.StandingItems,
+		Agenda:        newAgendaView(g, m.Agenda),
+		CalendarPage:  g.CalendarPage,
+	}
+	var b strings.Builder
+	if err := r.t.ExecuteTemplate(&b, minutesTemplate, v); err != nil {
+		return "", fmt.Errorf("rendering minutes of group %q: %w", g.ID, err)
+	}
+	return b.String(), nil
+}
