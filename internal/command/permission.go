@@ -35,10 +35,10 @@ var permissionNames = []struct {
 	{Anyone, "anyone", "anyone"},
 	{Author, "author", "the author"},
 	{Team, "team", "members of the group's team"},
-	{Triage, "triage", "triage access or higher"},
-	{Write, "write", "write access or higher"},
-	{Maintain, "maintain", "maintain access or higher"},
-	{Admin, "admin", "admin access"},
+	{Triage, "triage", "people with triage access or higher"},
+	{Write, "write", "people with write access or higher"},
+	{Maintain, "maintain", "people with maintain access or higher"},
+	{Admin, "admin", "people with admin access"},
 }
 
 // ParsePermission reads one grant by its config name ("team", "triage", …).
