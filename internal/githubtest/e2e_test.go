@@ -1,0 +1,134 @@
+package githubtest
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/palantir/go-githubapp/githubapp"
+)
+
+func mustParse(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func newClientCreator(t *testing.T, s *Server) githubapp.ClientCreator {
+	t.Helper()
+	var cfg githubapp.Config
+	cfg.V3APIURL = s.URL()
+	cfg.App.IntegrationID = AppID
+	cfg.App.PrivateKey = string(s.PrivateKeyPEM())
+	cfg.App.WebhookSecret = "x"
+	cc, err := githubapp.NewDefaultCachingClientCreator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cc
+}
+
+func TestGoGitHubAppInstallationClientWorksAgainstTheFake(t *testing.T) {
+	rec := newRecorder(t)
+	sp, err := envSpec() // validate too when GitHub's description is at hand
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(rec, sp)
+	s.ReplyJSON("GET /repos/{owner}/{repo}/issues/{issue_number}", 200, map[string]any{
+		"number": 12, "title": "Security WG meeting 2024-01-01", "state": "open",
+	})
+	cc := newClientCreator(t, s)
+	client, err := cc.NewInstallationClient(77)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second call reuses the token
+		issue, _, err := client.Issues.Get(context.Background(), "nodejs", "security-wg", 12)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if issue.GetTitle() != "Security WG meeting 2024-01-01" {
+			t.Errorf("title %q", issue.GetTitle())
+		}
+	}
+	rec.requireFailure(t)
+
+	if got := s.Count(patternAccessToken); got != 1 {
+		t.Errorf("token requests %d, want 1", got)
+	}
+	if got := s.CallsExcludingAuth(); got != 2 {
+		t.Errorf("API calls %d, want 2", got)
+	}
+	for _, r := range s.Requests() {
+		if r.Pattern == patternAccessToken {
+			continue
+		}
+		if r.Installation != 77 {
+			t.Errorf("%s %s used installation %d, want 77", r.Method, r.Path, r.Installation)
+		}
+	}
+
+	app, err := cc.NewAppClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := app.Apps.Get(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetID() != AppID || got.GetSlug() != AppSlug {
+		t.Errorf("app %d %q, want %d %q", got.GetID(), got.GetSlug(), AppID, AppSlug)
+	}
+	rec.requireFailure(t)
+}
+
+func TestGoGitHubRecognisesTheRateLimitAnswers(t *testing.T) {
+	reset := time.Now().Add(time.Hour).Truncate(time.Second)
+	tests := []struct {
+		name  string
+		resp  Response
+		check func(t *testing.T, err error)
+	}{
+		{"secondary", SecondaryRateLimit(3 * time.Second), func(t *testing.T, err error) {
+			var e *github.AbuseRateLimitError
+			if !errors.As(err, &e) {
+				t.Fatalf("err %T %v, want *github.AbuseRateLimitError", err, err)
+			}
+			if e.RetryAfter == nil || *e.RetryAfter != 3*time.Second {
+				t.Errorf("RetryAfter %v, want 3s", e.RetryAfter)
+			}
+		}},
+		{"primary exhausted", RateLimitExhausted(reset), func(t *testing.T, err error) {
+			var e *github.RateLimitError
+			if !errors.As(err, &e) {
+				t.Fatalf("err %T %v, want *github.RateLimitError", err, err)
+			}
+			if !e.Rate.Reset.Time.Equal(reset) || e.Rate.Remaining != 0 {
+				t.Errorf("rate %+v, want 0 remaining until %s", e.Rate, reset)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder(t)
+			s := newServer(rec, nil)
+			s.Handle("GET /repos/{owner}/{repo}/issues/{issue_number}", tt.resp.ServeHTTP)
+			client := github.NewClient(nil).WithAuthToken(InstallationToken(5))
+			client.BaseURL = mustParse(t, s.URL())
+			_, resp, err := client.Issues.Get(context.Background(), "o", "r", 1)
+			if resp == nil || resp.StatusCode != http.StatusForbidden {
+				t.Errorf("response %v, want 403", resp)
+			}
+			tt.check(t, err)
+			rec.requireFailure(t)
+		})
+	}
+}

@@ -1,0 +1,270 @@
+package githubtest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sync"
+	"testing"
+)
+
+// maxBody caps what the fake reads of one request body, so a runaway client fails the test
+// instead of exhausting memory.
+const maxBody = 16 << 20
+
+// Request is one request the fake received, in arrival order.
+type Request struct {
+	Method   string
+	Path     string // unescaped URL path, e.g. /repos/o/r/contents/meetings/2024-01-01.md
+	RawPath  string // escaped URL path as sent on the wire
+	RawQuery string
+	Header   http.Header
+	Body     []byte
+	// Pattern is the registered pattern that answered, "" when no route expected the request.
+	Pattern string
+	// Installation is the installation whose token authorised the request, 0 for app (JWT)
+	// and unauthenticated calls.
+	Installation int64
+	// Status is the HTTP status the fake answered with.
+	Status int
+}
+
+// Server is a fake GitHub REST API on loopback that records every request.
+type Server struct {
+	t    testing.TB
+	srv  *httptest.Server
+	spec *spec // nil when requests are not validated
+
+	mu       sync.Mutex
+	mux      *http.ServeMux
+	handlers map[string]http.HandlerFunc // by pattern; replaced on re-registration
+	requests []Request
+}
+
+// New starts a fake GitHub API on loopback, closed with t.Cleanup. Any request that no
+// route expects fails the test (t.Errorf with method, path and body) and gets 404.
+// Installation tokens and GET /app are answered without registration.
+//
+// When the environment variable SECWG_OPENAPI names GitHub's OpenAPI description, every
+// request is also validated against it and any mismatch, or any operation the description
+// lacks, fails the test.
+func New(t testing.TB) *Server {
+	t.Helper()
+	sp, err := envSpec()
+	if err != nil {
+		t.Fatalf("githubtest: %v", err)
+	}
+	return newServer(t, sp)
+}
+
+func newServer(t testing.TB, sp *spec) *Server {
+	t.Helper()
+	s := &Server{
+		t:        t,
+		spec:     sp,
+		mux:      http.NewServeMux(),
+		handlers: map[string]http.HandlerFunc{},
+	}
+	s.Handle(patternAccessToken, s.createAccessToken)
+	s.Handle(patternGetApp, s.getApp)
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// URL is the API base URL with a trailing slash, for GITHUB_V3_API_URL or go-github's BaseURL.
+func (s *Server) URL() string { return s.srv.URL + "/" }
+
+// Handle registers h for a Go 1.22 ServeMux pattern, e.g.
+// "GET /repos/{owner}/{repo}/issues/{number}" or
+// "PUT /repos/{owner}/{repo}/contents/{path...}". Registering a pattern again replaces
+// its handler, which is how a test overrides the built-in GET /app and token routes.
+func (s *Server) Handle(pattern string, h http.HandlerFunc) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.handlers[pattern]; !ok {
+		if err := register(s.mux, pattern, s.dispatch(pattern)); err != nil {
+			s.t.Fatalf("githubtest: Handle(%q): %v", pattern, err)
+			return
+		}
+	}
+	s.handlers[pattern] = h
+}
+
+// register turns ServeMux's panics on bad or conflicting patterns into errors.
+func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
+}
+
+func (s *Server) dispatch(pattern string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		h := s.handlers[pattern]
+		s.mu.Unlock()
+		h(w, r)
+	}
+}
+
+// ReplyJSON registers a route that always answers status with body encoded as JSON.
+func (s *Server) ReplyJSON(pattern string, status int, body any) {
+	s.t.Helper()
+	s.Handle(pattern, Response{Status: status, Body: body}.ServeHTTP)
+}
+
+// Requests returns a copy of every recorded request, in arrival order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	copy(out, s.requests)
+	return out
+}
+
+// Count reports how many recorded requests were answered by pattern.
+func (s *Server) Count(pattern string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if r.Pattern == pattern {
+			n++
+		}
+	}
+	return n
+}
+
+var accessTokenPath = regexp.MustCompile(`^/app/installations/[^/]+/access_tokens$`)
+
+// CallsExcludingAuth counts every recorded request except installation-token creation,
+// which GitHub does not charge to an installation's rate limit.
+func (s *Server) CallsExcludingAuth() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if !isAccessTokenRequest(r.Method, r.Path) {
+			n++
+		}
+	}
+	return n
+}
+
+func isAccessTokenRequest(method, path string) bool {
+	return method == http.MethodPost && accessTokenPath.MatchString(path)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		s.t.Errorf("githubtest: reading body of %s %s: %v", r.Method, r.URL.Path, err)
+	}
+	if len(body) > maxBody {
+		s.t.Errorf("githubtest: %s %s sent a body over %d bytes", r.Method, r.URL.Path, maxBody)
+		writeError(w, http.StatusRequestEntityTooLarge, "Payload too large")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+
+	_, pattern := s.mux.Handler(r)
+	rec := Request{
+		Method:   r.Method,
+		Path:     r.URL.Path,
+		RawPath:  r.URL.EscapedPath(),
+		RawQuery: r.URL.RawQuery,
+		Header:   r.Header.Clone(),
+		Body:     body,
+		Pattern:  pattern,
+	}
+	installation, authErr := s.authenticate(r)
+	rec.Installation = installation
+
+	s.mu.Lock()
+	index := len(s.requests)
+	s.requests = append(s.requests, rec)
+	s.mu.Unlock()
+
+	sw := &statusWriter{ResponseWriter: w}
+	defer func() {
+		s.mu.Lock()
+		s.requests[index].Status = sw.status()
+		s.mu.Unlock()
+	}()
+
+	if s.spec != nil {
+		if err := s.spec.validate(r, body); err != nil {
+			s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.RequestURI(), err)
+		}
+	}
+	if authErr != nil {
+		s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.RequestURI(), authErr)
+		writeError(sw, http.StatusUnauthorized, "Bad credentials")
+		return
+	}
+	if pattern == "" {
+		s.t.Errorf("githubtest: unexpected request %s %s (no route registered)%s",
+			r.Method, r.URL.RequestURI(), describeBody(body))
+		writeError(sw, http.StatusNotFound, "Not Found")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	s.mux.ServeHTTP(sw, r)
+}
+
+// describeBody shows enough of a body to recognise it in a failure message.
+func describeBody(body []byte) string {
+	const max = 2048
+	switch {
+	case len(body) == 0:
+		return ""
+	case len(body) > max:
+		return fmt.Sprintf("\nbody (first %d of %d bytes): %s", max, len(body), body[:max])
+	default:
+		return "\nbody: " + string(body)
+	}
+}
+
+// writeError answers the way GitHub does: a JSON object with a message.
+func writeError(w http.ResponseWriter, status int, message string) {
+	Response{Status: status, Body: map[string]string{
+		"message":           message,
+		"documentation_url": "https://docs.github.com/rest",
+	}}.write(w)
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
