@@ -13,7 +13,7 @@ func HelpMarkdown() string { return HelpFor(nil) }
 func HelpFor(o Overrides) string {
 	var b strings.Builder
 	b.WriteString("secwg runs these commands when one starts a line of a comment. ")
-	b.WriteString("Arguments in [brackets] may be left out; the group may be left out when only one group uses this organization.\n\n")
+	b.WriteString("Arguments in [brackets] may be left out.\n\n")
 	b.WriteString(commandTable(o, "who may run it"))
 	b.WriteString("\nExamples: ")
 	var ex []string
