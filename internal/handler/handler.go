@@ -1,0 +1,22 @@
+// Package handler holds secwg's webhook handlers, one file per event family; each
+// is a thin reconcile: parse the payload, load config, call the core, write back.
+package handler
+
+import (
+	"github.com/palantir/go-githubapp/githubapp"
+
+	"github.com/secwg/secwg/internal/metrics"
+)
+
+// Base carries what every handler needs.
+type Base struct {
+	Clients githubapp.ClientCreator
+	Metrics *metrics.Metrics
+}
+
+// All lists secwg's handlers, in dispatch priority order.
+func All(b Base) []githubapp.EventHandler {
+	return []githubapp.EventHandler{
+		&Installation{Base: b},
+	}
+}

@@ -1,0 +1,258 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/rs/zerolog"
+	"go.yaml.in/yaml/v3"
+
+	configfiles "github.com/secwg/secwg/config"
+	"github.com/secwg/secwg/templates"
+)
+
+var setupPages = template.Must(template.ParseFS(templates.FS, "setup.html.tmpl"))
+
+// setup registers the GitHub App through the App Manifest flow when secwg starts
+// without credentials: a form here, confirmation on GitHub, then a code that is
+// exchanged for the App's id, key and webhook secret.
+type setup struct {
+	publicURL       string
+	webURL          string
+	apiURL          string
+	credentialsPath string
+	httpClient      *http.Client
+
+	mu     sync.Mutex
+	states map[string]time.Time
+	done   bool
+}
+
+const setupStateTTL = time.Hour
+
+var orgName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
+
+func (s *setup) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", s.start)
+	mux.HandleFunc("POST /setup/start", s.begin)
+	mux.HandleFunc("GET /setup/callback", s.callback)
+}
+
+func (s *setup) start(w http.ResponseWriter, r *http.Request) {
+	public := s.publicURL
+	if public == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		public = scheme + "://" + r.Host
+	}
+	s.render(w, http.StatusOK, "start", map[string]string{"PublicURL": public})
+}
+
+func (s *setup) begin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	public, err := url.Parse(strings.TrimRight(strings.TrimSpace(r.PostFormValue("url")), "/"))
+	if err != nil || (public.Scheme != "https" && public.Scheme != "http") || public.Host == "" {
+		s.fail(w, http.StatusBadRequest, "The public URL must be an http or https URL such as https://secwg.example.org.")
+		return
+	}
+	org := strings.TrimSpace(r.PostFormValue("org"))
+	if org != "" && !orgName.MatchString(org) {
+		s.fail(w, http.StatusBadRequest, "That is not a GitHub organization name.")
+		return
+	}
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	if name == "" || len(name) > 34 {
+		s.fail(w, http.StatusBadRequest, "The App name must have 1 to 34 characters.")
+		return
+	}
+	manifest, err := buildManifest(name, public.String())
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "The App manifest could not be built: "+err.Error())
+		return
+	}
+	state, err := s.newState()
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "No random state could be made.")
+		return
+	}
+	action := strings.TrimRight(s.webURL, "/") + "/settings/apps/new"
+	if org != "" {
+		action = strings.TrimRight(s.webURL, "/") + "/organizations/" + url.PathEscape(org) + "/settings/apps/new"
+	}
+	s.render(w, http.StatusOK, "redirect", map[string]string{
+		"Action":   action + "?state=" + url.QueryEscape(state),
+		"Manifest": string(manifest),
+	})
+}
+
+// buildManifest turns config/app.yml into the JSON manifest GitHub expects, with
+// this server's URLs filled in.
+func buildManifest(name, public string) ([]byte, error) {
+	var m map[string]any
+	if err := yaml.Unmarshal(configfiles.AppManifest, &m); err != nil {
+		return nil, fmt.Errorf("config/app.yml: %w", err)
+	}
+	m["name"] = name
+	hook, _ := m["hook_attributes"].(map[string]any)
+	if hook == nil {
+		hook = map[string]any{}
+	}
+	hook["url"] = public + "/api/github/hook"
+	m["hook_attributes"] = hook
+	m["redirect_url"] = public + "/setup/callback"
+	return json.Marshal(m)
+}
+
+func (s *setup) newState() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	st := hex.EncodeToString(b)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for k, t := range s.states {
+		if now.Sub(t) > setupStateTTL {
+			delete(s.states, k)
+		}
+	}
+	if len(s.states) >= 1000 {
+		return "", errors.New("too many setups in progress")
+	}
+	s.states[st] = now
+	return st, nil
+}
+
+// takeState accepts a state once: it ties GitHub's redirect to a form this server
+// rendered, so a stranger cannot make it exchange a code of their choosing.
+func (s *setup) takeState(st string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.states[st]
+	delete(s.states, st)
+	return ok && time.Since(t) <= setupStateTTL
+}
+
+func (s *setup) callback(w http.ResponseWriter, r *http.Request) {
+	logger := zerolog.Ctx(r.Context())
+	code, state := r.URL.Query().Get("code"), r.URL.Query().Get("state")
+	if code == "" || len(code) > 256 || !s.takeState(state) {
+		s.fail(w, http.StatusBadRequest, "This link is not from a registration started here, or it has expired.")
+		return
+	}
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	if done {
+		s.fail(w, http.StatusConflict, "An App is already registered; restart secwg with its credentials.")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	app, err := s.convert(ctx, code)
+	if err != nil {
+		logger.Error().Err(err).Msg("App manifest conversion failed")
+		s.fail(w, http.StatusBadGateway, "GitHub did not accept the registration code: "+err.Error())
+		return
+	}
+	if err := writeCredentials(s.credentialsPath, app); err != nil {
+		logger.Error().Err(err).Msg("could not save the App credentials")
+		s.fail(w, http.StatusInternalServerError, "The App was created on GitHub but its credentials could not be saved: "+err.Error()+
+			". Delete the App in GitHub's settings and start again.")
+		return
+	}
+	s.mu.Lock()
+	s.done = true
+	s.mu.Unlock()
+	logger.Info().Int64("app_id", app.GetID()).Str("app_slug", app.GetSlug()).Str("path", s.credentialsPath).
+		Msg("GitHub App registered; restart secwg with the saved credentials")
+	s.render(w, http.StatusOK, "done", map[string]string{
+		"Slug":       app.GetSlug(),
+		"Path":       s.credentialsPath,
+		"InstallURL": strings.TrimRight(app.GetHTMLURL(), "/") + "/installations/new",
+	})
+}
+
+func (s *setup) convert(ctx context.Context, code string) (*github.AppConfig, error) {
+	client := github.NewClient(s.httpClient)
+	base, err := url.Parse(strings.TrimRight(s.apiURL, "/") + "/")
+	if err != nil {
+		return nil, err
+	}
+	client.BaseURL = base
+	app, _, err := client.Apps.CompleteAppManifest(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	if app.GetID() == 0 || app.GetPEM() == "" || app.GetWebhookSecret() == "" {
+		return nil, errors.New("the answer lacks the App id, key or webhook secret")
+	}
+	return app, nil
+}
+
+// credentialsFile is a secwg config holding only the App's credentials.
+type credentialsFile struct {
+	GitHub struct {
+		App struct {
+			IntegrationID int64  `yaml:"integration_id"`
+			WebhookSecret string `yaml:"webhook_secret"`
+			PrivateKey    string `yaml:"private_key"`
+		} `yaml:"app"`
+	} `yaml:"github"`
+}
+
+// writeCredentials creates the file readable only by its owner, and never
+// overwrites one: an existing file may hold another App's only copy of its key.
+func writeCredentials(path string, app *github.AppConfig) error {
+	var c credentialsFile
+	c.GitHub.App.IntegrationID = app.GetID()
+	c.GitHub.App.WebhookSecret = app.GetWebhookSecret()
+	c.GitHub.App.PrivateKey = app.GetPEM()
+	data, err := yaml.Marshal(&c)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	header := fmt.Sprintf("# Credentials of the GitHub App %q, saved by secwg's setup page.\n# Keep this file secret.\n", app.GetSlug())
+	if _, err := f.WriteString(header + string(data)); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	return f.Close()
+}
+
+func (s *setup) fail(w http.ResponseWriter, status int, msg string) {
+	s.render(w, status, "error", map[string]string{"Message": msg})
+}
+
+func (s *setup) render(w http.ResponseWriter, status int, page string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' "+s.webURL)
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.WriteHeader(status)
+	_ = setupPages.ExecuteTemplate(w, page, data)
+}

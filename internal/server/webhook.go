@@ -1,0 +1,252 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/rs/zerolog"
+
+	"github.com/secwg/secwg/internal/metrics"
+)
+
+// MaxPayloadBytes is GitHub's own cap on webhook payloads.
+const MaxPayloadBytes = 25 << 20
+
+// Delivery outcomes, as counted in secwg_webhook_deliveries_total.
+const (
+	outcomeAccepted      = "accepted"
+	outcomeIgnored       = "ignored"
+	outcomeDuplicate     = "duplicate"
+	outcomeQueueFull     = "queue_full"
+	outcomeBadSignature  = "bad_signature"
+	outcomeBadRequest    = "bad_request"
+	outcomeTooLarge      = "too_large"
+	outcomeNotConfigured = "not_configured"
+	outcomeError         = "error"
+)
+
+// delivery is what secwg reads from a webhook before handing it on: enough to
+// log, count, dedup and filter without the handler's full unmarshal.
+type delivery struct {
+	ID           string
+	Event        string
+	Action       string
+	Installation int64
+	Repository   string
+	Number       int
+
+	mu      *sync.Mutex
+	outcome *string
+}
+
+func (d *delivery) setOutcome(o string) {
+	d.mu.Lock()
+	*d.outcome = o
+	d.mu.Unlock()
+}
+
+func (d *delivery) getOutcome() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return *d.outcome
+}
+
+type deliveryKey struct{}
+
+func deliveryFrom(ctx context.Context) *delivery {
+	if d, ok := ctx.Value(deliveryKey{}).(*delivery); ok {
+		return d
+	}
+	o := ""
+	return &delivery{mu: &sync.Mutex{}, outcome: &o}
+}
+
+// envelope holds the fields every event payload may carry.
+type envelope struct {
+	Action       string `json:"action"`
+	Number       int    `json:"number"`
+	Installation *struct {
+		ID int64 `json:"id"`
+	} `json:"installation"`
+	Repository *struct {
+		FullName string `json:"full_name"`
+	} `json:"repository"`
+	Issue *struct {
+		Number int `json:"number"`
+	} `json:"issue"`
+	PullRequest *struct {
+		Number int `json:"number"`
+	} `json:"pull_request"`
+}
+
+var (
+	eventName  = regexp.MustCompile(`^[a-z_]{1,64}$`)
+	deliveryID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+	actionName = regexp.MustCompile(`^[a-z_]{1,64}$`)
+)
+
+// webhook guards go-githubapp's dispatcher. The dispatcher answers every failure
+// with 400 and also accepts SHA-1 signatures; secwg answers each failure with its
+// own status, accepts only sha256, caps the body and drops redeliveries.
+type webhook struct {
+	secret     []byte
+	dispatcher http.Handler
+	deliveries DeliveryStore
+	metrics    *metrics.Metrics
+}
+
+func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	event, action, outcome := "unverified", "", outcomeBadRequest
+	defer func() {
+		h.metrics.Deliveries.WithLabelValues(event, action, outcome).Inc()
+	}()
+	logger := zerolog.Ctx(r.Context())
+	reject := func(status int, o, msg string) {
+		outcome = o
+		logger.Warn().Int("status", status).Str("event", event).Str("reason", msg).Msg("webhook rejected")
+		http.Error(w, msg, status)
+	}
+
+	if r.ContentLength > MaxPayloadBytes {
+		reject(http.StatusRequestEntityTooLarge, outcomeTooLarge, "payload larger than 25 MiB")
+		return
+	}
+	sig, ok := strings.CutPrefix(r.Header.Get("X-Hub-Signature-256"), "sha256=")
+	mac, err := hex.DecodeString(sig)
+	if !ok || err != nil || len(mac) != sha256.Size {
+		reject(http.StatusUnauthorized, outcomeBadSignature, "missing or malformed X-Hub-Signature-256 (sha256=<hex> is required)")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxPayloadBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			reject(http.StatusRequestEntityTooLarge, outcomeTooLarge, "payload larger than 25 MiB")
+			return
+		}
+		reject(http.StatusBadRequest, outcomeBadRequest, "could not read the payload")
+		return
+	}
+	hm := hmac.New(sha256.New, h.secret)
+	hm.Write(body)
+	if !hmac.Equal(hm.Sum(nil), mac) {
+		reject(http.StatusUnauthorized, outcomeBadSignature, "signature does not match the payload")
+		return
+	}
+
+	// From here on the request is GitHub's, so its event name may label metrics.
+	ev, id := r.Header.Get("X-GitHub-Event"), r.Header.Get("X-GitHub-Delivery")
+	if !eventName.MatchString(ev) || !deliveryID.MatchString(id) {
+		reject(http.StatusBadRequest, outcomeBadRequest, "missing or malformed X-GitHub-Event or X-GitHub-Delivery header")
+		return
+	}
+	event = ev
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		reject(http.StatusBadRequest, outcomeBadRequest, "content type must be application/json (set it in the App's webhook settings)")
+		return
+	}
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
+		return
+	}
+	if actionName.MatchString(env.Action) {
+		action = env.Action
+	}
+
+	o := ""
+	del := &delivery{ID: id, Event: event, Action: action, mu: &sync.Mutex{}, outcome: &o}
+	lc := logger.With().Str("github_event_action", action)
+	if env.Installation != nil {
+		del.Installation = env.Installation.ID
+		lc = lc.Int64(githubapp.LogKeyInstallationID, env.Installation.ID)
+	}
+	if env.Repository != nil {
+		del.Repository = env.Repository.FullName
+		lc = lc.Str("github_repository", env.Repository.FullName)
+	}
+	switch {
+	case env.Issue != nil:
+		del.Number = env.Issue.Number
+	case env.PullRequest != nil:
+		del.Number = env.PullRequest.Number
+	default:
+		del.Number = env.Number
+	}
+	if del.Number != 0 {
+		lc = lc.Int("github_number", del.Number)
+	}
+	l := lc.Logger()
+
+	if !h.deliveries.Claim(id) {
+		outcome = outcomeDuplicate
+		l.Info().Str(githubapp.LogKeyDeliveryID, id).Str(githubapp.LogKeyEventType, event).Msg("webhook delivery already seen; not processed again")
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "duplicate delivery; already processed\n")
+		return
+	}
+
+	ctx := context.WithValue(l.WithContext(r.Context()), deliveryKey{}, del)
+	r2 := r.Clone(ctx)
+	r2.Body = io.NopCloser(bytes.NewReader(body))
+	r2.ContentLength = int64(len(body))
+	r2.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	h.dispatcher.ServeHTTP(w, r2)
+
+	outcome = del.getOutcome()
+	switch outcome {
+	case "":
+		outcome = outcomeIgnored
+		h.deliveries.Release(id)
+	case outcomeAccepted:
+	default:
+		h.deliveries.Release(id)
+	}
+}
+
+// onDispatchError maps the dispatcher's errors to answers. Validation has been
+// done already, so a ValidationError here means the two checks disagree.
+func onDispatchError(w http.ResponseWriter, r *http.Request, err error) {
+	logger := zerolog.Ctx(r.Context())
+	var ve githubapp.ValidationError
+	switch {
+	case errors.Is(err, githubapp.ErrCapacityExceeded):
+		logger.Warn().Msg("webhook refused: the work queue is full")
+		http.Error(w, "secwg is at capacity; GitHub will show this delivery as failed and it can be redelivered", http.StatusServiceUnavailable)
+	case errors.As(err, &ve):
+		deliveryFrom(r.Context()).setOutcome(outcomeBadRequest)
+		logger.Warn().Err(ve.Cause).Msg("webhook rejected by the dispatcher")
+		http.Error(w, "invalid webhook payload", http.StatusBadRequest)
+	default:
+		deliveryFrom(r.Context()).setOutcome(outcomeError)
+		logger.Error().Err(err).Msg("webhook could not be dispatched")
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
+}
+
+// onDispatchResponse acknowledges with 202: the work, if any, happens later.
+func onDispatchResponse(w http.ResponseWriter, r *http.Request, event string, handled bool) {
+	del := deliveryFrom(r.Context())
+	if !handled {
+		del.setOutcome(outcomeIgnored)
+	}
+	w.WriteHeader(http.StatusAccepted)
+	if del.getOutcome() == outcomeAccepted {
+		io.WriteString(w, "accepted\n")
+		return
+	}
+	io.WriteString(w, "ignored: secwg does not act on this event or action\n")
+}
