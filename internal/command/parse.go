@@ -22,6 +22,11 @@ const (
 	// more, carrying an error, when a comment holds more, so the author learns
 	// why the rest did nothing.
 	MaxCommands = 10
+	// MaxNesting is how deeply quotes and lists may nest on one line. The
+	// Markdown parser's cost grows with the square of the nesting, and no
+	// real comment nests this deep, so a deeper comment is not read for
+	// commands at all.
+	MaxNesting = 32
 	// maxArgs bounds the words split from a command line; a command takes at
 	// most two, so more only matters for saying there are too many.
 	maxArgs = 4
@@ -158,7 +163,7 @@ const maxNameLen = 16
 // find returns the command lines of src that render as ordinary text.
 func find(src string) []candidate {
 	cands := scanCandidates(src)
-	if len(cands) == 0 {
+	if len(cands) == 0 || tooDeep(src) {
 		return nil
 	}
 	visible := visibleText([]byte(src))
@@ -216,6 +221,53 @@ func lineCandidate(src string, start, end int) (candidate, bool) {
 		return candidate{}, false
 	}
 	return candidate{start: start, end: end, slash: slash, nameEnd: i, spec: spec}, true
+}
+
+// tooDeep reports whether a line opens more than MaxNesting block quotes and
+// list items. Each marker must be followed by the next on the same line to
+// nest, so reading markers from the start of every line bounds the depth.
+func tooDeep(src string) bool {
+	depth, start := 0, true
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == '\n':
+			depth, start = 0, true
+			i++
+			continue
+		case !start:
+			i++
+			continue
+		case c == ' ' || c == '\t':
+			i++
+			continue
+		case c == '>':
+			i++
+		case c == '-' || c == '+' || c == '*':
+			if i+1 < len(src) && src[i+1] != ' ' && src[i+1] != '\t' && src[i+1] != '\n' {
+				start = false
+				continue
+			}
+			i++
+		case c >= '0' && c <= '9':
+			j := i
+			for j < len(src) && j-i < 9 && src[j] >= '0' && src[j] <= '9' {
+				j++
+			}
+			if j >= len(src) || (src[j] != '.' && src[j] != ')') {
+				start = false
+				continue
+			}
+			i = j + 1
+		default:
+			start = false
+			continue
+		}
+		if depth++; depth > MaxNesting {
+			return true
+		}
+	}
+	return false
 }
 
 func isNameByte(b byte) bool {

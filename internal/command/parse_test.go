@@ -228,3 +228,26 @@ func TestCheckPlaceNamesWhereTheCommandWorks(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSkipsCommentsNestedTooDeeply(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"quotes at the limit", "/help\n" + strings.Repeat(">", MaxNesting) + " x\n", "1 help\n"},
+		{"quotes past the limit", "/help\n" + strings.Repeat(">", MaxNesting+1) + " x\n", ""},
+		{"spaced quotes past the limit", "/help\n" + strings.Repeat("> ", MaxNesting+1) + "x\n", ""},
+		{"lists past the limit", "/help\n" + strings.Repeat("1. - ", MaxNesting) + "x\n", ""},
+		{"many shallow lines", "/help\n" + strings.Repeat("> - x\n", 1000), "1 help\n"},
+		{"markers later in a line do not nest", "/help\nx " + strings.Repeat("> ", 2*MaxNesting) + "\n", "1 help\n"},
+		{"dashes in words do not nest", "/help\n" + strings.Repeat("-x", 2*MaxNesting) + "\n", "1 help\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := describe(Parse(tt.body)); got != tt.want {
+				t.Errorf("got:\n%swant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
