@@ -115,6 +115,17 @@ func loadSpec(path string) (*spec, error) {
 	return sp, nil
 }
 
+// pattern is the ServeMux pattern for the operation; a slash-carrying parameter at the end
+// becomes {name...}. ServeMux has no multi-segment wildcard mid-path, so
+// /commits/{ref}/check-runs matches single-segment refs only.
+func (o *operation) pattern() string {
+	path := o.route.Path
+	if last := o.segments[len(o.segments)-1]; last.greedy {
+		path = strings.TrimSuffix(path, "}") + "...}"
+	}
+	return o.method + " " + path
+}
+
 func parseTemplate(template string) []segment {
 	var segs []segment
 	for _, s := range strings.Split(strings.Trim(template, "/"), "/") {
@@ -217,12 +228,7 @@ func (sp *spec) validate(r *http.Request, body []byte) error {
 	if err != nil {
 		return err
 	}
-	body = defaultCheckRunStatus(op, body)
-	// ghinstallation sends "null" when it has no token options; GitHub reads that as no body.
-	if rb := op.route.Operation.RequestBody; rb != nil && rb.Value != nil && !rb.Value.Required &&
-		string(bytes.TrimSpace(body)) == "null" {
-		body = nil
-	}
+	body = asGitHubReads(op, body)
 	req := r.Clone(r.Context())
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
@@ -246,12 +252,36 @@ func (sp *spec) validate(r *http.Request, body []byte) error {
 	return nil
 }
 
-// defaultCheckRunStatus fills in "status": "queued" for checks/create, as GitHub does:
-// the description's status discriminator would otherwise reject a body that omits it.
-func defaultCheckRunStatus(op *operation, body []byte) []byte {
-	if op.route.Operation.OperationID != "checks/create" {
-		return body
+// asGitHubReads rewrites the few bodies GitHub accepts but its description's schemas reject,
+// so the fake does not fail correct code.
+func asGitHubReads(op *operation, body []byte) []byte {
+	trimmed := string(bytes.TrimSpace(body))
+	rb := op.route.Operation.RequestBody
+	optional := rb != nil && rb.Value != nil && !rb.Value.Required
+	switch {
+	case optional && trimmed == "null":
+		// ghinstallation sends "null" when it has no token options; GitHub reads no body.
+		return nil
+	case op.route.Operation.OperationID == "issues/set-labels" && (trimmed == "[]" || isEmptyLabels(body)):
+		// The description's text says an empty array removes all labels; its schemas
+		// demand at least one.
+		return nil
+	case op.route.Operation.OperationID == "checks/create":
+		return defaultCheckRunStatus(body)
 	}
+	return body
+}
+
+func isEmptyLabels(body []byte) bool {
+	var v struct {
+		Labels *[]json.RawMessage `json:"labels"`
+	}
+	return json.Unmarshal(body, &v) == nil && v.Labels != nil && len(*v.Labels) == 0
+}
+
+// defaultCheckRunStatus fills in "status": "queued", as GitHub does: the description's
+// status discriminator would otherwise reject a body that omits it.
+func defaultCheckRunStatus(body []byte) []byte {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
 		return body

@@ -100,6 +100,10 @@ func TestValidationAgainstGitHubDescription(t *testing.T) {
 		{name: "update ref with slashes", method: "PATCH", path: "/repos/o/r/git/refs/heads/main",
 			body: `{"sha":"abc","force":false}`},
 		{name: "set labels to a bare array", method: "PUT", path: "/repos/o/r/issues/5/labels", body: `["a","b"]`},
+		{name: "clear labels with an empty array", method: "PUT", path: "/repos/o/r/issues/5/labels", body: `[]`},
+		{name: "clear labels with an empty object list", method: "PUT", path: "/repos/o/r/issues/5/labels", body: `{"labels":[]}`},
+		{name: "add no labels", method: "POST", path: "/repos/o/r/issues/5/labels", body: `[]`,
+			fragments: []string{"issues/add-labels"}},
 		{name: "remove label", method: "DELETE", path: "/repos/o/r/issues/5/labels/security-wg-agenda"},
 		{name: "search", method: "GET", path: "/search/issues?q=repo%3Anodejs%2Fsecurity-wg+label%3Asecurity-wg-agenda&per_page=100"},
 		{name: "issue create without title", method: "POST", path: "/repos/o/r/issues", body: `{"body":"x"}`,
@@ -135,6 +139,22 @@ func TestFindPrefersTheMostLiteralTemplate(t *testing.T) {
 					t.Errorf("param %s = %q, want %q", k, params[k], v)
 				}
 			}
+		})
+	}
+}
+
+func TestUnexpectedRequestNamesThePatternToRegister(t *testing.T) {
+	tests := []struct{ method, path, want string }{
+		{"GET", "/repos/o/r/issues/5", `issues/get, pattern "GET /repos/{owner}/{repo}/issues/{issue_number}"`},
+		{"GET", "/repos/o/r/contents/a/b.md", `pattern "GET /repos/{owner}/{repo}/contents/{path...}"`},
+		{"GET", "/repos/o/r/commits/abc/check-runs", `pattern "GET /repos/{owner}/{repo}/commits/{ref}/check-runs"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := newRecorder(t)
+			s := newServer(rec, fixtureSpec(t))
+			call(t, s, tt.method, tt.path, installation7, nil)
+			rec.requireFailure(t, "unexpected request", tt.want)
 		})
 	}
 }

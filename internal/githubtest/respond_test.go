@@ -94,3 +94,28 @@ func TestETagAnswersNotModifiedToAMatchingIfNoneMatch(t *testing.T) {
 		})
 	}
 }
+
+func TestClosingTheServerEndsDelayedAnswers(t *testing.T) {
+	done := make(chan error, 1)
+	t.Run("test that leaves a request hanging", func(t *testing.T) {
+		s := New(t)
+		s.Handle("GET /rate_limit", Response{Delay: time.Hour}.ServeHTTP)
+		req, _ := http.NewRequest("GET", s.URL()+"rate_limit", nil)
+		req.Header.Set("Authorization", installation7)
+		started := make(chan struct{})
+		go func() {
+			close(started)
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			done <- err
+		}()
+		<-started
+		for len(s.Requests()) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	})
+	// Cleanup has closed the server; without ending the delay it would still be waiting.
+	<-done
+}

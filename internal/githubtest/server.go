@@ -2,6 +2,7 @@ package githubtest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,6 +38,8 @@ type Server struct {
 	t    testing.TB
 	srv  *httptest.Server
 	spec *spec // nil when requests are not validated
+	// closing ends when the test does, so a delayed answer cannot hold up Close.
+	closing context.Context
 
 	mu       sync.Mutex
 	mux      *http.ServeMux
@@ -70,8 +73,13 @@ func newServer(t testing.TB, sp *spec) *Server {
 	}
 	s.Handle(patternAccessToken, s.createAccessToken)
 	s.Handle(patternGetApp, s.getApp)
+	var stop context.CancelFunc
+	s.closing, stop = context.WithCancel(context.Background())
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	t.Cleanup(func() {
+		stop()
+		s.srv.Close()
+	})
 	return s
 }
 
@@ -164,6 +172,11 @@ func isAccessTokenRequest(method, path string) bool {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	defer context.AfterFunc(s.closing, cancel)()
+	r = r.WithContext(ctx)
+
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		s.t.Errorf("githubtest: reading body of %s %s: %v", r.Method, r.URL.Path, err)
@@ -211,13 +224,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if pattern == "" {
-		s.t.Errorf("githubtest: unexpected request %s %s (no route registered)%s",
-			r.Method, r.URL.RequestURI(), describeBody(body))
+		s.t.Errorf("githubtest: unexpected request %s %s (no route registered%s)%s",
+			r.Method, r.URL.RequestURI(), s.suggestPattern(r), describeBody(body))
 		writeError(sw, http.StatusNotFound, "Not Found")
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	s.mux.ServeHTTP(sw, r)
+}
+
+// suggestPattern names the operation an unexpected request would reach on GitHub and the
+// pattern that registers it, when the description is loaded.
+func (s *Server) suggestPattern(r *http.Request) string {
+	if s.spec == nil {
+		return ""
+	}
+	op, _, err := s.spec.find(r.Method, r.URL.EscapedPath())
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("; GitHub's operation is %s, pattern %q", op.route.Operation.OperationID, op.pattern())
 }
 
 // describeBody shows enough of a body to recognise it in a failure message.
