@@ -124,3 +124,9 @@ func NewAgenda(home string, items []Item) Agenda {
 	}
 	return out
 }
+
+// AgendaQuery is the one Search API query that finds the group's agenda: every
+// open issue and pull request carrying the label anywhere in the org.
+func (g *Group) AgendaQuery() string {
+	return fmt.Sprintf(`is:open label:"%s" org:%s`, g.AgendaLabel, g.Org) // Validate keeps quotes out of labels
+}

@@ -300,3 +300,10 @@ func BenchmarkRenderAgenda1000(b *testing.B) {
 		}
 	}
 }
+
+func TestAgendaQuerySearchesTheLabelAcrossTheOrg(t *testing.T) {
+	g := testGroup()
+	if got, want := g.AgendaQuery(), `is:open label:"security-wg-agenda" org:nodejs`; got != want {
+		t.Errorf("AgendaQuery = %s, want %s", got, want)
+	}
+}
