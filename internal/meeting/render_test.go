@@ -2,7 +2,6 @@ package meeting
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,28 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secwg/secwg/internal/meeting/meetingtest"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 )
-
-var update = flag.Bool("update", false, "rewrite the .golden files from the current output")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the rendering (go test -update rewrites it)\n--- got ---\n%s", name, got)
-	}
-}
 
 func fixtureMeeting(t *testing.T) (*Group, Meeting) {
 	t.Helper()
@@ -72,7 +53,7 @@ func TestRenderIssueMatchesGolden(t *testing.T) {
 	if issue.Title != "Node.js Security team Meeting 2026-03-19" {
 		t.Errorf("title = %q", issue.Title)
 	}
-	golden(t, "issue.golden", issue.Body)
+	meetingtest.Golden(t, filepath.Join("testdata", "issue.golden"), issue.Body)
 }
 
 func TestRenderMinutesMatchesGolden(t *testing.T) {
@@ -81,7 +62,7 @@ func TestRenderMinutesMatchesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "minutes.golden", got)
+	meetingtest.Golden(t, filepath.Join("testdata", "minutes.golden"), got)
 }
 
 func TestRenderIssueWithoutMinutesOrAgenda(t *testing.T) {
@@ -92,7 +73,7 @@ func TestRenderIssueWithoutMinutesOrAgenda(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "issue-empty-agenda.golden", issue.Body)
+	meetingtest.Golden(t, filepath.Join("testdata", "issue-empty-agenda.golden"), issue.Body)
 }
 
 func TestIssueBodyCarriesMarkersThatFindItAgain(t *testing.T) {

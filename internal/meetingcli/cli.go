@@ -107,30 +107,31 @@ func (c *common) instant(d deps) (time.Time, error) {
 	return t, nil
 }
 
-// calendar loads the configuration and the group's calendar.
-func (c *common) calendar(ctx context.Context, load func(string) (*meeting.Config, error), d deps) (*meeting.Group, *meeting.Calendar, error) {
+// calendar reads --now, the configuration and the group's calendar.
+func (c *common) calendar(ctx context.Context, load func(string) (*meeting.Config, error), d deps) (time.Time, *meeting.Group, *meeting.Calendar, error) {
+	now, err := c.instant(d)
+	if err != nil {
+		return now, nil, nil, err
+	}
 	cfg, err := load(c.config)
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading %s: %w", c.config, err)
+		return now, nil, nil, fmt.Errorf("loading %s: %w", c.config, err)
 	}
 	if cfg == nil {
-		return nil, nil, fmt.Errorf("%s declares no meetings", c.config)
+		return now, nil, nil, fmt.Errorf("%s declares no meetings", c.config)
 	}
 	g, err := cfg.Group(c.group)
 	if err != nil {
-		return nil, nil, err
+		return now, nil, nil, err
 	}
 	var ics []byte
 	if g.Calendar != nil {
 		if ics, err = d.fetcher.Fetch(ctx, g.Calendar.URL); err != nil {
-			return nil, nil, err
+			return now, nil, nil, err
 		}
 	}
 	cal, err := g.LoadCalendar(ics)
-	if err != nil {
-		return nil, nil, err
-	}
-	return g, cal, nil
+	return now, g, cal, err
 }
 
 func runNext(ctx context.Context, args []string, stdout, stderr io.Writer, load func(string) (*meeting.Config, error), d deps) error {
@@ -141,11 +142,7 @@ func runNext(ctx context.Context, args []string, stdout, stderr io.Writer, load 
 	if err := parseFlags(fs, args, &c); err != nil {
 		return err
 	}
-	now, err := c.instant(d)
-	if err != nil {
-		return err
-	}
-	g, cal, err := c.calendar(ctx, load, d)
+	now, g, cal, err := c.calendar(ctx, load, d)
 	if err != nil {
 		return err
 	}
@@ -187,11 +184,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer, loa
 	if kind != "issue" && kind != "minutes" {
 		return fmt.Errorf("--kind: want issue or minutes, got %q", kind)
 	}
-	now, err := c.instant(d)
-	if err != nil {
-		return err
-	}
-	g, cal, err := c.calendar(ctx, load, d)
+	now, g, cal, err := c.calendar(ctx, load, d)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package meetingcli
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -19,9 +18,8 @@ import (
 
 	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/meeting/calendarfeed"
+	"github.com/secwg/secwg/internal/meeting/meetingtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the .golden files from the current output")
 
 // loadMeetings reads a YAML file holding only the meetings key, strictly.
 func loadMeetings(path string) (*meeting.Config, error) {
@@ -61,23 +59,6 @@ func runCLI(t *testing.T, d deps, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), args, &out, &errOut, loadMeetings, d)
 	return code, out.String(), errOut.String()
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it)\n--- got ---\n%s", name, got)
-	}
 }
 
 func TestNextPrintsUTCAndEveryZone(t *testing.T) {
@@ -145,7 +126,7 @@ func TestRenderIssueFromSavedSearch(t *testing.T) {
 	if errOut != "title: Node.js Security team Meeting 2026-03-19\n" {
 		t.Errorf("stderr = %q", errOut)
 	}
-	golden(t, "render-issue.golden", out)
+	meetingtest.Golden(t, filepath.Join("testdata", "render-issue.golden"), out)
 }
 
 func TestRenderMinutesSearchesLiveAcrossPages(t *testing.T) {
@@ -187,7 +168,7 @@ func TestRenderMinutesSearchesLiveAcrossPages(t *testing.T) {
 	if calls.Load() != 2 {
 		t.Errorf("%d search calls, want 2 pages", calls.Load())
 	}
-	golden(t, "render-minutes.golden", out)
+	meetingtest.Golden(t, filepath.Join("testdata", "render-minutes.golden"), out)
 }
 
 func TestSearchRefusesToFollowLinksOffTheAPIHost(t *testing.T) {
