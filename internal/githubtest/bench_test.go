@@ -8,18 +8,6 @@ import (
 	"testing"
 )
 
-func benchSpec(b *testing.B) *spec {
-	b.Helper()
-	if os.Getenv(EnvOpenAPI) == "" {
-		b.Skipf("%s is not set; point it at api.github.com.subset.json", EnvOpenAPI)
-	}
-	sp, err := envSpec()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return sp
-}
-
 // BenchmarkLoadGitHubDescription is what the first New of a test binary pays once.
 func BenchmarkLoadGitHubDescription(b *testing.B) {
 	path := os.Getenv(EnvOpenAPI)
@@ -35,7 +23,7 @@ func BenchmarkLoadGitHubDescription(b *testing.B) {
 
 // BenchmarkFindGitRefWithSlashes is the router's worst common case: a greedy {ref}.
 func BenchmarkFindGitRefWithSlashes(b *testing.B) {
-	sp := benchSpec(b)
+	sp := githubSpec(b)
 	for b.Loop() {
 		if _, _, err := sp.find("GET", "/repos/nodejs/security-wg/commits/heads/main/check-runs"); err != nil {
 			b.Fatal(err)
@@ -46,7 +34,7 @@ func BenchmarkFindGitRefWithSlashes(b *testing.B) {
 // BenchmarkValidateCheckRunCreate is the per-request cost of validation on the largest body
 // schema secwg sends.
 func BenchmarkValidateCheckRunCreate(b *testing.B) {
-	sp := benchSpec(b)
+	sp := githubSpec(b)
 	body := []byte(`{"name":"threat-model","head_sha":"abc","status":"completed","conclusion":"failure",` +
 		`"output":{"title":"2 findings","summary":"s","annotations":[{"path":"threat-model.md","start_line":3,"end_line":3,"annotation_level":"failure","message":"m"}]}}`)
 	for b.Loop() {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
+	"github.com/gregjones/httpcache"
 	"github.com/palantir/go-githubapp/githubapp"
 )
 
@@ -21,14 +22,14 @@ func mustParse(t *testing.T, raw string) *url.URL {
 	return u
 }
 
-func newClientCreator(t *testing.T, s *Server) githubapp.ClientCreator {
+func newClientCreator(t *testing.T, s *Server, opts ...githubapp.ClientOption) githubapp.ClientCreator {
 	t.Helper()
 	var cfg githubapp.Config
 	cfg.V3APIURL = s.URL()
 	cfg.App.IntegrationID = AppID
 	cfg.App.PrivateKey = string(s.PrivateKeyPEM())
 	cfg.App.WebhookSecret = "x"
-	cc, err := githubapp.NewDefaultCachingClientCreator(cfg)
+	cc, err := githubapp.NewDefaultCachingClientCreator(cfg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,5 +131,36 @@ func TestGoGitHubRecognisesTheRateLimitAnswers(t *testing.T) {
 			tt.check(t, err)
 			rec.requireFailure(t)
 		})
+	}
+}
+
+func TestCachingClientRevalidatesWithETag(t *testing.T) {
+	rec := newRecorder(t)
+	s := newServer(rec, nil)
+	const pattern = "GET /repos/{owner}/{repo}/labels/{name}"
+	s.Handle(pattern, ETag("label-v1", Response{Body: map[string]any{"name": "security-wg-agenda", "color": "5319e7"}}))
+	cache := githubapp.WithClientCaching(false, func() httpcache.Cache { return httpcache.NewMemoryCache() })
+	client, err := newClientCreator(t, s, cache).NewInstallationClient(7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		label, _, err := client.Issues.GetLabel(context.Background(), "nodejs", "security-wg", "security-wg-agenda")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if label.GetColor() != "5319e7" {
+			t.Errorf("call %d: color %q, want the cached 5319e7", i, label.GetColor())
+		}
+	}
+	rec.requireFailure(t)
+	var statuses []int
+	for _, r := range s.Requests() {
+		if r.Pattern == pattern {
+			statuses = append(statuses, r.Status)
+		}
+	}
+	if len(statuses) != 3 || statuses[0] != 200 || statuses[1] != 304 || statuses[2] != 304 {
+		t.Errorf("label statuses %v, want [200 304 304]", statuses)
 	}
 }

@@ -231,6 +231,7 @@ func TestGoGitHubRequestsMatchGitHubDescription(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.op, func(t *testing.T) {
+			t.Parallel()
 			rec := newRecorder(t)
 			s := newServer(rec, sp)
 			// Answer anything; this test is about the requests, not the replies.

@@ -17,7 +17,7 @@ func fixtureSpec(t *testing.T) *spec {
 }
 
 // githubSpec is GitHub's description named by SECWG_OPENAPI.
-func githubSpec(t *testing.T) *spec {
+func githubSpec(t testing.TB) *spec {
 	t.Helper()
 	if os.Getenv(EnvOpenAPI) == "" {
 		t.Skipf("%s is not set; point it at api.github.com.subset.json to validate against GitHub's description", EnvOpenAPI)
@@ -72,6 +72,7 @@ var sharedValidationCases = []validationCase{
 func runValidationCases(t *testing.T, sp *spec, cases []validationCase) {
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // validators share one loaded description
 			rec := newRecorder(t)
 			s := newServer(rec, sp)
 			s.Handle("/", func(w http.ResponseWriter, r *http.Request) {}) // answer anything
