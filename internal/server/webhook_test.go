@@ -1,0 +1,237 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/secwg/secwg/internal/githubtest"
+)
+
+const labeled = `{"action":"labeled","issue":{"number":7},"repository":{"full_name":"nodejs/node"},"installation":{"id":42}}`
+
+func TestWebhookAnswers(t *testing.T) {
+	sign := func(b string) string { return githubtest.Sign([]byte(testSecret), []byte(b)) }
+	tests := []struct {
+		name     string
+		header   map[string]string // overrides of a valid delivery's headers; "" deletes
+		body     string
+		want     int
+		outcome  string
+		event    string // metrics label
+		wantRuns int
+	}{
+		{"accepted", nil, labeled, 202, outcomeAccepted, "issues", 1},
+		{"missing signature", map[string]string{"X-Hub-Signature-256": ""}, labeled, 401, outcomeBadSignature, "unverified", 0},
+		{"sha1 only", map[string]string{"X-Hub-Signature-256": "", "X-Hub-Signature": "sha1=0123"}, labeled, 401, outcomeBadSignature, "unverified", 0},
+		{"sha1 prefix in sha256 header", map[string]string{"X-Hub-Signature-256": strings.Replace(sign(labeled), "sha256=", "sha1=", 1)}, labeled, 401, outcomeBadSignature, "unverified", 0},
+		{"not hex", map[string]string{"X-Hub-Signature-256": "sha256=zz"}, labeled, 401, outcomeBadSignature, "unverified", 0},
+		{"wrong secret", map[string]string{"X-Hub-Signature-256": githubtest.Sign([]byte("other"), []byte(labeled))}, labeled, 401, outcomeBadSignature, "unverified", 0},
+		{"signature of another body", map[string]string{"X-Hub-Signature-256": sign(`{}`)}, labeled, 401, outcomeBadSignature, "unverified", 0},
+		{"missing event", map[string]string{"X-GitHub-Event": ""}, labeled, 400, outcomeBadRequest, "unverified", 0},
+		{"missing delivery", map[string]string{"X-GitHub-Delivery": ""}, labeled, 400, outcomeBadRequest, "unverified", 0},
+		{"hostile event name", map[string]string{"X-GitHub-Event": "Issues!"}, labeled, 400, outcomeBadRequest, "unverified", 0},
+		{"not json", nil, `labeled=yes`, 400, outcomeBadRequest, "issues", 0},
+		{"json but not an object", nil, `[1,2]`, 400, outcomeBadRequest, "issues", 0},
+		{"form encoded", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, labeled, 400, outcomeBadRequest, "issues", 0},
+		{"unhandled event", map[string]string{"X-GitHub-Event": "star"}, `{"action":"created"}`, 202, outcomeIgnored, "star", 0},
+		{"unhandled action", nil, `{"action":"pinned","issue":{"number":1}}`, 202, outcomeIgnored, "issues", 0},
+		{"ping", map[string]string{"X-GitHub-Event": "ping"}, `{"zen":"Keep it simple."}`, 202, outcomeIgnored, "ping", 0},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &recorder{events: []string{"issues"}, actions: map[string]bool{"labeled": true}}
+			a := startApp(t, appOptions{opts: []Option{WithHandlers(h)}})
+			req, _ := http.NewRequest("POST", a.url+WebhookRoute, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-GitHub-Event", "issues")
+			req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("delivery-%d", i))
+			req.Header.Set("X-Hub-Signature-256", sign(tt.body))
+			for k, v := range tt.header {
+				if v == "" {
+					req.Header.Del(k)
+				} else {
+					req.Header[k] = []string{v}
+				}
+			}
+			status, body := a.do(req)
+			if status != tt.want {
+				t.Fatalf("status %d (%q), want %d", status, body, tt.want)
+			}
+			if strings.TrimSpace(body) == "" {
+				t.Error("answer has no explanation")
+			}
+			if err := a.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if h.count() != tt.wantRuns {
+				t.Errorf("handler ran %d times, want %d", h.count(), tt.wantRuns)
+			}
+			action := ""
+			if tt.outcome != outcomeBadRequest && tt.outcome != outcomeBadSignature {
+				action = actionOf(tt.body)
+			}
+			if got := a.delivered(tt.event, action, tt.outcome); got != 1 {
+				t.Errorf("deliveries{%s,%s,%s} = %v, want 1", tt.event, action, tt.outcome, got)
+			}
+			if n := a.apiCalls(); n != 0 {
+				t.Errorf("%d GitHub requests, want none", n)
+			}
+		})
+	}
+}
+
+func actionOf(body string) string {
+	var v struct {
+		Action string `json:"action"`
+	}
+	_ = json.Unmarshal([]byte(body), &v)
+	return v.Action
+}
+
+// countingReader counts the bytes the server pulled from the client.
+type countingReader struct {
+	n, limit int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.n >= c.limit {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), c.limit-c.n)
+	for i := range p[:k] {
+		p[i] = ' '
+	}
+	c.n += k
+	return int(k), nil
+}
+
+func TestWebhookRefusesOversizedBodiesWithoutReadingThem(t *testing.T) {
+	a := startApp(t, appOptions{})
+	for _, declared := range []bool{true, false} {
+		t.Run(fmt.Sprintf("content-length declared %v", declared), func(t *testing.T) {
+			body := &countingReader{limit: MaxPayloadBytes + 1<<20}
+			req := httptest.NewRequest("POST", WebhookRoute, body)
+			req.ContentLength = -1
+			if declared {
+				req.ContentLength = body.limit
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-GitHub-Event", "issues")
+			req.Header.Set("X-GitHub-Delivery", "big")
+			req.Header.Set("X-Hub-Signature-256", "sha256="+strings.Repeat("ab", 32))
+			rec := httptest.NewRecorder()
+			a.server.Handler().ServeHTTP(rec, req)
+			if rec.Code != http.StatusRequestEntityTooLarge {
+				t.Fatalf("status %d, want 413", rec.Code)
+			}
+			if declared && body.n != 0 {
+				t.Errorf("read %d bytes of a body declared too large", body.n)
+			}
+			if !declared && body.n > MaxPayloadBytes+64<<10 {
+				t.Errorf("read %d bytes, more than the cap", body.n)
+			}
+		})
+	}
+}
+
+func TestWebhookAcceptsAPayloadAtTheCap(t *testing.T) {
+	h := &recorder{events: []string{"issues"}}
+	a := startApp(t, appOptions{opts: []Option{WithHandlers(h)}})
+	body := `{"action":"opened","pad":"` + strings.Repeat("x", MaxPayloadBytes-40) + `"}`
+	if status, msg := a.deliver("issues", "at-cap", body); status != 202 {
+		t.Fatalf("status %d: %s", status, msg)
+	}
+	eventually(t, "the job", func() bool { return h.count() == 1 })
+}
+
+func TestRedeliveryIsAcknowledgedButNotProcessedAgain(t *testing.T) {
+	h := &recorder{events: []string{"issues"}}
+	a := startApp(t, appOptions{opts: []Option{WithHandlers(h)}})
+	for range 3 {
+		if status, body := a.deliver("issues", "same-id", labeled); status != 202 {
+			t.Fatalf("status %d: %s", status, body)
+		}
+		eventually(t, "the first job", func() bool { return h.count() == 1 })
+	}
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if h.count() != 1 {
+		t.Errorf("handler ran %d times", h.count())
+	}
+	if got := a.delivered("issues", "labeled", outcomeDuplicate); got != 2 {
+		t.Errorf("duplicates counted %v, want 2", got)
+	}
+}
+
+func TestFailedJobsCanBeRedelivered(t *testing.T) {
+	var fail atomic.Bool
+	fail.Store(true)
+	h := &recorder{events: []string{"issues"}, do: func(context.Context, string) error {
+		if fail.Load() {
+			return fmt.Errorf("GitHub was down")
+		}
+		return nil
+	}}
+	a := startApp(t, appOptions{opts: []Option{WithHandlers(h)}})
+	a.deliver("issues", "flaky", labeled)
+	eventually(t, "the failure to be logged", func() bool { return strings.Contains(a.logs.String(), "GitHub was down") })
+	fail.Store(false)
+	a.deliver("issues", "flaky", labeled)
+	eventually(t, "the redelivery to run", func() bool { return h.count() == 2 })
+}
+
+func TestFullQueueAnswers503AndCountsTheDrop(t *testing.T) {
+	release := make(chan struct{})
+	h := &recorder{events: []string{"issues"}, do: func(ctx context.Context, _ string) error {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	}}
+	a := startApp(t, appOptions{
+		configure: func(c *configT) { c.Server.Workers, c.Server.QueueSize = 1, 1 },
+		opts:      []Option{WithHandlers(h)},
+	})
+	// One job runs, one waits, the third finds the queue full.
+	a.deliver("issues", "d1", labeled)
+	eventually(t, "the worker to take d1", func() bool { return h.count() == 1 })
+	if s, _ := a.deliver("issues", "d2", labeled); s != 202 {
+		t.Fatalf("d2: %d", s)
+	}
+	status, body := a.deliver("issues", "d3", labeled)
+	if status != http.StatusServiceUnavailable || !strings.Contains(body, "capacity") {
+		t.Fatalf("d3: %d %q", status, body)
+	}
+	if got := testutil.ToFloat64(a.server.metrics.QueueDropped); got != 1 {
+		t.Errorf("dropped = %v", got)
+	}
+	if got := a.delivered("issues", "labeled", outcomeQueueFull); got != 1 {
+		t.Errorf("queue_full deliveries = %v", got)
+	}
+	close(release)
+	// The refused delivery was forgotten, so GitHub's redelivery is processed.
+	eventually(t, "the queue to empty", func() bool { return h.count() == 2 && a.server.queue.Len() == 0 })
+	if s, _ := a.deliver("issues", "d3", labeled); s != 202 {
+		t.Fatalf("redelivered d3: %d", s)
+	}
+	eventually(t, "d3 to run", func() bool { return h.count() == 3 })
+}
+
+func TestSetupModeWebhookAnswers503(t *testing.T) {
+	a := startApp(t, appOptions{configure: func(c *configT) { c.GitHub.App = appT{} }})
+	status, body := a.deliver("issues", "x", labeled)
+	if status != http.StatusServiceUnavailable || !strings.Contains(body, "not configured") {
+		t.Fatalf("%d %q", status, body)
+	}
+}
