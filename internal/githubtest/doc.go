@@ -11,18 +11,32 @@
 //	if n := s.CallsExcludingAuth(); n > 3 { t.Errorf("%d API calls, budget is 3", n) }
 //
 // Anything the test did not register fails the test and gets 404, so a handler cannot make
-// a call nobody expected. Installation tokens (POST /app/installations/{id}/access_tokens)
-// and GET /app are answered automatically after the App's JWT is verified; every other
-// request must carry an installation token, and Request.Installation records which.
+// a call nobody expected; with the description loaded the failure names GitHub's operation
+// and the pattern to register. Registering a pattern again replaces its handler.
+//
+// Authentication is checked as GitHub does. POST /app/installations/{id}/access_tokens and
+// GET /app are answered without registration once the App's JWT (RS256, signed by
+// PrivateKeyPEM, iss AppID) verifies; App endpoints and the repository or organisation
+// installation lookups take that JWT, everything else an installation token
+// ("token ghs_test_<id>", see InstallationToken), and Request.Installation records which.
+// CallsExcludingAuth leaves token creation out, for API budget assertions.
 //
 // Faults: Sequence answers successive calls differently (SecondaryRateLimit,
 // RateLimitExhausted, any Response with a Delay), and ETag answers 304 to a matching
-// If-None-Match.
+// If-None-Match; Request.Status shows which calls were revalidated. go-githubapp clients
+// send If-None-Match only when created with githubapp.WithClientCaching.
 //
 // Validation: with SECWG_OPENAPI set to GitHub's OpenAPI description
 // (api.github.com.subset.json), each request's method, path, query and body must match an
 // operation of it; a mismatch, or an operation missing from the description, fails the test
 // naming the operation and the reason. Path parameters {path} and {ref} may span slashes.
+// Three bodies GitHub accepts but its schemas reject are let through: checks/create without
+// status (GitHub defaults it to queued), issues/set-labels with no labels (clears them) and
+// "null" for an optional body (ghinstallation's token request).
+//
+// Routes use http.ServeMux patterns, whose {name...} wildcard must end the pattern: register
+// "GET /repos/{owner}/{repo}/contents/{path...}", but a slash-carrying ref in the middle of
+// a path needs it spelled out, e.g. "GET /repos/{owner}/{repo}/commits/heads/main/check-runs".
 //
 // Webhooks: Corpus returns the recorded payloads under SECWG_WEBHOOK_CORPUS and Sign (or
 // Delivery.NewRequest) produces the X-Hub-Signature-256 GitHub would send.
