@@ -1,0 +1,246 @@
+package threatmodel
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Finding is one problem at one place.
+type Finding struct {
+	Path     string
+	Line     int
+	Column   int
+	EndLine  int
+	Severity Severity
+	Rule     string
+	Message  string
+	// Entry is the ID of the threat or mitigation the finding is about.
+	Entry string
+}
+
+// File is a threat-model file as read from disk or from a commit.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// Options tune a check. The zero value checks every rule at its default
+// severity over whole files.
+type Options struct {
+	// Section limits each file to the part under the heading with this text.
+	Section string
+	// Severities overrides rule severities by rule ID; SeverityOff drops a rule.
+	Severities map[string]Severity
+}
+
+func (o Options) severity(rule string, def Severity) Severity {
+	if s, ok := o.Severities[rule]; ok {
+		return s
+	}
+	return def
+}
+
+// Report is the outcome of a check.
+type Report struct {
+	// Documents are the files at head.
+	Documents []*Document
+	Findings  []Finding
+	// Diff is set in diff-aware mode.
+	Diff     *Diff
+	Coverage Coverage
+	Counts   Counts
+}
+
+// Counts summarise a report.
+type Counts struct {
+	Files, Threats, Mitigations int
+	Errors, Warnings, Notices   int
+	// Untouched counts entries a change left alone, whose findings are notices.
+	Untouched int
+}
+
+// Failed reports whether the check fails: any finding at error severity.
+func (r *Report) Failed() bool { return r.Counts.Errors > 0 }
+
+// Check checks files as a whole: every entry is enforced.
+func Check(files []File, opts Options) (*Report, error) {
+	head, err := parseAll(files, opts.Section)
+	if err != nil {
+		return nil, err
+	}
+	return report(head, nil, nil, opts), nil
+}
+
+// CheckChange checks head against base: errors and warnings are enforced only
+// on entries the change adds or changes (and on entries whose links those
+// touch); findings on untouched entries become notices. A file missing from
+// base is new; one missing from head was deleted.
+func CheckChange(base, head []File, opts Options) (*Report, error) {
+	b, err := parseAll(base, opts.Section)
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	h, err := parseAll(head, opts.Section)
+	if err != nil {
+		return nil, err
+	}
+	d := diff(b, h)
+	return report(h, d, affected(b, h, d), opts), nil
+}
+
+func parseAll(files []File, section string) ([]*Document, error) {
+	docs := make([]*Document, 0, len(files))
+	for _, f := range files {
+		d, err := Parse(f.Path, f.Data, section)
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
+func report(head []*Document, d *Diff, enforced map[string]bool, opts Options) *Report {
+	r := &Report{Documents: head, Diff: d}
+	var raw []Finding
+	for _, doc := range head {
+		raw = append(raw, doc.Findings...)
+		r.Counts.Threats += len(doc.Threats)
+		r.Counts.Mitigations += len(doc.Mitigations)
+	}
+	r.Counts.Files = len(head)
+	raw = append(raw, validate(head)...)
+	for _, f := range raw {
+		f.Severity = opts.severity(f.Rule, f.Severity)
+		if f.Severity == SeverityOff {
+			continue
+		}
+		if enforced != nil && !enforced[f.Entry] {
+			f.Severity = SeverityNotice
+		}
+		switch f.Severity {
+		case SeverityError:
+			r.Counts.Errors++
+		case SeverityWarning:
+			r.Counts.Warnings++
+		default:
+			r.Counts.Notices++
+		}
+		r.Findings = append(r.Findings, f)
+	}
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	if d != nil {
+		r.Counts.Untouched = d.Untouched
+	}
+	r.Coverage = coverage(head)
+	return r
+}
+
+// validate runs the rules that look at one entry against the whole model.
+func validate(docs []*Document) []Finding {
+	var out []Finding
+	add := func(e *Entry, pos Position, rule, msg string) {
+		out = append(out, Finding{Path: e.Path, Line: pos.Line, Column: pos.Column, EndLine: pos.EndLine,
+			Severity: rulesByID[rule].Severity, Rule: rule, Message: msg, Entry: e.ID})
+	}
+	first := map[string]*Entry{}
+	mitigations := map[string]*Mitigation{}
+	referenced := map[string]bool{}
+	for _, doc := range docs {
+		for _, m := range doc.Mitigations {
+			if prev, dup := first[m.ID]; dup {
+				add(&m.Entry, m.Pos, RuleDuplicateID, fmt.Sprintf("%s is already defined at %s:%d", m.ID, prev.Path, prev.Pos.Line))
+				continue
+			}
+			first[m.ID] = &m.Entry
+			mitigations[m.ID] = m
+		}
+	}
+	for _, doc := range docs {
+		for _, t := range doc.Threats {
+			if prev, dup := first[t.ID]; dup {
+				add(&t.Entry, t.Pos, RuleDuplicateID, fmt.Sprintf("%s is already defined at %s:%d", t.ID, prev.Path, prev.Pos.Line))
+			} else {
+				first[t.ID] = &t.Entry
+			}
+			for _, id := range t.MitigationIDs {
+				referenced[id] = true
+			}
+			out = validateThreat(t, mitigations, out, add)
+		}
+	}
+	for _, doc := range docs {
+		for _, m := range doc.Mitigations {
+			if !referenced[m.ID] {
+				add(&m.Entry, m.Pos, RuleMitigationUnreferenced, fmt.Sprintf("no threat lists %s", m.ID))
+			}
+		}
+	}
+	return out
+}
+
+func validateThreat(t *Threat, mitigations map[string]*Mitigation, out []Finding, add func(*Entry, Position, string, string)) []Finding {
+	field := func(label string) Position {
+		if f, ok := t.Field(label); ok {
+			return f.Pos
+		}
+		return t.Pos
+	}
+	if _, ok := t.Field(labelSTRIDE); !ok {
+		add(&t.Entry, t.Pos, RuleStrideMissing, fmt.Sprintf("%s has no **STRIDE** field", t.ID))
+	} else if len(t.STRIDE) == 0 && !hasFinding(out, t.ID, RuleStrideUnknown) {
+		add(&t.Entry, field(labelSTRIDE), RuleStrideMissing, fmt.Sprintf("%s has an empty **STRIDE** field", t.ID))
+	}
+	if !hasCWE(t) {
+		add(&t.Entry, t.Pos, RuleCWEMissing, fmt.Sprintf("%s names no CWE in its title, for example (CWE-400)", t.ID))
+	}
+	risk := t.Status == StatusAccepted || t.Status == StatusTransferred || t.Status == StatusNotApplicable
+	if risk && t.Rationale == "" {
+		add(&t.Entry, field(labelStatus), RuleRationaleMissing, fmt.Sprintf("%s is %s but has no **Rationale**", t.ID, t.Status))
+	}
+	if !risk && len(t.MitigationIDs) == 0 && len(t.InlineMitigations) == 0 {
+		add(&t.Entry, field(labelMitigations), RuleMitigationMissing, fmt.Sprintf("%s lists no mitigation; add **Mitigations** or set **Status** to Accepted, Transferred or Not applicable", t.ID))
+	}
+	var linked []*Mitigation
+	for _, id := range t.MitigationIDs {
+		m, ok := mitigations[id]
+		if !ok {
+			add(&t.Entry, field(labelMitigations), RuleMitigationUndefined, fmt.Sprintf("%s links %s, which no threat-model file defines", t.ID, id))
+			continue
+		}
+		linked = append(linked, m)
+	}
+	if risk || len(linked) == 0 {
+		return out
+	}
+	if t.Status == StatusMitigated && len(t.InlineMitigations) == 0 && !slices.ContainsFunc(linked, func(m *Mitigation) bool {
+		return m.Status != StatusPlanned && m.Status != StatusExperimental
+	}) {
+		add(&t.Entry, field(labelStatus), RuleMitigationExperimentalOnly, fmt.Sprintf("%s is Mitigated but every linked mitigation is Planned or Experimental", t.ID))
+	}
+	if len(t.InlineMitigations) > 0 {
+		return out // written-out mitigations name no environments: assume they cover the threat
+	}
+	var missing []string
+	for _, env := range t.Environments {
+		if !slices.ContainsFunc(linked, func(m *Mitigation) bool { return slices.Contains(m.Environments, env) }) {
+			missing = append(missing, string(env))
+		}
+	}
+	if len(missing) > 0 {
+		add(&t.Entry, field(labelMitigations), RuleEnvironmentUnmitigated, fmt.Sprintf("no linked mitigation of %s covers %s", t.ID, strings.Join(missing, ", ")))
+	}
+	return out
+}
+
+func hasFinding(fs []Finding, entry, rule string) bool {
+	return slices.ContainsFunc(fs, func(f Finding) bool { return f.Entry == entry && f.Rule == rule })
+}
+
+func hasCWE(t *Threat) bool {
+	return strings.Contains(t.Title, "CWE-") && cweRef.MatchString(t.Title)
+}
