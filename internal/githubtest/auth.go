@@ -183,7 +183,7 @@ func decodeSegment(seg string, v any) error {
 func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("installation_id"), 10, 64)
 	if err != nil || id <= 0 {
-		s.t.Errorf("githubtest: token requested for installation %q, want a positive number", r.PathValue("installation_id"))
+		s.t.Errorf("githubtest: %s %s: installation id %q is not a positive number", r.Method, r.URL.Path, r.PathValue("installation_id"))
 		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}

@@ -74,6 +74,7 @@ func TestAuthorization(t *testing.T) {
 		{"JWT with string iss gets a token", "POST", "/app/installations/7/access_tokens", "Bearer " + good, 201, ""},
 		{"JWT with numeric iss gets a token", "POST", "/app/installations/7/access_tokens", "Bearer " + signJWT(t, privateKey(), jwtClaims{Iss: 4242}), 201, ""},
 		{"JWT may read the repository installation", "GET", "/repos/o/r/installation", "Bearer " + good, 200, ""},
+		{"token for a malformed installation id", "POST", "/app/installations/abc/access_tokens", "Bearer " + good, 404, "installation"},
 		{"JWT signed by another key", "POST", "/app/installations/7/access_tokens", "Bearer " + signJWT(t, otherKey(), jwtClaims{Iss: "4242"}), 401, "signature"},
 		{"JWT for another App", "POST", "/app/installations/7/access_tokens", "Bearer " + signJWT(t, privateKey(), jwtClaims{Iss: "1"}), 401, "iss"},
 		{"expired JWT", "GET", "/app", "Bearer " + signJWT(t, privateKey(), jwtClaims{Iss: "4242", Iat: -20 * time.Minute, Exp: -10 * time.Minute}), 401, "expired"},
