@@ -148,7 +148,10 @@ func refuse(r Request) Decision {
 		where = " on " + r.Owner + "/" + r.Repo
 	}
 	reason := fmt.Sprintf("Only %s%s may run %s.", who, where, cmd)
-	if r.Allowed == Team && r.Team.IsZero() {
+	switch {
+	case r.Allowed == 0:
+		reason = fmt.Sprintf("No one may run %s here.", cmd)
+	case r.Allowed == Team && r.Team.IsZero():
 		reason = fmt.Sprintf("Only team members may run %s, and this group has no team configured.", cmd)
 	}
 	return Decision{Reason: reason}
