@@ -170,7 +170,7 @@ func validate(docs []*Document) []Finding {
 			for _, id := range t.MitigationIDs {
 				referenced[id] = true
 			}
-			out = validateThreat(t, mitigations, out, add)
+			validateThreat(t, mitigations, add)
 		}
 	}
 	for _, doc := range docs {
@@ -183,16 +183,16 @@ func validate(docs []*Document) []Finding {
 	return out
 }
 
-func validateThreat(t *Threat, mitigations map[string]*Mitigation, out []Finding, add func(*Entry, Position, string, string)) []Finding {
+func validateThreat(t *Threat, mitigations map[string]*Mitigation, add func(*Entry, Position, string, string)) {
 	field := func(label string) Position {
 		if f, ok := t.Field(label); ok {
 			return f.Pos
 		}
 		return t.Pos
 	}
-	if _, ok := t.Field(labelSTRIDE); !ok {
+	if f, ok := t.Field(labelSTRIDE); !ok {
 		add(&t.Entry, t.Pos, RuleStrideMissing, fmt.Sprintf("%s has no **STRIDE** field", t.ID))
-	} else if len(t.STRIDE) == 0 && !hasFinding(out, t.ID, RuleStrideUnknown) {
+	} else if len(splitList(f.Value)) == 0 {
 		add(&t.Entry, field(labelSTRIDE), RuleStrideMissing, fmt.Sprintf("%s has an empty **STRIDE** field", t.ID))
 	}
 	if !hasCWE(t) {
@@ -215,7 +215,7 @@ func validateThreat(t *Threat, mitigations map[string]*Mitigation, out []Finding
 		linked = append(linked, m)
 	}
 	if risk || len(linked) == 0 {
-		return out
+		return
 	}
 	if t.Status == StatusMitigated && len(t.InlineMitigations) == 0 && !slices.ContainsFunc(linked, func(m *Mitigation) bool {
 		return m.Status != StatusPlanned && m.Status != StatusExperimental
@@ -223,7 +223,7 @@ func validateThreat(t *Threat, mitigations map[string]*Mitigation, out []Finding
 		add(&t.Entry, field(labelStatus), RuleMitigationExperimentalOnly, fmt.Sprintf("%s is Mitigated but every linked mitigation is Planned or Experimental", t.ID))
 	}
 	if len(t.InlineMitigations) > 0 {
-		return out // written-out mitigations name no environments: assume they cover the threat
+		return // written-out mitigations name no environments: assume they cover the threat
 	}
 	var missing []string
 	for _, env := range t.Environments {
@@ -234,11 +234,6 @@ func validateThreat(t *Threat, mitigations map[string]*Mitigation, out []Finding
 	if len(missing) > 0 {
 		add(&t.Entry, field(labelMitigations), RuleEnvironmentUnmitigated, fmt.Sprintf("no linked mitigation of %s covers %s", t.ID, strings.Join(missing, ", ")))
 	}
-	return out
-}
-
-func hasFinding(fs []Finding, entry, rule string) bool {
-	return slices.ContainsFunc(fs, func(f Finding) bool { return f.Entry == entry && f.Rule == rule })
 }
 
 func hasCWE(t *Threat) bool {

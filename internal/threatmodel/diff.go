@@ -72,7 +72,9 @@ func index(docs []*Document) version {
 	return v
 }
 
-func ref(e *Entry) EntryRef { return EntryRef{ID: e.ID, Title: e.Title, Path: e.Path, Line: e.Pos.Line} }
+func ref(e *Entry) EntryRef {
+	return EntryRef{ID: e.ID, Title: e.Title, Path: e.Path, Line: e.Pos.Line}
+}
 
 func diff(base, head []*Document) *Diff {
 	b, h := index(base), index(head)

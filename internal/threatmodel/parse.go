@@ -109,13 +109,13 @@ const (
 var labelAliases = map[string]string{
 	"stride": labelSTRIDE, "stride category": labelSTRIDE, "stride categories": labelSTRIDE,
 	"mitigations": labelMitigations, "mitigation": labelMitigations, "mitigated by": labelMitigations,
-	"status": labelStatus,
+	"status":       labelStatus,
 	"environments": labelEnvironments, "environment": labelEnvironments,
-	"rationale": labelRationale,
+	"rationale":      labelRationale,
 	"transferred to": labelTransferredTo,
-	"decision": labelDecision,
-	"since": labelSince,
-	"link": labelLink,
+	"decision":       labelDecision,
+	"since":          labelSince,
+	"link":           labelLink,
 }
 
 var (
