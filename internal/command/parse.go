@@ -73,7 +73,7 @@ func (c Command) CheckPlace(p Place) error {
 	if strings.HasPrefix(where, "i") {
 		article = "an "
 	}
-	return fmt.Errorf("%s works only on %s%s", joinWords("/"+s.Name, s.Keyword), article, where)
+	return fmt.Errorf("%s works only on %s%s", s.Invocation(), article, where)
 }
 
 // Parse returns the commands in a comment body, in order.

@@ -138,6 +138,10 @@ func (k Kind) String() string {
 	return s.Name
 }
 
+// Invocation is the command without arguments, e.g. "/agenda remove", as
+// refusals and errors name it.
+func (s Spec) Invocation() string { return joinWords("/"+s.Name, s.Keyword) }
+
 // Usage is how the command is written, e.g. "/agenda remove [group]".
 func (s Spec) Usage() string {
 	return joinWords("/"+s.Name, s.Keyword, s.Args)
