@@ -17,6 +17,7 @@ import (
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/githubclient"
 	"github.com/secwg/secwg/internal/githubtest"
+	"github.com/secwg/secwg/internal/metrics"
 )
 
 type (
@@ -56,6 +57,7 @@ type app struct {
 
 type appOptions struct {
 	configure func(*config.Config)
+	github    func(*githubtest.Server) // routes needed before the server starts
 	opts      []Option
 }
 
@@ -83,6 +85,9 @@ func fastRetry() githubclient.RetryPolicy {
 func startApp(t *testing.T, o appOptions) *app {
 	t.Helper()
 	gh := githubtest.New(t)
+	if o.github != nil {
+		o.github(gh)
+	}
 	cfg := testConfig(gh)
 	if o.configure != nil {
 		o.configure(cfg)
@@ -206,4 +211,21 @@ func (r *recorder) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.ran)
+}
+
+func httpGet(url string) (*http.Response, error) {
+	c := &http.Client{Timeout: 2 * time.Second}
+	res, err := c.Get(url)
+	if err == nil {
+		res.Body.Close()
+	}
+	return res, err
+}
+
+func newTestMetrics() *metrics.Metrics { return metrics.New() }
+
+func nopLogger() zerolog.Logger { return zerolog.Nop() }
+
+func testDispatch(id string) githubapp.Dispatch {
+	return githubapp.Dispatch{Handler: &recorder{events: []string{"issues"}}, EventType: "issues", DeliveryID: id, Payload: []byte(`{}`)}
 }

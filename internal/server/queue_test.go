@@ -1,0 +1,188 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func TestHandlerPanicIsRecoveredLoggedAndCounted(t *testing.T) {
+	h := &recorder{events: []string{"issues"}, do: func(context.Context, string) error { panic("boom in handler") }}
+	a := startApp(t, appOptions{opts: []Option{WithHandlers(h)}})
+	if s, _ := a.deliver("issues", "p1", labeled); s != 202 {
+		t.Fatalf("status %d", s)
+	}
+	eventually(t, "the panic to be counted", func() bool {
+		return testutil.ToFloat64(a.server.metrics.HandlerPanics.WithLabelValues("issues")) == 1
+	})
+	logs := a.logs.String()
+	for _, want := range []string{"webhook handler panicked", "boom in handler", "queue_test.go", `"github_delivery_id":"p1"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q", want)
+		}
+	}
+	// The worker survived: the next delivery runs, and the server stays healthy.
+	h.do = nil
+	a.deliver("issues", "p2", labeled)
+	eventually(t, "the next job", func() bool { return h.count() == 2 })
+	if s, _ := a.get(HealthRoute); s != 200 {
+		t.Errorf("healthz %d", s)
+	}
+}
+
+func TestJobsGetTheirOwnDeadline(t *testing.T) {
+	got := make(chan time.Duration, 1)
+	h := &recorder{events: []string{"issues"}, do: func(ctx context.Context, _ string) error {
+		d, ok := ctx.Deadline()
+		if !ok {
+			got <- 0
+			return nil
+		}
+		got <- time.Until(d)
+		<-ctx.Done()
+		return ctx.Err()
+	}}
+	a := startApp(t, appOptions{
+		configure: func(c *configT) { c.Server.JobTimeout = 300 * time.Millisecond },
+		opts:      []Option{WithHandlers(h)},
+	})
+	a.deliver("issues", "slow", labeled)
+	if left := <-got; left <= 0 || left > 300*time.Millisecond {
+		t.Fatalf("job deadline %v away, want within the 300ms job timeout", left)
+	}
+	eventually(t, "the timeout to be recorded", func() bool {
+		return testutil.CollectAndCount(a.server.metrics.HandlerDuration) == 1 &&
+			strings.Contains(a.logs.String(), "context deadline exceeded")
+	})
+}
+
+func TestJobLoggerCarriesTheDeliveryFields(t *testing.T) {
+	h := &recorder{events: []string{"issues"}, do: func(ctx context.Context, _ string) error {
+		return errors.New("marker-error")
+	}}
+	a := startApp(t, appOptions{opts: []Option{WithHandlers(h)}})
+	a.deliver("issues", "fields-1", labeled)
+	eventually(t, "the error line", func() bool { return strings.Contains(a.logs.String(), "marker-error") })
+	var line string
+	for _, l := range strings.Split(a.logs.String(), "\n") {
+		if strings.Contains(l, "marker-error") {
+			line = l
+		}
+	}
+	for _, want := range []string{`"github_event_type":"issues"`, `"github_delivery_id":"fields-1"`, `"github_event_action":"labeled"`,
+		`"github_installation_id":42`, `"github_repository":"nodejs/node"`, `"github_number":7`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("job log line lacks %s: %s", want, line)
+		}
+	}
+}
+
+func TestShutdownDrainsQueuedAndRunningJobs(t *testing.T) {
+	started := make(chan struct{}, 8)
+	h := &recorder{events: []string{"issues"}, do: func(context.Context, string) error {
+		started <- struct{}{}
+		time.Sleep(200 * time.Millisecond)
+		return nil
+	}}
+	a := startApp(t, appOptions{
+		configure: func(c *configT) { c.Server.Workers = 1 },
+		opts:      []Option{WithHandlers(h)},
+	})
+	for _, id := range []string{"s1", "s2", "s3"} {
+		if s, _ := a.deliver("issues", id, labeled); s != 202 {
+			t.Fatalf("%s: %d", id, s)
+		}
+	}
+	<-started
+	if err := a.stop(); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if h.count() != 3 {
+		t.Errorf("%d of 3 jobs finished before shutdown returned", h.count())
+	}
+	if !strings.Contains(a.logs.String(), "shutdown complete") {
+		t.Error("no shutdown line")
+	}
+}
+
+func TestShutdownLogsWhatCouldNotFinish(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	h := &recorder{events: []string{"issues"}, do: func(ctx context.Context, _ string) error {
+		select {
+		case <-block:
+		case <-ctx.Done():
+		}
+		return ctx.Err()
+	}}
+	a := startApp(t, appOptions{
+		configure: func(c *configT) { c.Server.Workers, c.Server.ShutdownTimeout = 1, 200*time.Millisecond },
+		opts:      []Option{WithHandlers(h)},
+	})
+	a.deliver("issues", "stuck-running", labeled)
+	eventually(t, "the job to start", func() bool { return h.count() == 1 })
+	a.deliver("issues", "stuck-queued", labeled)
+	err := a.stop()
+	if err == nil || !strings.Contains(err.Error(), "2 webhook jobs") {
+		t.Fatalf("shutdown error = %v", err)
+	}
+	logs := a.logs.String()
+	for _, want := range []string{`"github_delivery_id":"stuck-running","github_event_type":"issues","state":"running"`,
+		`"github_delivery_id":"stuck-queued","github_event_type":"issues","state":"queued"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %s", want)
+		}
+	}
+	// The listener is closed: nothing new is accepted.
+	if _, err := httpGet(a.url + HealthRoute); err == nil {
+		t.Error("server still accepts connections after shutdown")
+	}
+}
+
+func TestNewDeliveriesAfterDrainBeginsAreRefused(t *testing.T) {
+	q := NewQueue(4, 1, time.Second, newTestMetrics(), NewMemoryDeliveries(time.Hour, 10), nopLogger())
+	if err := q.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Schedule(context.Background(), testDispatch("late")); err == nil {
+		t.Error("a drained queue accepted a job")
+	}
+}
+
+func TestMemoryDeliveriesExpireAndStayBounded(t *testing.T) {
+	now := time.Unix(0, 0)
+	m := NewMemoryDeliveries(24*time.Hour, 3)
+	m.now = func() time.Time { return now }
+	if !m.Claim("a") || m.Claim("a") {
+		t.Fatal("claim a")
+	}
+	now = now.Add(23 * time.Hour)
+	if m.Claim("a") {
+		t.Error("a forgotten before 24h")
+	}
+	now = now.Add(2 * time.Hour)
+	if !m.Claim("a") {
+		t.Error("a remembered after 24h")
+	}
+	m.Release("a")
+	if !m.Claim("a") {
+		t.Error("released a not claimable")
+	}
+	for _, id := range []string{"b", "c", "d", "e"} {
+		m.Claim(id)
+	}
+	if m.Len() > 4 {
+		t.Errorf("store holds %d ids, limit is 3 (+1 in flight)", m.Len())
+	}
+	for i := range 5000 {
+		now = now.Add(time.Minute)
+		m.Claim(string(rune('A'+i%26)) + time.Duration(i).String())
+	}
+	if len(m.order)-m.head > 4 || cap(m.order) > 8192 {
+		t.Errorf("order grew to %d (cap %d)", len(m.order)-m.head, cap(m.order))
+	}
+}
