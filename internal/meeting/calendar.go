@@ -137,7 +137,7 @@ func parseRule(text string, loc *time.Location) (*rrule.ROption, error) {
 // DESCRIPTION, contains filter (ignoring case; an empty filter keeps all).
 // defaultDuration applies to timed events that carry neither DTEND nor DURATION.
 func ParseICS(data []byte, filter string, defaultDuration time.Duration) (*Calendar, error) {
-	cal, err := ical.NewDecoder(bytes.NewReader(data)).Decode()
+	cal, err := decodeICS(data)
 	if err != nil {
 		return nil, fmt.Errorf("parsing iCalendar: %w", err)
 	}
@@ -203,6 +203,17 @@ func ParseICS(data []byte, filter string, defaultDuration time.Duration) (*Calen
 		master.overrides[rid[0].Unix()] = ov
 	}
 	return &Calendar{series: out}, nil
+}
+
+// decodeICS turns go-ical's panics on malformed parameters into errors: feeds
+// are input from elsewhere and must not take the process down.
+func decodeICS(data []byte) (cal *ical.Calendar, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cal, err = nil, fmt.Errorf("malformed content line (%v)", r)
+		}
+	}()
+	return ical.NewDecoder(bytes.NewReader(data)).Decode()
 }
 
 func matches(ev ical.Event, filter string) bool {

@@ -102,6 +102,15 @@ type CalendarPage struct {
 	Note string `yaml:"note"`
 }
 
+// Interval is how often to reconcile every group: SyncInterval, or the default
+// when the configuration has no meetings key.
+func (c *Config) Interval() time.Duration {
+	if c.SyncInterval > 0 {
+		return c.SyncInterval
+	}
+	return DefaultSyncInterval
+}
+
 // Group returns the group with the given ID.
 func (c *Config) Group(id string) (*Group, error) {
 	for i := range c.Groups {

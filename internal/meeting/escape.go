@@ -102,5 +102,8 @@ func safeURL(u string) string {
 	if strings.ContainsAny(s, " <>\"`\r\n") {
 		return ""
 	}
-	return strings.NewReplacer("(", "%28", ")", "%29").Replace(s)
+	return parenEncoder.Replace(s)
 }
+
+// parenEncoder keeps a URL from closing its Markdown link early.
+var parenEncoder = strings.NewReplacer("(", "%28", ")", "%29")
