@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/secwg/secwg/internal/config"
+	"github.com/secwg/secwg/internal/meeting"
+	"github.com/secwg/secwg/internal/meetingcli"
 	"github.com/secwg/secwg/internal/server"
 	"github.com/secwg/secwg/internal/version"
 )
@@ -21,6 +23,10 @@ const usage = `secwg runs a working group's GitHub App.
 
 Usage:
   secwg serve [--config FILE] [--log-format json|text]   run the App server
+  secwg meeting next --config FILE --group ID [--now RFC3339]
+                                                        the next meeting, in UTC and every zone
+  secwg meeting render --config FILE --group ID --kind issue|minutes [--date YYYY-MM-DD] [--agenda-json FILE]
+                                                        print a meeting issue or minutes
   secwg version                                         print the version
 
 Configuration: config/secwg.example.yml documents every key and environment variable.
@@ -38,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "meeting":
+		return meetingcli.Run(context.Background(), args[1:], stdout, stderr, loadMeetings)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "secwg", version.String())
 		return 0
@@ -48,6 +56,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "secwg: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
+}
+
+// loadMeetings reads the meetings of a server config, so that the meeting
+// commands and serve agree on every group.
+func loadMeetings(path string) (*meeting.Config, error) {
+	cfg, err := config.Load(path, os.LookupEnv)
+	if err != nil {
+		return nil, err
+	}
+	return &cfg.Meetings, nil
 }
 
 func serve(args []string, stderr io.Writer) int {

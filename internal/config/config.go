@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/secwg/secwg/internal/meeting"
 )
 
 // Defaults for every server setting; config/secwg.example.yml documents the same values.
@@ -39,6 +41,10 @@ type Config struct {
 	Logging Logging `yaml:"logging"`
 	GitHub  GitHub  `yaml:"github"`
 	Setup   Setup   `yaml:"setup"`
+
+	// Meetings are the working groups whose meetings secwg runs; the server and
+	// the meeting commands read the same list.
+	Meetings meeting.Config `yaml:"meetings"`
 
 	// Path is the file the configuration was read from, "" when none was.
 	Path string `yaml:"-"`
@@ -157,8 +163,10 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 		}
 	}
 	var errs []error
+	// An empty variable counts as unset for numbers, as in a Kubernetes manifest
+	// that lists a variable without a value.
 	integer := func(name string, dst *int) {
-		if v, ok := env(name); ok {
+		if v, ok := env(name); ok && strings.TrimSpace(v) != "" {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s=%q: not a whole number", name, v))
@@ -168,7 +176,7 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 		}
 	}
 	duration := func(name string, dst *time.Duration) {
-		if v, ok := env(name); ok {
+		if v, ok := env(name); ok && strings.TrimSpace(v) != "" {
 			d, err := time.ParseDuration(strings.TrimSpace(v))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s=%q: not a duration such as 10s or 2m", name, v))
@@ -181,7 +189,7 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	str("GITHUB_WEB_URL", &c.GitHub.WebURL)
 	str("GITHUB_V3_API_URL", &c.GitHub.V3APIURL)
 	str("GITHUB_V4_API_URL", &c.GitHub.V4APIURL)
-	if v, ok := env("GITHUB_APP_INTEGRATION_ID"); ok {
+	if v, ok := env("GITHUB_APP_INTEGRATION_ID"); ok && strings.TrimSpace(v) != "" {
 		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("GITHUB_APP_INTEGRATION_ID: not a whole number"))
@@ -200,7 +208,7 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	integer("SECWG_WORKERS", &c.Server.Workers)
 	duration("SECWG_JOB_TIMEOUT", &c.Server.JobTimeout)
 	duration("SECWG_SHUTDOWN_TIMEOUT", &c.Server.ShutdownTimeout)
-	if v, ok := env("SECWG_CACHE_SIZE"); ok {
+	if v, ok := env("SECWG_CACHE_SIZE"); ok && strings.TrimSpace(v) != "" {
 		if err := c.Server.CacheSize.parse(v); err != nil {
 			errs = append(errs, fmt.Errorf("SECWG_CACHE_SIZE=%q: %w", v, err))
 		}

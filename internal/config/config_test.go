@@ -170,7 +170,7 @@ func TestLoadRejects(t *testing.T) {
 }
 
 func TestErrorsNeverEchoSecrets(t *testing.T) {
-	_, err := Load("testdata/full.yml", envFrom(map[string]string{"GITHUB_APP_INTEGRATION_ID": "", "GITHUB_APP_WEBHOOK_SECRET": "hunter2"}))
+	_, err := Load("testdata/full.yml", envFrom(map[string]string{"GITHUB_APP_INTEGRATION_ID": "x", "GITHUB_APP_WEBHOOK_SECRET": "hunter2"}))
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("error = %v", err)
 	}
