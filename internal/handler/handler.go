@@ -12,6 +12,20 @@ import (
 type Base struct {
 	Clients githubapp.ClientCreator
 	Metrics *metrics.Metrics
+	// AppSlug is the App's slug once GET /app has answered, else "". Its
+	// comments and issues are authored by "<slug>[bot]".
+	AppSlug func() string
+}
+
+// AppLogin is the login the App acts as, or "" while its identity is unknown.
+func (b Base) AppLogin() string {
+	if b.AppSlug == nil {
+		return ""
+	}
+	if s := b.AppSlug(); s != "" {
+		return s + "[bot]"
+	}
+	return ""
 }
 
 // All lists secwg's handlers, in dispatch priority order.

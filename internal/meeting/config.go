@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/secwg/secwg/internal/command"
 )
 
 // DefaultSyncInterval is how often the server reconciles every group when the
@@ -50,6 +52,8 @@ type Group struct {
 	StandingItems []StandingItem  `yaml:"standing_items"`
 	Minutes       Minutes         `yaml:"minutes"`
 	CalendarPage  CalendarPage    `yaml:"calendar_page"`
+	// Commands overrides who may run each bot command for this group.
+	Commands command.Overrides `yaml:"commands"`
 }
 
 // CalendarSource is an iCalendar feed and the text that picks the group's events.

@@ -1,6 +1,7 @@
 package meeting
 
 import (
+	"github.com/secwg/secwg/internal/command"
 	"reflect"
 	"strings"
 	"testing"
@@ -90,6 +91,17 @@ func TestMeetingsAcceptsAMappingWithSyncInterval(t *testing.T) {
 	}
 }
 
+func TestGroupCommandOverridesAreRead(t *testing.T) {
+	c, err := parseMeetings(t, strings.TrimSuffix(minimalList, "\n")+"\n    commands: {agenda: [team, write]}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Groups[0].Commands.For(command.Agenda)
+	if got != command.Team|command.Write {
+		t.Errorf("agenda permission = %v", got)
+	}
+}
+
 func TestEmptyMeetingsIsNoGroups(t *testing.T) {
 	for _, doc := range []string{"meetings:\n", "meetings: []\n", "other: 1\n"} {
 		c, err := parseMeetings(t, doc)
@@ -130,6 +142,9 @@ func TestBadMeetingsConfigNamesGroupKeyAndReason(t *testing.T) {
 		{"minutes path escapes the repository", base + "\n    minutes: {path: \"../{{.Date}}.md\"}\n", []string{"minutes.path", "clean relative path"}},
 		{"bad title template", base + "\n    title: \"{{.Nope}}\"\n", []string{"key title"}},
 		{"group is not a mapping", "meetings:\n  - security-wg\n", []string{"line 2", "want a mapping"}},
+		{"unknown command override", base + "\n    commands: {minuts: [team]}\n", []string{`group "security-wg"`, "commands.minuts", "unknown command"}},
+		{"unknown permission", base + "\n    commands: {agenda: [owners]}\n", []string{`group "security-wg"`, "commands.agenda"}},
+		{"commands not a mapping", base + "\n    commands: [agenda]\n", []string{"commands", "want a mapping"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -55,6 +55,11 @@ func checkNode(node *yaml.Node, t reflect.Type, key string) error {
 				return err
 			}
 		}
+	case t.Kind() == reflect.Map:
+		// Map types check their own keys when decoded (command.Overrides does).
+		if node.Kind != yaml.MappingNode {
+			return fmt.Errorf("key %s (line %d): want a mapping", keyName(key), node.Line)
+		}
 	case t.Kind() == reflect.Slice:
 		if node.Kind != yaml.SequenceNode {
 			return fmt.Errorf("key %s (line %d): want a list", keyName(key), node.Line)

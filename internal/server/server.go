@@ -134,7 +134,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	s.clients = clients
 	s.queue = NewQueue(cfg.Server.QueueSize, cfg.Server.Workers, cfg.Server.JobTimeout, s.metrics, o.deliveries, logger)
 
-	handlers := append(o.handlers, handler.All(handler.Base{Clients: clients, Metrics: s.metrics})...)
+	handlers := append(o.handlers, handler.All(handler.Base{Clients: clients, Metrics: s.metrics, AppSlug: s.slug})...)
 	dispatcher := githubapp.NewEventDispatcher(handlers, cfg.GitHub.App.WebhookSecret,
 		githubapp.WithScheduler(s.queue),
 		githubapp.WithErrorCallback(onDispatchError),
@@ -162,6 +162,14 @@ func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 // Ready reports whether the App's identity has been confirmed with GitHub.
 func (s *Server) Ready() bool { return s.ready.Load() }
 
+// slug is the App's slug once confirmed, else "".
+func (s *Server) slug() string {
+	if p := s.appSlug.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
 func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
 	switch {
 	case s.clients == nil:
@@ -169,7 +177,7 @@ func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
 	case !s.ready.Load():
 		http.Error(w, "not ready: the GitHub App's identity has not been confirmed yet", http.StatusServiceUnavailable)
 	default:
-		fmt.Fprintf(w, "ready: GitHub App %s\n", *s.appSlug.Load())
+		fmt.Fprintf(w, "ready: GitHub App %s\n", s.slug())
 	}
 }
 
