@@ -3,7 +3,7 @@ package threatmodel
 import (
 	"bytes"
 	"fmt"
-	"hash/fnv"
+	"hash/maphash"
 	"regexp"
 	"strings"
 	"unicode"
@@ -117,6 +117,12 @@ var labelAliases = map[string]string{
 	"since":          labelSince,
 	"link":           labelLink,
 }
+
+// digestSeed is fixed per process: digests are only compared within one.
+var digestSeed = maphash.MakeSeed()
+
+// maxIDLength keeps IDs readable in messages and tables.
+const maxIDLength = 64
 
 var (
 	validID = regexp.MustCompile(`^[TM]-[A-Z0-9]+(?:-[A-Z0-9]+)*$`)
@@ -266,8 +272,11 @@ func (p *docParser) entryID(h *ast.Heading, text string) (id, title string, ok b
 		return "", "", false // "T-shirts" or "M-commerce" are prose, not IDs
 	}
 	switch {
+	case len(tok) > maxIDLength:
+		p.finding(p.pos(h), RuleIDMalformed, truncate(tok, maxIDLength), fmt.Sprintf("ID is longer than %d characters", maxIDLength))
+		return "", "", false
 	case !validID.MatchString(tok):
-		p.finding(p.pos(h), RuleIDMalformed, tok, fmt.Sprintf("%q is not a valid ID: write T- or M-, then upper-case letters, digits and single hyphens", tok))
+		p.finding(p.pos(h), RuleIDMalformed, tok, fmt.Sprintf("%s is not a valid ID: write T- or M-, then upper-case letters, digits and single hyphens", quote(tok)))
 		return "", "", false
 	case !strings.HasPrefix(rest, ":"):
 		p.finding(p.pos(h), RuleIDMalformed, tok, fmt.Sprintf("ID %s must be followed directly by a colon and the title", tok))
@@ -297,8 +306,14 @@ func (p *docParser) digest(h *ast.Heading, end ast.Node) uint64 {
 			break
 		}
 	}
-	hash := fnv.New64a()
+	var hash maphash.Hash
+	hash.SetSeed(digestSeed)
 	text := bytes.TrimRight(p.body[start:max(start, stop)], " \t\r\n")
+	if !bytes.Contains(text, []byte{'\r'}) && !bytes.Contains(text, []byte(" \n")) && !bytes.Contains(text, []byte("\t\n")) {
+		hash.Write(text) // already normal: one write hashes the same as line by line
+		hash.WriteByte('\n')
+		return hash.Sum64()
+	}
 	for len(text) > 0 {
 		line := text
 		if i := bytes.IndexByte(text, '\n'); i >= 0 {
@@ -307,7 +322,7 @@ func (p *docParser) digest(h *ast.Heading, end ast.Node) uint64 {
 			text = nil
 		}
 		hash.Write(bytes.TrimRight(line, " \t\r"))
-		hash.Write([]byte{'\n'})
+		hash.WriteByte('\n')
 	}
 	return hash.Sum64()
 }
@@ -468,12 +483,12 @@ func (p *docParser) threat(e Entry) *Threat {
 			c, hint, ok := strideVocabulary.lookup(v)
 			switch {
 			case !ok && hint != "":
-				p.finding(f.Pos, RuleStrideUnknown, e.ID, fmt.Sprintf("%q is not a STRIDE category: %s", v, hint))
+				p.finding(f.Pos, RuleStrideUnknown, e.ID, fmt.Sprintf("%s is not a STRIDE category: %s", quote(v), hint))
 			case !ok:
-				p.finding(f.Pos, RuleStrideUnknown, e.ID, fmt.Sprintf("%q is not a STRIDE category (Spoofing, Tampering, Repudiation, Information disclosure, Denial of service, Elevation of privilege)", v))
+				p.finding(f.Pos, RuleStrideUnknown, e.ID, fmt.Sprintf("%s is not a STRIDE category (Spoofing, Tampering, Repudiation, Information disclosure, Denial of service, Elevation of privilege)", quote(v)))
 			default:
 				if v != c {
-					p.finding(f.Pos, RuleStrideNoncanonical, e.ID, fmt.Sprintf("write %q as %q", v, c))
+					p.finding(f.Pos, RuleStrideNoncanonical, e.ID, fmt.Sprintf("write %s as %q", quote(v), c))
 				}
 				t.STRIDE = appendUnique(t.STRIDE, Category(c))
 			}
@@ -512,7 +527,7 @@ func (p *docParser) mitigationRefs(t *Threat, f Field) {
 			return
 		}
 		if len(s) > 2 && (s[:2] == "M-" || s[:2] == "m-") && !strings.ContainsFunc(s, unicode.IsSpace) {
-			p.finding(pos, RuleIDMalformed, t.ID, fmt.Sprintf("mitigation reference %q is not a valid M- ID", s))
+			p.finding(pos, RuleIDMalformed, t.ID, fmt.Sprintf("mitigation reference %s is not a valid M- ID", quote(s)))
 			return
 		}
 		t.InlineMitigations = append(t.InlineMitigations, s)
@@ -548,7 +563,7 @@ func (p *docParser) status(f Field, id string, v vocabulary, values []string) st
 	if ok {
 		return c
 	}
-	msg := fmt.Sprintf("status %q is not one of %s", f.Value, strings.Join(values, ", "))
+	msg := fmt.Sprintf("status %s is not one of %s", quote(f.Value), strings.Join(values, ", "))
 	if f.Value == "" {
 		msg = "status is empty; write one of " + strings.Join(values, ", ")
 	}
@@ -564,7 +579,7 @@ func (p *docParser) environments(f Field, id string) []Environment {
 	for _, v := range splitList(f.Value) {
 		c, hint, ok := environmentVocabulary.lookup(v)
 		if !ok {
-			msg := fmt.Sprintf("environment %q is not one of Server, Desktop application, CLI, Single executable application, CI/CD pipeline components, All", v)
+			msg := fmt.Sprintf("environment %s is not one of Server, Desktop application, CLI, Single executable application, CI/CD pipeline components, All", quote(v))
 			if hint != "" {
 				msg += ": " + hint
 			}
@@ -609,4 +624,9 @@ func appendUnique[T comparable](s []T, v T) []T {
 		}
 	}
 	return append(s, v)
+}
+
+// quote quotes a value from a document for a message, cut to a readable length.
+func quote(s string) string {
+	return fmt.Sprintf("%q", truncate(s, 80))
 }

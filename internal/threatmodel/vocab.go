@@ -87,6 +87,9 @@ func (v vocabulary) lookup(s string) (canonical, hint string, ok bool) {
 // normalize folds case, hyphens, underscores and every kind of space (the
 // non-breaking one included) so spelling variants compare equal.
 func normalize(s string) string {
+	if isNormal(s) {
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -107,7 +110,29 @@ func normalize(s string) string {
 // clean trims every kind of space and turns inner runs of them into one space,
 // which is what a canonical spelling is compared against.
 func clean(s string) string {
+	if isClean(s) {
+		return s // the common case, without allocating
+	}
 	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+}
+
+func isClean(s string) bool {
+	prevSpace := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80 || c < ' ' && c != 0:
+			return false
+		case c == ' ':
+			if prevSpace {
+				return false
+			}
+			prevSpace = true
+		default:
+			prevSpace = false
+		}
+	}
+	return !prevSpace || s == ""
 }
 
 var strideVocabulary = newVocabulary(
@@ -155,3 +180,13 @@ var environmentVocabulary = newVocabulary(
 	map[string]string{"SEA": string(SingleExecutableApplication), "CI/CD": string(CICDPipelineComponents), "CI": string(CICDPipelineComponents)},
 	map[string]string{"Browser": "Node.js does not run in browsers; pick the environment the code runs in", "Desktop": "write Desktop application"},
 )
+
+// isNormal reports whether normalize would return s unchanged.
+func isNormal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c == '-' || c == '_' {
+			return false
+		}
+	}
+	return isClean(s)
+}
