@@ -3,6 +3,8 @@
 package handler
 
 import (
+	"encoding/json"
+
 	"github.com/palantir/go-githubapp/githubapp"
 
 	"github.com/secwg/secwg/internal/metrics"
@@ -28,9 +30,18 @@ func (b Base) AppLogin() string {
 	return ""
 }
 
-// All lists secwg's handlers, in dispatch priority order.
+// All lists secwg's handlers, one per event.
 func All(b Base) []githubapp.EventHandler {
-	return []githubapp.EventHandler{
+	return combine([]githubapp.EventHandler{
 		&Installation{Base: b},
+	})
+}
+
+// actionOf reads a payload's action without unmarshalling the rest.
+func actionOf(payload []byte) string {
+	var v struct {
+		Action string `json:"action"`
 	}
+	_ = json.Unmarshal(payload, &v)
+	return v.Action
 }
