@@ -65,16 +65,12 @@ type sarifLocation struct {
 	} `json:"physicalLocation"`
 }
 
+// sarifLevel is githubLevel in SARIF's words, where a notice is a note.
 func sarifLevel(s threatmodel.Severity) string {
-	switch s {
-	case threatmodel.SeverityError:
-		return "error"
-	case threatmodel.SeverityWarning:
-		return "warning"
-	case threatmodel.SeverityNotice:
-		return "note"
+	if l := githubLevel(s); l != "notice" {
+		return l
 	}
-	return "none"
+	return "note"
 }
 
 func writeSARIF(w io.Writer, r *threatmodel.Report) error {
