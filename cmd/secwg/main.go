@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/secwg/secwg/internal/config"
+	"github.com/secwg/secwg/internal/lint"
 	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/meetingcli"
 	"github.com/secwg/secwg/internal/server"
@@ -23,6 +24,8 @@ const usage = `secwg runs a working group's GitHub App.
 
 Usage:
   secwg serve [--config FILE] [--log-format json|text]   run the App server
+  secwg lint [--base REV] [--format text|json|sarif|github] [--config FILE] PATH...
+                                                        check threat models (exit 1 on errors)
   secwg meeting next --config FILE --group ID [--now RFC3339]
                                                         the next meeting, in UTC and every zone
   secwg meeting render --config FILE --group ID --kind issue|minutes [--date YYYY-MM-DD] [--agenda-json FILE]
@@ -44,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr)
+	case "lint":
+		return lint.Run(context.Background(), args[1:], stdout, stderr)
 	case "meeting":
 		return meetingcli.Run(context.Background(), args[1:], stdout, stderr, loadMeetings)
 	case "version", "--version":

@@ -68,3 +68,11 @@ func TestCommandLine(t *testing.T) {
 		})
 	}
 }
+
+func TestLintIsWired(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"lint", "--format", "text", "testdata/threats.md"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stdout.String(), "stride-missing") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
