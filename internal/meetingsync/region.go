@@ -1,0 +1,102 @@
+package meetingsync
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/secwg/secwg/internal/meeting"
+)
+
+// itemsPrefix opens the hidden comment that keeps the agenda's items inside the
+// agenda region, so that a label event can recompute the region without a search.
+const itemsPrefix = "<!-- secwg:agenda:items "
+
+// storedItem is one agenda item in the hidden comment; the URL is kept only when
+// it is not the item's canonical one.
+type storedItem struct {
+	Number int    `json:"n"`
+	Title  string `json:"t"`
+	PR     bool   `json:"pr,omitempty"`
+	URL    string `json:"u,omitempty"`
+}
+
+func canonicalURL(it meeting.Item) string {
+	kind := "issues"
+	if it.PullRequest {
+		kind = "pull"
+	}
+	return fmt.Sprintf("https://github.com/%s/%s/%d", it.Repo, kind, it.Number)
+}
+
+// encodeItems writes items as the hidden comment. encoding/json escapes <, >
+// and &, so no title can close the comment.
+func encodeItems(a meeting.Agenda) string {
+	byRepo := make(map[string][]storedItem, len(a.Repos))
+	for _, r := range a.Repos {
+		list := make([]storedItem, 0, len(r.Items))
+		for _, it := range r.Items {
+			si := storedItem{Number: it.Number, Title: it.Title, PR: it.PullRequest}
+			if it.URL != canonicalURL(it) {
+				si.URL = it.URL
+			}
+			list = append(list, si)
+		}
+		byRepo[r.Repo] = list
+	}
+	data, _ := json.Marshal(byRepo) // maps of plain values always marshal
+	return itemsPrefix + string(data) + " -->"
+}
+
+// decodeItems reads the hidden comment of a region; ok is false when the region
+// has none or it does not parse.
+func decodeItems(region string) (items []meeting.Item, ok bool) {
+	i := strings.LastIndex(region, itemsPrefix)
+	if i < 0 {
+		return nil, false
+	}
+	rest := region[i+len(itemsPrefix):]
+	j := strings.Index(rest, " -->")
+	if j < 0 {
+		return nil, false
+	}
+	var byRepo map[string][]storedItem
+	if err := json.Unmarshal([]byte(rest[:j]), &byRepo); err != nil {
+		return nil, false
+	}
+	repos := make([]string, 0, len(byRepo))
+	for r := range byRepo {
+		repos = append(repos, r)
+	}
+	sort.Strings(repos)
+	for _, r := range repos {
+		for _, si := range byRepo[r] {
+			if si.Number <= 0 {
+				return nil, false
+			}
+			it := meeting.Item{Repo: r, Number: si.Number, Title: si.Title, PullRequest: si.PR, URL: si.URL}
+			if it.URL == "" {
+				it.URL = canonicalURL(it)
+			}
+			items = append(items, it)
+		}
+	}
+	return items, true
+}
+
+// regionText renders the inside of the agenda region: the list people read and
+// the hidden items behind it.
+func (s *Service) regionText(g *meeting.Group, items []meeting.Item) (string, error) {
+	a := meeting.NewAgenda(g.Repo, items)
+	text, err := s.renderer.RenderAgenda(g, a)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimRight(text, "\n") + "\n\n" + encodeItems(a), nil
+}
+
+// itemKey identifies an item across events; repositories compare without case.
+func itemKey(repo string, number int) string {
+	return fmt.Sprintf("%s#%d", strings.ToLower(repo), number)
+}

@@ -1,0 +1,240 @@
+package meetingsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/rs/zerolog"
+
+	"github.com/secwg/secwg/internal/meeting"
+	"github.com/secwg/secwg/internal/meeting/calendarfeed"
+)
+
+// CalendarFetcher reads a group's iCalendar feed; *calendarfeed.Fetcher is one.
+type CalendarFetcher interface {
+	Fetch(ctx context.Context, source string) ([]byte, error)
+}
+
+// Service runs every configured meeting group against GitHub.
+type Service struct {
+	cfg      *meeting.Config
+	clients  githubapp.ClientCreator
+	now      func() time.Time
+	fetcher  CalendarFetcher
+	hackmd   *HackMD
+	logger   zerolog.Logger
+	appSlug  func() string
+	renderer *meeting.Renderer
+
+	passMu sync.Mutex // one Sync at a time
+
+	mu       sync.Mutex
+	installs map[string]int64 // "repo:owner/name" or "org:name" → installation id
+	slug     string           // the App's slug once GET /app answered
+	groups   map[string]*groupState
+}
+
+// groupState is what the service remembers of a group; Sync rebuilds it.
+type groupState struct {
+	mu sync.Mutex // serialises every write to the group's meetings
+	// upcoming is the meeting issue of the next meeting, once known.
+	upcoming *issueRef
+	// proposed holds the dates whose minutes pull request exists.
+	proposed map[string]bool
+}
+
+// issueRef is a meeting issue as the service remembers it.
+type issueRef struct {
+	Number int
+	URL    string
+	Date   string
+	Occ    meeting.Occurrence
+	Closed bool
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock replaces time.Now.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithCalendarFetcher replaces the default feed fetcher (10 s timeout, ETag cache).
+func WithCalendarFetcher(f CalendarFetcher) Option { return func(s *Service) { s.fetcher = f } }
+
+// WithHackMD lets groups with minutes.hackmd_team keep their minutes in HackMD;
+// a nil client turns HackMD off.
+func WithHackMD(h *HackMD) Option { return func(s *Service) { s.hackmd = h } }
+
+// WithLogger sets the logger for Run and for what a pass decides.
+func WithLogger(l zerolog.Logger) Option { return func(s *Service) { s.logger = l } }
+
+// WithAppSlug tells the service the App's slug (the server learns it from GET
+// /app); while it answers "" the service asks GET /app itself, once.
+func WithAppSlug(slug func() string) Option { return func(s *Service) { s.appSlug = slug } }
+
+// New builds the service for cfg's groups. cfg must have been validated.
+func New(cfg *meeting.Config, clients githubapp.ClientCreator, opts ...Option) (*Service, error) {
+	if cfg == nil {
+		cfg = &meeting.Config{}
+	}
+	r, err := meeting.DefaultRenderer()
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		cfg:      cfg,
+		clients:  clients,
+		now:      time.Now,
+		fetcher:  &calendarfeed.Fetcher{UserAgent: "secwg"},
+		logger:   zerolog.Nop(),
+		renderer: r,
+		installs: map[string]int64{},
+		groups:   map[string]*groupState{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	for _, g := range cfg.Groups {
+		s.groups[g.ID] = &groupState{proposed: map[string]bool{}}
+	}
+	return s, nil
+}
+
+// Groups lists the configured meeting groups.
+func (s *Service) Groups() []meeting.Group { return s.cfg.Groups }
+
+func (s *Service) group(id string) (*meeting.Group, *groupState, error) {
+	g, err := s.cfg.Group(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, s.groups[g.ID], nil
+}
+
+func (s *Service) remember(st *groupState, ref *issueRef) {
+	st.upcoming = ref
+}
+
+// appLogin is the login the App's issues are authored by, or "" when unknown.
+func (s *Service) appLogin() string {
+	if s.appSlug != nil {
+		if slug := s.appSlug(); slug != "" {
+			return slug + "[bot]"
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.slug != "" {
+		return s.slug + "[bot]"
+	}
+	return ""
+}
+
+// ensureAppLogin returns the App's login, asking GET /app when nobody told it.
+func (s *Service) ensureAppLogin(ctx context.Context) (string, error) {
+	if l := s.appLogin(); l != "" {
+		return l, nil
+	}
+	client, err := s.clients.NewAppClient()
+	if err != nil {
+		return "", fmt.Errorf("creating the App client: %w", err)
+	}
+	app, _, err := client.Apps.Get(ctx, "")
+	if err != nil {
+		return "", fmt.Errorf("reading the App's identity (GET /app): %w", err)
+	}
+	if app.GetSlug() == "" {
+		return "", errors.New("GET /app answered without a slug")
+	}
+	s.mu.Lock()
+	s.slug = app.GetSlug()
+	s.mu.Unlock()
+	return app.GetSlug() + "[bot]", nil
+}
+
+// installation finds the App's installation on a repository ("owner/name") or
+// an organisation, once per process.
+func (s *Service) installation(ctx context.Context, kind, name string) (int64, error) {
+	key := kind + ":" + strings.ToLower(name)
+	s.mu.Lock()
+	id, ok := s.installs[key]
+	s.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	client, err := s.clients.NewAppClient()
+	if err != nil {
+		return 0, fmt.Errorf("creating the App client: %w", err)
+	}
+	var inst *github.Installation
+	switch kind {
+	case "repo":
+		owner, repo, _ := strings.Cut(name, "/")
+		inst, _, err = client.Apps.FindRepositoryInstallation(ctx, owner, repo)
+	default:
+		inst, _, err = client.Apps.FindOrganizationInstallation(ctx, name)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("finding the App's installation on %s %s: %w", kind, name, err)
+	}
+	s.mu.Lock()
+	s.installs[key] = inst.GetID()
+	s.mu.Unlock()
+	return inst.GetID(), nil
+}
+
+// repoClient is an installation client for the group's repository.
+func (s *Service) repoClient(ctx context.Context, g *meeting.Group) (*github.Client, error) {
+	id, err := s.installation(ctx, "repo", g.Repo)
+	if err != nil {
+		return nil, err
+	}
+	return s.clients.NewInstallationClient(id)
+}
+
+// searchClient is an installation client that sees the group's org: the org's
+// installation, else the repository's when the App is installed only there.
+func (s *Service) searchClient(ctx context.Context, g *meeting.Group) (*github.Client, error) {
+	owner, _, _ := strings.Cut(g.Repo, "/")
+	if !strings.EqualFold(owner, g.Org) {
+		if id, err := s.installation(ctx, "org", g.Org); err == nil {
+			return s.clients.NewInstallationClient(id)
+		} else if !isNotFound(err) {
+			return nil, err
+		}
+	}
+	return s.repoClient(ctx, g)
+}
+
+// calendar loads the group's calendar, fetching its feed when it has one.
+func (s *Service) calendar(ctx context.Context, g *meeting.Group) (*meeting.Calendar, error) {
+	var ics []byte
+	if g.Calendar != nil {
+		var err error
+		if ics, err = s.fetcher.Fetch(ctx, g.Calendar.URL); err != nil {
+			return nil, fmt.Errorf("group %q: %w", g.ID, err)
+		}
+	}
+	cal, err := g.LoadCalendar(ics)
+	if err != nil {
+		return nil, fmt.Errorf("group %q: %w", g.ID, err)
+	}
+	return cal, nil
+}
+
+func splitRepo(repo string) (string, string) {
+	owner, name, _ := strings.Cut(repo, "/")
+	return owner, name
+}
+
+func isNotFound(err error) bool {
+	var e *github.ErrorResponse
+	return errors.As(err, &e) && e.Response != nil && e.Response.StatusCode == http.StatusNotFound
+}

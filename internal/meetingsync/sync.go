@@ -1,0 +1,313 @@
+package meetingsync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/secwg/secwg/internal/meeting"
+)
+
+const (
+	// perPage is the page size of every list and search; GitHub's maximum.
+	perPage = 100
+	// maxSearchPages stops where GitHub stops: a search serves 1,000 results.
+	maxSearchPages = 10
+	// minutesLookBack is how far back sync looks for a meeting whose minutes are
+	// still to be proposed.
+	minutesLookBack = 31 * 24 * time.Hour
+	// listSlack widens the window in which meeting issues are listed, for an issue
+	// created late (the server was down at lead time).
+	listSlack = 24 * time.Hour
+)
+
+// meetingIssue is a meeting issue found on GitHub, with its body.
+type meetingIssue struct {
+	ref  issueRef
+	body string
+}
+
+// Sync runs one reconcile pass over every group at now: create the meeting
+// issue when due, refresh its agenda from search, leave it once the meeting has
+// started, and propose the minutes once it has ended. With dryRun it writes
+// nothing and prints what it would write to out. Groups fail independently.
+func (s *Service) Sync(ctx context.Context, now time.Time, dryRun bool, out io.Writer) error {
+	s.passMu.Lock()
+	defer s.passMu.Unlock()
+	if out == nil {
+		out = io.Discard
+	}
+	var errs []error
+	for i := range s.cfg.Groups {
+		g := &s.cfg.Groups[i]
+		if err := s.syncGroup(ctx, g, now, dryRun, out); err != nil {
+			errs = append(errs, fmt.Errorf("group %q: %w", g.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) syncGroup(ctx context.Context, g *meeting.Group, now time.Time, dryRun bool, out io.Writer) error {
+	st := s.groups[g.ID]
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	log := s.logger.With().Str("group", g.ID).Logger()
+
+	cal, err := s.calendar(ctx, g)
+	if err != nil {
+		return err
+	}
+	next, err := cal.Next(now)
+	hasNext := err == nil
+	if err != nil && !errors.Is(err, meeting.ErrNoOccurrence) {
+		return err
+	}
+	prev, hasPrev, err := previous(cal, now)
+	if err != nil {
+		return err
+	}
+	needUpcoming := hasNext && meeting.Due(now, next, g.LeadTime)
+	needMinutes := hasPrev && meeting.MinutesDue(now, prev, g.Minutes.Delay) && !st.proposed[meeting.MeetingDate(prev.Start)]
+	if !needUpcoming && !needMinutes {
+		log.Debug().Bool("has_next", hasNext).Msg("nothing to reconcile")
+		return nil
+	}
+
+	client, err := s.repoClient(ctx, g)
+	if err != nil {
+		return err
+	}
+	oldest := next.Start
+	if needMinutes {
+		oldest = prev.Start
+	}
+	found, err := s.findMeetingIssues(ctx, client, g, oldest.Add(-g.LeadTime-listSlack))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	if needUpcoming {
+		errs = append(errs, s.reconcileUpcoming(ctx, client, g, st, next, found, dryRun, out))
+	}
+	if needMinutes {
+		errs = append(errs, s.reconcileMinutes(ctx, client, g, st, prev, found, dryRun, out))
+	}
+	return errors.Join(errs...)
+}
+
+// previous is the latest meeting that ended by now, within minutesLookBack.
+func previous(cal *meeting.Calendar, now time.Time) (meeting.Occurrence, bool, error) {
+	occs, err := cal.Between(now.Add(-minutesLookBack), now)
+	if err != nil {
+		return meeting.Occurrence{}, false, err
+	}
+	for i := len(occs) - 1; i >= 0; i-- {
+		if !occs[i].End.After(now) {
+			return occs[i], true, nil
+		}
+	}
+	return meeting.Occurrence{}, false, nil
+}
+
+// findMeetingIssues lists the repository's issues newest first, back to since,
+// and keeps the group's meeting issues that the App wrote, by meeting date. Where
+// two claim one date (two replicas raced), the older one wins.
+func (s *Service) findMeetingIssues(ctx context.Context, client *github.Client, g *meeting.Group, since time.Time) (map[string]*meetingIssue, error) {
+	login, err := s.ensureAppLogin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	owner, name := splitRepo(g.Repo)
+	found := map[string]*meetingIssue{}
+	opts := &github.IssueListByRepoOptions{State: "all", Sort: "created", Direction: "desc", ListOptions: github.ListOptions{PerPage: perPage}}
+	for {
+		list, resp, err := client.Issues.ListByRepo(ctx, owner, name, opts)
+		if err != nil {
+			return nil, fmt.Errorf("listing the issues of %s: %w", g.Repo, err)
+		}
+		for _, is := range list {
+			if mi, ok := asMeetingIssue(is, g, login); ok {
+				if old := found[mi.ref.Date]; old == nil || mi.ref.Number < old.ref.Number {
+					found[mi.ref.Date] = mi
+				}
+			}
+		}
+		if resp.NextPage == 0 || len(list) == 0 || list[len(list)-1].GetCreatedAt().Before(since) {
+			return found, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// asMeetingIssue recognises one of the group's meeting issues: the marker names
+// the group and the App wrote it.
+func asMeetingIssue(is *github.Issue, g *meeting.Group, login string) (*meetingIssue, bool) {
+	if is.IsPullRequest() || !strings.EqualFold(is.GetUser().GetLogin(), login) {
+		return nil, false
+	}
+	id, date, ok := meeting.FindMarker(is.GetBody())
+	if !ok || id != g.ID {
+		return nil, false
+	}
+	return &meetingIssue{
+		ref:  issueRef{Number: is.GetNumber(), URL: is.GetHTMLURL(), Date: date, Closed: is.GetState() == "closed"},
+		body: is.GetBody(),
+	}, true
+}
+
+// reconcileUpcoming creates the next meeting's issue, or refreshes its agenda.
+func (s *Service) reconcileUpcoming(ctx context.Context, client *github.Client, g *meeting.Group, st *groupState, next meeting.Occurrence, found map[string]*meetingIssue, dryRun bool, out io.Writer) error {
+	date := meeting.MeetingDate(next.Start)
+	if mi := found[date]; mi != nil {
+		ref := mi.ref
+		ref.Occ = next
+		st.upcoming = &ref
+		if ref.Closed {
+			s.logger.Info().Str("group", g.ID).Int("issue", ref.Number).Msg("meeting issue is closed; leaving it")
+			return nil
+		}
+		items, err := s.searchAgenda(ctx, g)
+		if err != nil {
+			return err
+		}
+		return s.writeAgenda(ctx, client, g, &ref, mi.body, items, dryRun, out)
+	}
+
+	items, err := s.searchAgenda(ctx, g)
+	if err != nil {
+		return err
+	}
+	var minutesURL string
+	if s.hackmdFor(g) {
+		if dryRun {
+			fmt.Fprintf(out, "group %s: would create or find the HackMD note of the %s meeting in team %s\n", g.ID, date, g.Minutes.HackMDTeam)
+		} else if note, err := s.ensureNote(ctx, g, next, items); err != nil {
+			// The meeting issue matters more than its notes document.
+			s.logger.Error().Err(err).Str("group", g.ID).Msg("could not create the HackMD note; creating the meeting issue without it")
+		} else {
+			minutesURL = note.URL
+		}
+	}
+	issue, err := s.renderer.RenderIssue(g, meeting.Meeting{Occurrence: next, Agenda: meeting.NewAgenda(g.Repo, items), MinutesURL: minutesURL})
+	if err != nil {
+		return err
+	}
+	region, err := s.regionText(g, items)
+	if err != nil {
+		return err
+	}
+	body, err := meeting.ReplaceAgenda(issue.Body, g.ID, region)
+	if err != nil {
+		return err
+	}
+	if dryRun {
+		fmt.Fprintf(out, "group %s: would create the meeting issue in %s\ntitle: %s\n\n%s\n", g.ID, g.Repo, issue.Title, body)
+		return nil
+	}
+	owner, name := splitRepo(g.Repo)
+	created, _, err := client.Issues.Create(ctx, owner, name, &github.IssueRequest{Title: &issue.Title, Body: &body})
+	if err != nil {
+		return fmt.Errorf("creating the meeting issue in %s: %w", g.Repo, err)
+	}
+	st.upcoming = &issueRef{Number: created.GetNumber(), URL: created.GetHTMLURL(), Date: date, Occ: next}
+	s.logger.Info().Str("group", g.ID).Int("issue", created.GetNumber()).Str("date", date).Msg("meeting issue created")
+	return nil
+}
+
+// writeAgenda rewrites the agenda region of the issue whose body is body, when
+// items change it.
+func (s *Service) writeAgenda(ctx context.Context, client *github.Client, g *meeting.Group, ref *issueRef, body string, items []meeting.Item, dryRun bool, out io.Writer) error {
+	region, err := s.regionText(g, items)
+	if err != nil {
+		return err
+	}
+	newBody, err := meeting.ReplaceAgenda(body, g.ID, region)
+	if err != nil {
+		return fmt.Errorf("meeting issue %s#%d: %w", g.Repo, ref.Number, err)
+	}
+	if newBody == body {
+		return nil
+	}
+	if dryRun {
+		fmt.Fprintf(out, "group %s: would rewrite the agenda of %s#%d to\n%s\n", g.ID, g.Repo, ref.Number, region)
+		return nil
+	}
+	owner, name := splitRepo(g.Repo)
+	if _, _, err := client.Issues.Edit(ctx, owner, name, ref.Number, &github.IssueRequest{Body: &newBody}); err != nil {
+		return fmt.Errorf("updating the agenda of %s#%d: %w", g.Repo, ref.Number, err)
+	}
+	s.logger.Info().Str("group", g.ID).Int("issue", ref.Number).Int("items", len(items)).Msg("agenda updated")
+	return nil
+}
+
+// searchAgenda runs the group's one agenda query, 100 items a page.
+func (s *Service) searchAgenda(ctx context.Context, g *meeting.Group) ([]meeting.Item, error) {
+	client, err := s.searchClient(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	query := g.AgendaQuery()
+	opts := &github.SearchOptions{ListOptions: github.ListOptions{PerPage: perPage}}
+	var all []meeting.Item
+	for page := 1; ; page++ {
+		res, resp, err := client.Search.Issues(ctx, query, opts)
+		if err != nil {
+			return nil, fmt.Errorf("searching %q: %w", query, err)
+		}
+		if res.GetIncompleteResults() {
+			s.logger.Warn().Str("group", g.ID).Msg("GitHub's search answered with incomplete results")
+		}
+		data, err := json.Marshal(res)
+		if err != nil {
+			return nil, err
+		}
+		items, _, err := meeting.ParseSearchItems(data)
+		if err != nil {
+			return nil, fmt.Errorf("searching %q: %w", query, err)
+		}
+		all = append(all, items...)
+		if resp.NextPage == 0 || page >= maxSearchPages {
+			return all, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+// reconcileMinutes proposes the minutes of prev once, unless a pull request for
+// its branch exists in any state or its issue is closed or missing.
+func (s *Service) reconcileMinutes(ctx context.Context, client *github.Client, g *meeting.Group, st *groupState, prev meeting.Occurrence, found map[string]*meetingIssue, dryRun bool, out io.Writer) error {
+	date := meeting.MeetingDate(prev.Start)
+	mi := found[date]
+	if mi == nil || mi.ref.Closed {
+		st.proposed[date] = true
+		return nil
+	}
+	mi.ref.Occ = prev
+	branch := minutesBranch(g, date)
+	existing, err := s.minutesPulls(ctx, client, g, branch, "all")
+	if err != nil {
+		return err
+	}
+	if len(existing) > 0 {
+		st.proposed[date] = true
+		return nil
+	}
+	if dryRun {
+		path, _ := g.MinutesPath(prev)
+		fmt.Fprintf(out, "group %s: would propose the minutes of %s#%d as %s on branch %s\n", g.ID, g.Repo, mi.ref.Number, path, branch)
+		return nil
+	}
+	url, err := s.proposeMinutes(ctx, client, g, mi)
+	if err != nil {
+		return err
+	}
+	st.proposed[date] = true
+	s.logger.Info().Str("group", g.ID).Str("pull_request", url).Msg("minutes proposed")
+	return nil
+}
