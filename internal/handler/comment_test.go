@@ -1,0 +1,549 @@
+package handler_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/rs/zerolog"
+
+	"github.com/secwg/secwg/internal/command"
+	"github.com/secwg/secwg/internal/githubclient"
+	"github.com/secwg/secwg/internal/githubtest"
+	"github.com/secwg/secwg/internal/handler"
+	"github.com/secwg/secwg/internal/meeting"
+	"github.com/secwg/secwg/internal/metrics"
+)
+
+// Routes the comment handler may call, as the fake GitHub registers them.
+const (
+	routeMembership = "GET /orgs/{org}/teams/{team_slug}/memberships/{username}"
+	routePermission = "GET /repos/{owner}/{repo}/collaborators/{username}/permission"
+	routeAddLabels  = "POST /repos/{owner}/{repo}/issues/{issue_number}/labels"
+	routeDelLabel   = "DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"
+	routeReaction   = "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"
+	routeListReply  = "GET /repos/{owner}/{repo}/issues/{issue_number}/comments"
+	routePostReply  = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments"
+	routeDelReply   = "DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"
+)
+
+const appLogin = githubtest.AppSlug + "[bot]"
+
+// cmdGitHub is the fake GitHub's state as the comment handler sees it:
+// who is in which team, who has which role, and what was written.
+type cmdGitHub struct {
+	t  *testing.T
+	gh *githubtest.Server
+
+	mu        sync.Mutex
+	members   map[string]string // login → membership state
+	roles     map[string]string // login → role_name
+	comments  []cmdReply
+	nextID    int64
+	labels    []string // "+name" added, "-name" removed, in order
+	reactions []string
+	// beforePost runs as a reply is posted, to act as another replica would.
+	beforePost func()
+}
+
+type cmdReply struct {
+	ID    int64
+	Login string
+	Type  string
+	Body  string
+}
+
+func newCmdGitHub(t *testing.T) *cmdGitHub {
+	f := &cmdGitHub{t: t, gh: githubtest.New(t), members: map[string]string{}, roles: map[string]string{}, nextID: 9_000_000}
+	f.gh.Handle(routeMembership, func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("org") != "nodejs" || r.PathValue("team_slug") != "security-wg" {
+			t.Errorf("membership asked of team %s/%s", r.PathValue("org"), r.PathValue("team_slug"))
+		}
+		f.mu.Lock()
+		state, ok := f.members[strings.ToLower(r.PathValue("username"))]
+		f.mu.Unlock()
+		if !ok {
+			writeJSON(w, 404, map[string]any{"message": "Not Found"})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"state": state, "role": "member", "url": "https://api.github.com/teams/1/memberships/" + r.PathValue("username")})
+	})
+	f.gh.Handle(routePermission, func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		role, ok := f.roles[strings.ToLower(r.PathValue("username"))]
+		f.mu.Unlock()
+		if !ok {
+			role = "read"
+		}
+		perm := map[string]string{"triage": "read", "maintain": "write"}[role]
+		if perm == "" {
+			perm = role
+		}
+		writeJSON(w, 200, map[string]any{"permission": perm, "role_name": role, "user": map[string]any{"login": r.PathValue("username")}})
+	})
+	f.gh.Handle(routeAddLabels, func(w http.ResponseWriter, r *http.Request) {
+		// GitHub takes a bare list or {"labels": [...]}; go-github sends the list.
+		var raw json.RawMessage
+		_ = json.NewDecoder(r.Body).Decode(&raw)
+		var labels []string
+		if json.Unmarshal(raw, &labels) != nil {
+			var body struct{ Labels []string }
+			_ = json.Unmarshal(raw, &body)
+			labels = body.Labels
+		}
+		f.mu.Lock()
+		for _, l := range labels {
+			f.labels = append(f.labels, "+"+l)
+		}
+		f.mu.Unlock()
+		writeJSON(w, 200, []any{})
+	})
+	f.gh.Handle(routeDelLabel, func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.labels = append(f.labels, "-"+r.PathValue("name"))
+		f.mu.Unlock()
+		writeJSON(w, 200, []any{})
+	})
+	f.gh.Handle(routeReaction, func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Content string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		f.mu.Lock()
+		f.reactions = append(f.reactions, r.PathValue("comment_id")+":"+body.Content)
+		f.mu.Unlock()
+		writeJSON(w, 201, map[string]any{"id": 1, "content": body.Content})
+	})
+	f.gh.Handle(routeListReply, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("since") == "" {
+			t.Errorf("replies listed without since: %s", r.URL.RawQuery)
+		}
+		f.mu.Lock()
+		out := make([]any, 0, len(f.comments))
+		for _, c := range f.comments {
+			out = append(out, map[string]any{"id": c.ID, "body": c.Body, "user": map[string]any{"login": c.Login, "type": c.Type}})
+		}
+		f.mu.Unlock()
+		writeJSON(w, 200, out)
+	})
+	f.gh.Handle(routePostReply, func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Body string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		if f.beforePost != nil {
+			f.beforePost()
+		}
+		id := f.add(appLogin, "Bot", body.Body)
+		writeJSON(w, 201, map[string]any{"id": id, "body": body.Body})
+	})
+	f.gh.Handle(routeDelReply, func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.ParseInt(r.PathValue("comment_id"), 10, 64)
+		f.mu.Lock()
+		f.comments = slices.DeleteFunc(f.comments, func(c cmdReply) bool { return c.ID == id })
+		f.mu.Unlock()
+		w.WriteHeader(204)
+	})
+	return f
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// add records a comment on the issue and returns its id.
+func (f *cmdGitHub) add(login, typ, body string) int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextID++
+	f.comments = append(f.comments, cmdReply{ID: f.nextID, Login: login, Type: typ, Body: body})
+	return f.nextID
+}
+
+func (f *cmdGitHub) replies() []cmdReply {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]cmdReply(nil), f.comments...)
+}
+
+func (f *cmdGitHub) labelChanges() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.labels...)
+}
+
+func (f *cmdGitHub) reacted() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.reactions...)
+}
+
+// clients is a production client creator pointed at the fake.
+func (f *cmdGitHub) clients() githubapp.ClientCreator {
+	var cfg githubapp.Config
+	cfg.V3APIURL = f.gh.URL()
+	cfg.App.IntegrationID = githubtest.AppID
+	cfg.App.PrivateKey = string(f.gh.PrivateKeyPEM())
+	cc, err := githubclient.NewCreator(githubclient.Options{Config: cfg, CacheSize: 1 << 20,
+		Retry: githubclient.RetryPolicy{MaxAttempts: 2, MaxElapsed: 5 * time.Second, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return cc
+}
+
+// cmdMeetings is the meeting service as the comment handler uses it. Meeting
+// issues are those whose body starts with "<!-- test-meeting <group> -->",
+// written by the App.
+type cmdMeetings struct {
+	groups []meeting.Group
+	err    error
+
+	mu      sync.Mutex
+	next    []string
+	minutes []string
+}
+
+func (m *cmdMeetings) Groups() []meeting.Group { return m.groups }
+
+func (m *cmdMeetings) NextMeeting(_ context.Context, groupID string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.next = append(m.next, groupID)
+	if m.err != nil {
+		return "", m.err
+	}
+	return "The next meeting of " + groupID + " is on Thursday 2026-03-19 at 15:00 UTC.\n\n/agenda is how to add an issue.\n", nil
+}
+
+func (m *cmdMeetings) MeetingIssueGroup(repo, body, author string) (string, bool) {
+	id, ok := strings.CutPrefix(body, "<!-- test-meeting ")
+	if !ok || author != appLogin || repo != "nodejs/security-wg" {
+		return "", false
+	}
+	id, _, _ = strings.Cut(id, " -->")
+	return id, true
+}
+
+func (m *cmdMeetings) ProposeMinutes(_ context.Context, groupID, repo string, issue int) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.minutes = append(m.minutes, fmt.Sprintf("%s %s#%d", groupID, repo, issue))
+	if m.err != nil {
+		return "", m.err
+	}
+	return "https://github.com/nodejs/security-wg/pull/1501", nil
+}
+
+type cmdChecks struct {
+	mu   sync.Mutex
+	runs []string
+}
+
+func (c *cmdChecks) Recheck(_ context.Context, inst int64, repo string, number int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.runs = append(c.runs, fmt.Sprintf("%d %s#%d", inst, repo, number))
+	return nil
+}
+
+// cmdGroups is the configuration the tests run with: one group in nodejs,
+// one in another organization.
+func cmdGroups() []meeting.Group {
+	wg := meeting.DefaultGroup()
+	wg.ID, wg.Org, wg.Repo, wg.Team = "security-wg", "nodejs", "security-wg", "nodejs/security-wg"
+	other := meeting.DefaultGroup()
+	other.ID, other.Org, other.Repo, other.AgendaLabel, other.Team = "tooling", "openjs", "tooling", "tooling-agenda", ""
+	return []meeting.Group{wg, other}
+}
+
+// cmdEnv is one comment handler against the fake GitHub.
+type cmdEnv struct {
+	*cmdGitHub
+	h        *handler.Comment
+	meetings *cmdMeetings
+	checks   *cmdChecks
+	logs     *bytes.Buffer
+}
+
+type cmdOptions struct {
+	groups     []meeting.Group
+	noMeetings bool
+	noChecks   bool
+}
+
+func newCmdEnv(t *testing.T, o cmdOptions) *cmdEnv {
+	f := newCmdGitHub(t)
+	return f.env(o)
+}
+
+// env builds a handler on f: a second one on the same fake is a second replica.
+func (f *cmdGitHub) env(o cmdOptions) *cmdEnv {
+	if o.groups == nil {
+		o.groups = cmdGroups()
+	}
+	e := &cmdEnv{cmdGitHub: f, meetings: &cmdMeetings{groups: o.groups}, checks: &cmdChecks{}, logs: &bytes.Buffer{}}
+	var meetings handler.Meetings = e.meetings
+	if o.noMeetings {
+		meetings = nil
+	}
+	var checks handler.Checks = e.checks
+	if o.noChecks {
+		checks = nil
+	}
+	base := handler.Base{Clients: f.clients(), Metrics: metrics.New(), AppSlug: func() string { return githubtest.AppSlug }}
+	e.h = handler.NewComment(base, o.groups, meetings, checks)
+	return e
+}
+
+// handle runs the handler on a payload, as the queue would.
+func (e *cmdEnv) handle(payload []byte) error {
+	e.t.Helper()
+	logger := zerolog.New(e.logs)
+	ctx := logger.WithContext(context.Background())
+	return e.h.Handle(ctx, "issue_comment", "delivery-1", payload)
+}
+
+// cmdEvent describes a payload: a fixture with some fields changed.
+type cmdEvent struct {
+	fixture     string // file under testdata/comment
+	action      string
+	body        string
+	login       string
+	userType    string
+	commentID   int64
+	labels      []string
+	association string
+}
+
+func (ev cmdEvent) payload(t *testing.T) []byte {
+	t.Helper()
+	fixture := ev.fixture
+	if fixture == "" {
+		fixture = "issue.json"
+	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "comment", fixture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	comment := m["comment"].(map[string]any)
+	user := comment["user"].(map[string]any)
+	if ev.action != "" {
+		m["action"] = ev.action
+	}
+	if ev.body != "" {
+		comment["body"] = ev.body
+	}
+	if ev.login != "" {
+		user["login"] = ev.login
+		m["sender"].(map[string]any)["login"] = ev.login
+	}
+	if ev.userType != "" {
+		user["type"] = ev.userType
+	}
+	if ev.commentID != 0 {
+		comment["id"] = ev.commentID
+	}
+	if ev.association != "" {
+		comment["author_association"] = ev.association
+	}
+	if ev.labels != nil {
+		var ls []any
+		for _, l := range ev.labels {
+			ls = append(ls, map[string]any{"name": l})
+		}
+		m["issue"].(map[string]any)["labels"] = ls
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// calls lists the API calls other than token creation, by route.
+func (f *cmdGitHub) calls() []string {
+	var out []string
+	for _, r := range f.gh.Requests() {
+		if strings.HasSuffix(r.Path, "/access_tokens") {
+			continue
+		}
+		out = append(out, r.Pattern)
+	}
+	return out
+}
+
+// auditLines are the handler's "command" log lines.
+func (e *cmdEnv) auditLines() []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["message"] == "command" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestCommentRunsAllowedCommands(t *testing.T) {
+	tests := []struct {
+		name     string
+		event    cmdEvent
+		members  []string
+		roles    map[string]string
+		calls    []string // API calls in order
+		labels   []string
+		reaction string
+		reply    []string // the reply holds each, in order; nil: no reply
+		checks   []string
+		next     []string
+		minutes  []string
+	}{
+		{
+			name: "agenda by a team member", members: []string{"alice"},
+			event: cmdEvent{body: "/agenda"},
+			calls: []string{routeMembership, routeAddLabels, routeReaction}, labels: []string{"+security-wg-agenda"}, reaction: "+1",
+		},
+		{
+			name: "agenda naming the group, in any case", members: []string{"alice"},
+			event: cmdEvent{body: "/AGENDA security-wg"},
+			calls: []string{routeMembership, routeAddLabels, routeReaction}, labels: []string{"+security-wg-agenda"}, reaction: "+1",
+		},
+		{
+			name: "agenda by a triager outside the team", roles: map[string]string{"alice": "triage"},
+			event: cmdEvent{body: "/agenda"},
+			calls: []string{routeMembership, routePermission, routeAddLabels, routeReaction}, labels: []string{"+security-wg-agenda"}, reaction: "+1",
+		},
+		{
+			name: "agenda on an issue that already has the label", members: []string{"alice"},
+			event: cmdEvent{body: "/agenda", labels: []string{"security-wg-agenda"}},
+			calls: []string{routeMembership, routeReaction}, reaction: "+1",
+		},
+		{
+			name: "agenda on a pull request", members: []string{"dave"},
+			event: cmdEvent{fixture: "pull_request.json", body: "/agenda"},
+			calls: []string{routeMembership, routeAddLabels, routeReaction}, labels: []string{"+security-wg-agenda"}, reaction: "+1",
+		},
+		{
+			name: "agenda remove", members: []string{"alice"},
+			event: cmdEvent{body: "/agenda remove", labels: []string{"security", "security-wg-agenda"}},
+			calls: []string{routeMembership, routeDelLabel, routeReaction}, labels: []string{"-security-wg-agenda"}, reaction: "+1",
+		},
+		{
+			name: "remove-agenda alias on an issue without the label", members: []string{"alice"},
+			event: cmdEvent{body: "/remove-agenda security-wg"},
+			calls: []string{routeMembership, routeReaction}, reaction: "+1",
+		},
+		{
+			name:  "recheck by the pull request's author",
+			event: cmdEvent{fixture: "pull_request.json", body: "/recheck"},
+			calls: []string{routeReaction}, reaction: "+1", checks: []string{"31337 nodejs/node#5151"},
+		},
+		{
+			name: "recheck by a writer", roles: map[string]string{"erin": "write"},
+			event: cmdEvent{fixture: "pull_request.json", body: "/recheck", login: "erin"},
+			calls: []string{routePermission, routeReaction}, reaction: "+1", checks: []string{"31337 nodejs/node#5151"},
+		},
+		{
+			name:  "meeting by anyone",
+			event: cmdEvent{body: "/meeting", login: "mallory"},
+			calls: []string{routeReaction, routeListReply, routePostReply, routeListReply}, reaction: "+1",
+			reply: []string{"> \\/meeting\n", "The next meeting of security-wg is on Thursday 2026-03-19 at 15:00 UTC.", "\\/agenda is how to add an issue."},
+			next:  []string{"security-wg"},
+		},
+		{
+			name: "minutes on a meeting issue by a team member", members: []string{"alice"},
+			event: cmdEvent{fixture: "meeting_issue.json"},
+			calls: []string{routeMembership, routeReaction, routeListReply, routePostReply, routeListReply}, reaction: "+1",
+			reply:   []string{"> \\/minutes\n", "The minutes pull request is ready for review: https://github.com/nodejs/security-wg/pull/1501"},
+			minutes: []string{"security-wg nodejs/security-wg#1500"},
+		},
+		{
+			name:  "help by anyone",
+			event: cmdEvent{body: "/help", login: "mallory"},
+			calls: []string{routeReaction, routeListReply, routePostReply, routeListReply}, reaction: "+1",
+			reply: []string{"> \\/help\n", "Adds the group's agenda label"},
+		},
+		{
+			name: "several commands run in order with one reply", members: []string{"alice"},
+			event: cmdEvent{body: "/agenda\n/meeting\n/help"},
+			calls: []string{routeMembership, routeAddLabels, routeReaction, routeListReply, routePostReply, routeListReply},
+			labels: []string{"+security-wg-agenda"}, reaction: "+1",
+			reply: []string{"> \\/meeting\n", "The next meeting of security-wg", "> \\/help\n"},
+			next:  []string{"security-wg"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newCmdEnv(t, cmdOptions{})
+			for _, m := range tt.members {
+				e.members[m] = "active"
+			}
+			for u, r := range tt.roles {
+				e.roles[u] = r
+			}
+			if err := e.handle(tt.event.payload(t)); err != nil {
+				t.Fatal(err)
+			}
+			if got := e.calls(); !slices.Equal(got, tt.calls) {
+				t.Errorf("API calls\n got %q\nwant %q", got, tt.calls)
+			}
+			if got := e.labelChanges(); !slices.Equal(got, tt.labels) {
+				t.Errorf("labels %q, want %q", got, tt.labels)
+			}
+			if got := e.reacted(); len(got) != 1 || !strings.HasSuffix(got[0], ":"+tt.reaction) {
+				t.Errorf("reactions %q, want one %s", got, tt.reaction)
+			}
+			replies := e.replies()
+			switch {
+			case tt.reply == nil && len(replies) != 0:
+				t.Errorf("unexpected reply:\n%s", replies[0].Body)
+			case tt.reply != nil && len(replies) != 1:
+				t.Errorf("%d replies, want 1", len(replies))
+			case tt.reply != nil:
+				assertInOrder(t, replies[0].Body, tt.reply)
+				assertNoCommands(t, replies[0].Body)
+				if strings.Contains(replies[0].Body, "/help` for the commands") {
+					t.Errorf("a successful reply points to /help:\n%s", replies[0].Body)
+				}
+			}
+			if !slices.Equal(e.checks.runs, tt.checks) || !slices.Equal(e.meetings.next, tt.next) || !slices.Equal(e.meetings.minutes, tt.minutes) {
+				t.Errorf("services: rechecks %q, next meeting %q, minutes %q", e.checks.runs, e.meetings.next, e.meetings.minutes)
+			}
+		})
+	}
+}
+
+func assertInOrder(t *testing.T, body string, parts []string) {
+	t.Helper()
+	rest := body
+	for _, p := range parts {
+		i := strings.Index(rest, p)
+		if i < 0 {
+			t.Errorf("reply lacks %q (in order):\n%s", p, body)
+			return
+		}
+		rest = rest[i+len(p):]
+	}
+}
+
+// assertNoCommands pins that a reply can never run a command itself.
+func assertNoCommands(t *testing.T, body string) {
+	t.Helper()
+	if cmds := command.Parse(body); len(cmds) != 0 {
+		t.Errorf("reply reads as %d commands, first %q:\n%s", len(cmds), cmds[0].Raw, body)
+	}
+}
