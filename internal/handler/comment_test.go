@@ -479,8 +479,8 @@ func TestCommentRunsAllowedCommands(t *testing.T) {
 		},
 		{
 			name: "several commands run in order with one reply", members: []string{"alice"},
-			event: cmdEvent{body: "/agenda\n/meeting\n/help"},
-			calls: []string{routeMembership, routeAddLabels, routeReaction, routeListReply, routePostReply, routeListReply},
+			event:  cmdEvent{body: "/agenda\n/meeting\n/help"},
+			calls:  []string{routeMembership, routeAddLabels, routeReaction, routeListReply, routePostReply, routeListReply},
 			labels: []string{"+security-wg-agenda"}, reaction: "+1",
 			reply: []string{"> \\/meeting\n", "The next meeting of security-wg", "> \\/help\n"},
 			next:  []string{"security-wg"},
@@ -545,5 +545,162 @@ func assertNoCommands(t *testing.T, body string) {
 	t.Helper()
 	if cmds := command.Parse(body); len(cmds) != 0 {
 		t.Errorf("reply reads as %d commands, first %q:\n%s", len(cmds), cmds[0].Raw, body)
+	}
+}
+
+func TestCommentRefusesAndExplains(t *testing.T) {
+	withOverrides := func(o command.Overrides) []meeting.Group {
+		gs := cmdGroups()
+		gs[0].Commands = o
+		return gs
+	}
+	refusedCalls := []string{routeMembership, routePermission, routeReaction, routeListReply, routePostReply, routeListReply}
+	replyCalls := []string{routeReaction, routeListReply, routePostReply, routeListReply}
+	tests := []struct {
+		name    string
+		opts    cmdOptions
+		event   cmdEvent
+		pending []string // team members whose invitation is pending
+		failAPI bool     // permission checks answer 500
+		calls   []string
+		reply   string
+	}{
+		{
+			name:  "agenda by a reader, whatever the payload's author_association says",
+			event: cmdEvent{body: "/agenda", login: "mallory", association: "MEMBER"},
+			calls: refusedCalls,
+			reply: "> \\/agenda\n\nOnly members of team nodejs\\/security\\-wg or people with triage access or higher on nodejs\\/node may run \\/agenda\\.\n",
+		},
+		{
+			name:    "agenda remove by someone whose team invitation is pending",
+			event:   cmdEvent{body: "/agenda remove", login: "mallory", labels: []string{"security-wg-agenda"}},
+			pending: []string{"mallory"},
+			calls:   refusedCalls,
+			reply:   "> \\/agenda remove\n\nOnly members of team nodejs\\/security\\-wg or people with triage access or higher on nodejs\\/node may run \\/agenda remove\\.\n",
+		},
+		{
+			name:  "remove-agenda by a reader",
+			event: cmdEvent{body: "/remove-agenda", login: "mallory", labels: []string{"security-wg-agenda"}},
+			calls: refusedCalls,
+			reply: "> \\/remove\\-agenda\n\nOnly members of team nodejs\\/security\\-wg or people with triage access or higher on nodejs\\/node may run \\/agenda remove\\.\n",
+		},
+		{
+			name:  "recheck by a reader who did not open the pull request",
+			event: cmdEvent{fixture: "pull_request.json", body: "/recheck", login: "mallory"},
+			calls: []string{routePermission, routeReaction, routeListReply, routePostReply, routeListReply},
+			reply: "> \\/recheck\n\nOnly the author or people with write access or higher on nodejs\\/node may run \\/recheck\\.\n",
+		},
+		{
+			name:  "minutes by someone outside the team",
+			event: cmdEvent{fixture: "meeting_issue.json", login: "mallory"},
+			calls: []string{routeMembership, routeReaction, routeListReply, routePostReply, routeListReply},
+			reply: "> \\/minutes\n\nOnly members of team nodejs\\/security\\-wg may run \\/minutes\\.\n",
+		},
+		{
+			name:  "meeting when the group allows its team only",
+			opts:  cmdOptions{groups: withOverrides(command.Overrides{"meeting": command.Team})},
+			event: cmdEvent{body: "/meeting", login: "mallory"},
+			calls: []string{routeMembership, routeReaction, routeListReply, routePostReply, routeListReply},
+			reply: "> \\/meeting\n\nOnly members of team nodejs\\/security\\-wg may run \\/meeting\\.\n",
+		},
+		{
+			name:  "help when the group allows triagers only",
+			opts:  cmdOptions{groups: withOverrides(command.Overrides{"help": command.Triage})},
+			event: cmdEvent{body: "/help", login: "mallory"},
+			calls: []string{routePermission, routeReaction, routeListReply, routePostReply, routeListReply},
+			reply: "> \\/help\n\nOnly people with triage access or higher on nodejs\\/node may run \\/help\\.\n",
+		},
+		{
+			name:  "minutes on an ordinary issue",
+			event: cmdEvent{body: "/minutes"},
+			calls: replyCalls,
+			reply: "> \\/minutes\n\n\\/minutes works only on a meeting issue\\.\n",
+		},
+		{
+			name:  "recheck on an issue",
+			event: cmdEvent{body: "/recheck"},
+			calls: replyCalls,
+			reply: "> \\/recheck\n\n\\/recheck works only on a pull request\\.\n",
+		},
+		{
+			name:  "agenda naming a group that does not exist",
+			event: cmdEvent{body: "/agenda tsc"},
+			calls: replyCalls,
+			reply: "> \\/agenda tsc\n\nThere is no group tsc\\; the groups are security\\-wg\\, tooling\\.\n",
+		},
+		{
+			name:  "agenda naming another organization's group",
+			event: cmdEvent{body: "/agenda tooling"},
+			calls: replyCalls,
+			reply: "> \\/agenda tooling\n\nThe agenda of group tooling lists issues of the openjs organization only\\.\n",
+		},
+		{
+			name:  "meeting when meetings are off",
+			opts:  cmdOptions{noMeetings: true},
+			event: cmdEvent{body: "/meeting"},
+			calls: replyCalls,
+			reply: "> \\/meeting\n\nMeetings are not enabled on this server\\.\n",
+		},
+		{
+			name:  "recheck when the check is off",
+			opts:  cmdOptions{noChecks: true},
+			event: cmdEvent{fixture: "pull_request.json", body: "/recheck"},
+			calls: replyCalls,
+			reply: "> \\/recheck\n\nThe threat\\-model check is not enabled on this server\\.\n",
+		},
+		{
+			name:    "agenda when GitHub cannot say who the user is",
+			event:   cmdEvent{body: "/agenda"},
+			failAPI: true,
+			calls:   []string{routeMembership, routeMembership, routePermission, routePermission, routeReaction, routeListReply, routePostReply, routeListReply},
+			reply:   "> \\/agenda\n\nYour permission could not be checked\\, so nothing was done\\; please try again in a few minutes\\.\n\n<details><summary>Details</summary>\n\n```text\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newCmdEnv(t, tt.opts)
+			for _, m := range tt.pending {
+				e.members[m] = "pending"
+			}
+			if tt.failAPI {
+				e.gh.Handle(routeMembership, githubtest.Response{Status: 500}.ServeHTTP)
+				e.gh.Handle(routePermission, githubtest.Response{Status: 500}.ServeHTTP)
+			}
+			ev := tt.event
+			if err := e.handle(ev.payload(t)); err != nil {
+				t.Fatal(err)
+			}
+			if got := e.calls(); !slices.Equal(got, tt.calls) {
+				t.Errorf("API calls\n got %q\nwant %q", got, tt.calls)
+			}
+			if got := e.labelChanges(); len(got) != 0 {
+				t.Errorf("labels changed: %q", got)
+			}
+			if len(e.checks.runs)+len(e.meetings.next)+len(e.meetings.minutes) != 0 {
+				t.Errorf("a refused command ran: %q %q %q", e.checks.runs, e.meetings.next, e.meetings.minutes)
+			}
+			if got := e.reacted(); len(got) != 1 || !strings.HasSuffix(got[0], ":confused") {
+				t.Errorf("reactions %q, want one confused", got)
+			}
+			replies := e.replies()
+			if len(replies) != 1 {
+				t.Fatalf("%d replies, want 1", len(replies))
+			}
+			var commentID int64 = 5550001
+			switch ev.fixture {
+			case "pull_request.json":
+				commentID = 5550002
+			case "meeting_issue.json":
+				commentID = 5550003
+			}
+			want := command.ReplyMarker(commentID) + "\n\n" + tt.reply
+			if !strings.HasPrefix(replies[0].Body, want) {
+				t.Errorf("reply\n%s\nwant it to start\n%s", replies[0].Body, want)
+			}
+			if footer := "\n<sub>Comment `/help` for the commands and who may use them.</sub>\n"; !strings.HasSuffix(replies[0].Body, footer) {
+				t.Errorf("reply does not end with the /help footer:\n%s", replies[0].Body)
+			}
+			assertNoCommands(t, replies[0].Body)
+		})
 	}
 }
