@@ -71,8 +71,14 @@ func (h *Comment) Handle(ctx context.Context, eventType, _ string, payload []byt
 	for _, c := range cmds {
 		o, d, err := r.run(ctx, c)
 		outcomes = append(outcomes, o)
+		audit := logger
+		if o.Reason != "" {
+			// A command that failed before its permission check has no
+			// decision; the reason says what stopped it.
+			audit = logger.With().Str("reason", o.Reason).Logger()
+		}
 		command.Audit{User: r.user, Repository: r.fullName(), Issue: r.number,
-			Command: c, Decision: d, Result: o.Result, Err: err}.Log(logger)
+			Command: c, Decision: d, Result: o.Result, Err: err}.Log(audit)
 	}
 	return r.answer(ctx, outcomes)
 }
@@ -263,6 +269,7 @@ func (r *commentRun) execute(ctx context.Context, c command.Command, g *meeting.
 		if _, _, err := r.client.Issues.AddLabelsToIssue(ctx, r.owner, r.repo, r.number, []string{g.AgendaLabel}); err != nil {
 			return "", "The agenda label " + g.AgendaLabel + " could not be added.", err
 		}
+		r.labels = append(r.labels, &github.Label{Name: &g.AgendaLabel})
 	case command.AgendaRemove:
 		if !r.hasLabel(g.AgendaLabel) {
 			return "", "", nil
@@ -271,6 +278,7 @@ func (r *commentRun) execute(ctx context.Context, c command.Command, g *meeting.
 		if err != nil && !isNotFound(err) {
 			return "", "The agenda label " + g.AgendaLabel + " could not be removed.", err
 		}
+		r.labels = slices.DeleteFunc(r.labels, func(l *github.Label) bool { return strings.EqualFold(l.GetName(), g.AgendaLabel) })
 	case command.Recheck:
 		if err := r.h.checks.Recheck(ctx, r.installation, r.fullName(), r.number); err != nil {
 			return "", "The threat-model check could not be started again.", err
@@ -297,6 +305,8 @@ func (r *commentRun) execute(ctx context.Context, c command.Command, g *meeting.
 	return "", "", nil
 }
 
+// hasLabel reads the labels from the payload, kept up to date as the
+// comment's own commands change them, so a repeated command costs nothing.
 func (r *commentRun) hasLabel(name string) bool {
 	return slices.ContainsFunc(r.labels, func(l *github.Label) bool { return strings.EqualFold(l.GetName(), name) })
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -702,5 +703,240 @@ func TestCommentRefusesAndExplains(t *testing.T) {
 			}
 			assertNoCommands(t, replies[0].Body)
 		})
+	}
+}
+
+func TestCommentIgnoresWhatAsksNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		event cmdEvent
+	}{
+		{"bot author", cmdEvent{body: "/agenda", login: "dependabot[bot]", userType: "Bot"}},
+		{"the App's own comment", cmdEvent{body: "/agenda", login: appLogin, userType: "Bot"}},
+		{"the App's login even when typed as a user", cmdEvent{body: "/help", login: "SECWG-TEST[bot]", userType: "User"}},
+		{"edited comment", cmdEvent{action: "edited", body: "/agenda"}},
+		{"deleted comment", cmdEvent{action: "deleted", body: "/agenda"}},
+		{"no command", cmdEvent{body: "Looks good to me. See /usr/lib and /agendas."}},
+		{"unknown command", cmdEvent{body: "/lgtm\n/assign @alice"}},
+		{"commands in code, quotes and comments", cmdEvent{body: "```\n/agenda\n```\n\n    /agenda\n\n`/agenda`\n\n> /agenda\n\n<!--\n/agenda\n-->"}},
+		{"look-alike slash", cmdEvent{body: "\uff0fagenda\n\u200b/agenda"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newCmdEnv(t, cmdOptions{})
+			e.members["alice"] = "active"
+			payload := tt.event.payload(t)
+			if err := e.handle(payload); err != nil {
+				t.Fatal(err)
+			}
+			if got := e.gh.Requests(); len(got) != 0 {
+				t.Errorf("%d requests, the first %s %s; want none, not even a token", len(got), got[0].Method, got[0].Path)
+			}
+			if lines := e.auditLines(); len(lines) != 0 {
+				t.Errorf("audit lines %v", lines)
+			}
+		})
+	}
+	h := handler.NewComment(handler.Base{}, nil, nil, nil)
+	for action, want := range map[string]bool{"created": true, "edited": false, "deleted": false} {
+		if got := h.HandlesAction("issue_comment", action); got != want {
+			t.Errorf("HandlesAction(issue_comment, %s) = %v, want %v", action, got, want)
+		}
+	}
+}
+
+func TestCommentAgendaBudget(t *testing.T) {
+	e := newCmdEnv(t, cmdOptions{})
+	e.members["alice"] = "active"
+	steps := []struct {
+		name  string
+		event cmdEvent
+		calls int
+	}{
+		{"cold permission cache", cmdEvent{body: "/agenda", commentID: 1}, 3},
+		{"warm permission cache", cmdEvent{body: "/agenda", commentID: 2}, 2},
+		{"same user, other case", cmdEvent{body: "/agenda", login: "Alice", commentID: 3}, 2},
+		{"no command", cmdEvent{body: "Thanks!", commentID: 4}, 0},
+	}
+	before := 0
+	for _, s := range steps {
+		if err := e.handle(s.event.payload(t)); err != nil {
+			t.Fatal(err)
+		}
+		now := e.gh.CallsExcludingAuth()
+		if got := now - before; got != s.calls {
+			t.Errorf("%s: %d REST calls, budget %d (%q)", s.name, got, s.calls, e.calls()[before:])
+		}
+		before = now
+	}
+	if n := e.gh.Count(routeMembership); n != 1 {
+		t.Errorf("%d membership checks for one user, want 1", n)
+	}
+}
+
+func TestCommentAnswersRepeatedDeliveryOnce(t *testing.T) {
+	tests := []struct {
+		name   string
+		event  cmdEvent
+		member bool
+	}{
+		{"content reply", cmdEvent{body: "/meeting"}, false},
+		{"refusal", cmdEvent{body: "/agenda", login: "mallory"}, false},
+		{"success without reply", cmdEvent{body: "/agenda"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newCmdGitHub(t)
+			if tt.member {
+				f.members["alice"] = "active"
+			}
+			first, replica := f.env(cmdOptions{}), f.env(cmdOptions{})
+			payload := tt.event.payload(t)
+			if err := first.handle(payload); err != nil {
+				t.Fatal(err)
+			}
+			replies := len(f.replies())
+			posts := f.gh.Count(routePostReply)
+			for _, h := range []*cmdEnv{first, replica} {
+				if err := h.handle(payload); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := f.replies(); len(got) != replies || f.gh.Count(routePostReply) != posts {
+				t.Errorf("%d replies after repeats (%d posted), want %d", len(got), f.gh.Count(routePostReply), replies)
+			}
+			if f.gh.Count(routeDelReply) != 0 {
+				t.Error("a repeat posted and deleted a reply")
+			}
+		})
+	}
+}
+
+func TestCommentReplyIgnoresMarkersOthersWrote(t *testing.T) {
+	e := newCmdEnv(t, cmdOptions{})
+	e.add("mallory", "User", command.ReplyMarker(5550001)+"\nsilenced")
+	if err := e.handle(cmdEvent{body: "/help"}.payload(t)); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.gh.Count(routePostReply); n != 1 {
+		t.Errorf("%d replies posted; a marker typed by someone else must not count", n)
+	}
+}
+
+func TestCommentReplicaRaceKeepsTheFirstReply(t *testing.T) {
+	e := newCmdEnv(t, cmdOptions{})
+	// Another replica posts its reply after this one looked and before it posts.
+	var once sync.Once
+	e.beforePost = func() {
+		once.Do(func() { e.add(appLogin, "Bot", command.ReplyMarker(5550001)+"\n\nthe other replica's answer") })
+	}
+	if err := e.handle(cmdEvent{body: "/help"}.payload(t)); err != nil {
+		t.Fatal(err)
+	}
+	got := e.replies()
+	if len(got) != 1 || !strings.Contains(got[0].Body, "the other replica's answer") {
+		t.Errorf("replies %+v, want only the earlier one", got)
+	}
+	if n := e.gh.Count(routeDelReply); n != 1 {
+		t.Errorf("%d deletions, want this replica's own reply deleted", n)
+	}
+}
+
+func TestCommentAuditsEachCommand(t *testing.T) {
+	e := newCmdEnv(t, cmdOptions{})
+	e.members["alice"] = "active"
+	if err := e.handle(cmdEvent{body: "/agenda\n/recheck\n/agenda nope"}.payload(t)); err != nil {
+		t.Fatal(err)
+	}
+	lines := e.auditLines()
+	want := []struct{ command, decision, result, level, reason string }{
+		{"/agenda", "allowed (team)", "done", "info", ""},
+		{"/recheck", "refused", "failed", "warn", "/recheck works only on a pull request."},
+		{"/agenda nope", "refused", "failed", "warn", "There is no group nope; the groups are security-wg, tooling."},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d audit lines, want %d:\n%s", len(lines), len(want), e.logs)
+	}
+	for i, w := range want {
+		l := lines[i]
+		if l["command"] != w.command || l["decision"] != w.decision || l["result"] != w.result || l["level"] != w.level ||
+			l["user"] != "alice" || l["repository"] != "nodejs/node" || l["issue"] != float64(4242) ||
+			(w.reason != "" && l["reason"] != w.reason) {
+			t.Errorf("audit line %d = %v, want %+v by alice on nodejs/node#4242", i, l, w)
+		}
+	}
+}
+
+// hostileBodies are comments built to cost time, memory or API calls.
+func hostileBodies() map[string]string {
+	invalid := strings.Repeat("\xff\xfe/agenda \xc3(\n", 100)
+	return map[string]string{
+		"64 KiB of slashes":          strings.Repeat("/", 64<<10),
+		"10,000 command lines":       strings.Repeat("/agenda\n", 10_000),
+		"10,000 unknown commands":    strings.Repeat("/lgtm\n", 10_000),
+		"deeply nested quotes":       strings.Repeat(">", 60<<10) + " /agenda\n/agenda",
+		"invalid UTF-8 around help":  invalid + "/help\n",
+		"a command past the cap":     strings.Repeat("x", command.MaxBodyBytes) + "\n/agenda\n",
+		"thousands of open fences":   strings.Repeat("```\n/agenda\n", 5_000),
+		"one huge argument":          "/agenda " + strings.Repeat("a", 60<<10),
+		"ten thousand html comments": strings.Repeat("<!--\n/agenda\n", 5_000),
+	}
+}
+
+func TestCommentHostileBodiesStayInBudget(t *testing.T) {
+	for name, body := range hostileBodies() {
+		t.Run(name, func(t *testing.T) {
+			e := newCmdEnv(t, cmdOptions{})
+			e.members["alice"] = "active"
+			start := time.Now()
+			if err := e.handle(cmdEvent{body: body}.payload(t)); err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("took %v", d)
+			}
+			// At most: one membership check, one label, one reaction and the
+			// reply's look, post and second look.
+			if n := e.gh.CallsExcludingAuth(); n > 6 {
+				t.Errorf("%d API calls: %q", n, e.calls())
+			}
+			if n := e.gh.Count(routeAddLabels); n > 1 {
+				t.Errorf("the label was added %d times", n)
+			}
+			for _, r := range e.replies() {
+				if len(r.Body) > command.MaxReplyBytes+1024 {
+					t.Errorf("reply of %d bytes", len(r.Body))
+				}
+				assertNoCommands(t, r.Body)
+			}
+		})
+	}
+}
+
+func TestCommentPermissionErrorIsNotARefusal(t *testing.T) {
+	e := newCmdEnv(t, cmdOptions{})
+	e.gh.Handle(routeMembership, githubtest.Response{Status: 403, Body: map[string]any{"message": "Resource not accessible by integration"}}.ServeHTTP)
+	e.roles["alice"] = "maintain"
+	if err := e.handle(cmdEvent{body: "/agenda"}.payload(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.labelChanges(); !slices.Equal(got, []string{"+security-wg-agenda"}) {
+		t.Errorf("labels %q: a maintainer should get in when the team cannot be read", got)
+	}
+}
+
+func TestCommentMeetingServiceFailureIsReported(t *testing.T) {
+	e := newCmdEnv(t, cmdOptions{})
+	e.meetings.err = errors.New("calendar feed answered 502")
+	if err := e.handle(cmdEvent{body: "/meeting security-wg"}.payload(t)); err != nil {
+		t.Fatal(err)
+	}
+	got := e.replies()
+	if len(got) != 1 || !strings.Contains(got[0].Body, "The next meeting of group security\\-wg could not be looked up\\.") ||
+		!strings.Contains(got[0].Body, "calendar feed answered 502") {
+		t.Errorf("replies %+v", got)
+	}
+	if r := e.reacted(); len(r) != 1 || !strings.HasSuffix(r[0], ":confused") {
+		t.Errorf("reactions %q", r)
 	}
 }
