@@ -32,12 +32,12 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time     { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time)    { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func newClock(t time.Time) *clock   { return &clock{t: t} }
-func at(s string) time.Time         { t, _ := time.Parse(time.RFC3339, s); return t }
-func ctx() context.Context          { return context.Background() }
-func newOut() *bytes.Buffer         { return &bytes.Buffer{} }
+func (c *clock) Now() time.Time   { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time)  { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func newClock(t time.Time) *clock { return &clock{t: t} }
+func at(s string) time.Time       { t, _ := time.Parse(time.RFC3339, s); return t }
+func ctx() context.Context        { return context.Background() }
+func newOut() *bytes.Buffer       { return &bytes.Buffer{} }
 
 func testGroup() meeting.Group {
 	g := meeting.DefaultGroup()

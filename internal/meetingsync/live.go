@@ -28,11 +28,14 @@ type ItemEvent struct {
 	FormerLabels []string
 }
 
-// concerns says whether the event touches the group's agenda: the item carries
-// the group's label, lost it, or carried it before a transfer.
+// concerns says whether the event touches the group's agenda: an item of the
+// group's org carries the group's label or lost it, or carried it before a
+// transfer.
 func (e ItemEvent) concerns(g *meeting.Group) bool {
-	return hasLabel(e.Labels, g.AgendaLabel) || strings.EqualFold(e.Removed, g.AgendaLabel) ||
-		(e.Former != nil && hasLabel(e.FormerLabels, g.AgendaLabel))
+	if (hasLabel(e.Labels, g.AgendaLabel) || strings.EqualFold(e.Removed, g.AgendaLabel)) && inOrg(e.Item.Repo, g.Org) {
+		return true
+	}
+	return e.Former != nil && hasLabel(e.FormerLabels, g.AgendaLabel) && inOrg(e.Former.Repo, g.Org)
 }
 
 // Concerns says whether any group's agenda may change with the event; an event

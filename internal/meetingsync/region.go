@@ -30,14 +30,28 @@ func canonicalURL(it meeting.Item) string {
 	return fmt.Sprintf("https://github.com/%s/%s/%d", it.Repo, kind, it.Number)
 }
 
+// maxStoredTitle bounds a stored title; rendering cuts titles far shorter.
+const maxStoredTitle = 4 * meeting.MaxTitleRunes
+
+func cutRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
+
 // encodeItems writes items as the hidden comment. encoding/json escapes <, >
-// and &, so no title can close the comment.
+// and &, so no title can close the comment, and @ is escaped too, so that no
+// mention appears even in the issue's source.
 func encodeItems(a meeting.Agenda) string {
 	byRepo := make(map[string][]storedItem, len(a.Repos))
 	for _, r := range a.Repos {
 		list := make([]storedItem, 0, len(r.Items))
 		for _, it := range r.Items {
-			si := storedItem{Number: it.Number, Title: it.Title, PR: it.PullRequest}
+			si := storedItem{Number: it.Number, Title: cutRunes(it.Title, maxStoredTitle), PR: it.PullRequest}
 			if it.URL != canonicalURL(it) {
 				si.URL = it.URL
 			}
@@ -46,7 +60,7 @@ func encodeItems(a meeting.Agenda) string {
 		byRepo[r.Repo] = list
 	}
 	data, _ := json.Marshal(byRepo) // maps of plain values always marshal
-	return itemsPrefix + string(data) + " -->"
+	return itemsPrefix + strings.ReplaceAll(string(data), "@", `\u0040`) + " -->"
 }
 
 // decodeItems reads the hidden comment of a region; ok is false when the region

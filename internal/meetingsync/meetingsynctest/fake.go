@@ -245,7 +245,9 @@ func (f *GitHub) listIssues(w http.ResponseWriter, r *http.Request) {
 			list = append(list, is)
 		}
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i].Created.After(list[j].Created) || list[i].Created.Equal(list[j].Created) && list[i].Number > list[j].Number })
+	sort.Slice(list, func(i, j int) bool {
+		return list[i].Created.After(list[j].Created) || list[i].Created.Equal(list[j].Created) && list[i].Number > list[j].Number
+	})
 	out := []map[string]any{}
 	for _, is := range page(w, r, list) {
 		out = append(out, f.issueJSON(is))
