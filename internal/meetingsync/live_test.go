@@ -37,9 +37,9 @@ func warmEnv(t *testing.T) (*env, int) {
 func TestLiveAgendaFollowsEachActionWithinTwoCalls(t *testing.T) {
 	e, _ := warmEnv(t)
 	steps := []struct {
-		name      string
-		ev        ItemEvent
-		calls     int
+		name       string
+		ev         ItemEvent
+		calls      int
 		has, lacks []string
 	}{
 		{"labeled", labelled("nodejs/node", 42, "Permission model gaps"), 2, []string{"### nodejs/node", "Permission model gaps [#42]"}, nil},
