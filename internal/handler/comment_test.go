@@ -267,6 +267,15 @@ func cmdGroups() []meeting.Group {
 	return []meeting.Group{wg, other}
 }
 
+// twoNodeGroups has two groups in the nodejs organization, so commands
+// there must name theirs.
+func twoNodeGroups() []meeting.Group {
+	gs := cmdGroups()
+	tsc := gs[0]
+	tsc.ID, tsc.Repo, tsc.AgendaLabel, tsc.Team = "tsc", "TSC", "tsc-agenda", "nodejs/tsc"
+	return append(gs[:1], tsc)
+}
+
 // cmdEnv is one comment handler against the fake GitHub.
 type cmdEnv struct {
 	*cmdGitHub
@@ -637,6 +646,19 @@ func TestCommentRefusesAndExplains(t *testing.T) {
 			reply: "> \\/agenda tooling\n\nThe agenda of group tooling lists issues of the openjs organization only\\.\n",
 		},
 		{
+			name:  "help with an argument it does not take",
+			event: cmdEvent{body: "/help me"},
+			calls: replyCalls,
+			reply: "> \\/help me\n\nThis command could not be read\\: \\/help takes no arguments\\, but got \\\"me\\\"\\.\n",
+		},
+		{
+			name:  "agenda without a group where two groups share the organization",
+			opts:  cmdOptions{groups: twoNodeGroups()},
+			event: cmdEvent{body: "/agenda"},
+			calls: replyCalls,
+			reply: "> \\/agenda\n\nSeveral groups meet for the nodejs organization\\; name one of security\\-wg\\, tsc\\.\n",
+		},
+		{
 			name:  "meeting when meetings are off",
 			opts:  cmdOptions{noMeetings: true},
 			event: cmdEvent{body: "/meeting"},
@@ -939,5 +961,64 @@ func TestCommentMeetingServiceFailureIsReported(t *testing.T) {
 	}
 	if r := e.reacted(); len(r) != 1 || !strings.HasSuffix(r[0], ":confused") {
 		t.Errorf("reactions %q", r)
+	}
+}
+
+func TestCommentNamedGroupAmongSeveral(t *testing.T) {
+	e := newCmdEnv(t, cmdOptions{groups: twoNodeGroups()})
+	e.members["alice"] = "active"
+	if err := e.handle(cmdEvent{body: "/agenda security-wg"}.payload(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.labelChanges(); !slices.Equal(got, []string{"+security-wg-agenda"}) {
+		t.Errorf("labels %q", got)
+	}
+}
+
+// Every recorded issue_comment payload from GitHub goes through the handler;
+// none of them holds a command, so none may cost an API call.
+func TestCommentCorpusPayloadsCostNothing(t *testing.T) {
+	for _, d := range githubtest.Corpus(t) {
+		if d.Event != "issue_comment" {
+			continue
+		}
+		t.Run(d.Name, func(t *testing.T) {
+			e := newCmdEnv(t, cmdOptions{})
+			if err := e.handle(d.Body); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(e.gh.Requests()); n != 0 {
+				t.Errorf("%d requests", n)
+			}
+		})
+	}
+}
+
+func BenchmarkCommentHandle(b *testing.B) {
+	benches := map[string]string{
+		"short comment without a command": "Thanks, this looks right to me.",
+		"64 KiB without a command":        strings.Repeat("Some prose about /usr/lib paths.\n", (64<<10)/33),
+		"64 KiB of slashes":               strings.Repeat("/", 64<<10),
+	}
+	for name, body := range benches {
+		b.Run(name, func(b *testing.B) {
+			raw, err := os.ReadFile(filepath.Join("testdata", "comment", "issue.json"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var m map[string]any
+			_ = json.Unmarshal(raw, &m)
+			m["comment"].(map[string]any)["body"] = body
+			payload, _ := json.Marshal(m)
+			h := handler.NewComment(handler.Base{AppSlug: func() string { return githubtest.AppSlug }}, cmdGroups(), nil, nil)
+			ctx := zerolog.Nop().WithContext(context.Background())
+			b.SetBytes(int64(len(payload)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := h.Handle(ctx, "issue_comment", "d", payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
