@@ -1,0 +1,54 @@
+// Package checkrun posts the threat-model check on pull requests: it reads the
+// base branch's configuration and the changed model files, runs the checker
+// and writes one check run per head commit with its annotations.
+//
+// # Flow and API budget
+//
+// For a pull request that changes one threat-model file the check costs six
+// REST requests besides annotation batches and installation tokens:
+//
+//  1. GET contents/.github/secwg.yml?ref=<base branch> (a 304 through the ETag
+//     cache when unchanged; the owner's .github repository is read only on 404)
+//  2. GET commits/<head>/check-runs?check_name=…&app_id=… (skipped when the
+//     event names the run, as check_run rerequested does)
+//  3. GET pulls/<n>/files (100 a page; its patches rebuild the other version of
+//     each file, so the base is never read unless GitHub leaves a patch out)
+//  4. POST check-runs, status in_progress
+//  5. GET contents/<model>?ref=<head sha> (none for an added file, whose patch
+//     is the whole file, nor for a removed one)
+//  6. PATCH check-runs/<id>, completed, with the first 50 annotations
+//
+// Head SHA, base ref and base SHA come from the payload. A pull request that
+// changes no model file costs four (1, 2, 3 and one POST of the completed
+// run); a repository without threat_model.paths costs the configuration reads
+// only.
+//
+// # Decisions where GitHub and the format are silent
+//
+//   - Draft pull requests are checked like any other: the check is cheap,
+//     early feedback helps, and a draft cannot merge anyway.
+//   - A removed model file is read from its patch; its threats are listed as
+//     removed in the summary, and what still links to them fails.
+//   - A model file over threatmodel.MaxDocumentSize fails the check with a
+//     message naming it; it is never read past the cap.
+//   - A configuration that cannot be parsed fails the check under the default
+//     check name (the configured one is unknown), naming file, line and key.
+//     A configuration that cannot be read (GitHub failing) posts nothing and
+//     returns the error, since whether the repository opted in is unknown.
+//   - A changed check_name starts runs under the new name; runs under the old
+//     name are left as they are, so a branch protection rule naming the old
+//     check must be updated with the configuration.
+//   - A completed run is updated in place when it already shows the new result
+//     (a redelivered event or a re-run of the same commit): its summary
+//     carries a fingerprint of conclusion, title and annotations, and the
+//     annotations are not sent again. When the result differs the new result
+//     gets a new run: GitHub appends annotations to a run and does not let a
+//     completed run go back to in progress, so updating it would show stale
+//     annotations next to fresh ones.
+//   - A run left in progress (a crash, or another replica) is taken over.
+//   - Every failure after the configuration was read completes the run as
+//     failure with the reason, also when the job's context has ended.
+//   - Models split over several files: only the changed files are read, so a
+//     rule that needs every file (mitigation-undefined, duplicate-id,
+//     mitigation-unreferenced) sees the changed files alone.
+package checkrun

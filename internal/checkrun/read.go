@@ -1,0 +1,220 @@
+package checkrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/secwg/secwg/internal/repoconfig"
+	"github.com/secwg/secwg/internal/threatmodel"
+)
+
+// errNotFound is a 404: no such file, or none the installation may see.
+var errNotFound = errors.New("not found")
+
+type tooLargeError struct{ path string }
+
+func (e *tooLargeError) Error() string { return e.path + " is too large" }
+
+// readFile reads a file's bytes at ref ("" for the default branch) in one
+// request: the raw media type carries files up to 100 MB, where the JSON
+// form stops at 1 MB. The URL stays the same for a branch, so the client's
+// ETag cache answers a repeated read with a 304 that costs no rate limit.
+func readFile(ctx context.Context, client *github.Client, owner, repo, path, ref string, limit int64) ([]byte, error) {
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	u := fmt.Sprintf("repos/%s/%s/contents/%s", url.PathEscape(owner), url.PathEscape(repo), strings.Join(segs, "/"))
+	if ref != "" {
+		u += "?ref=" + url.QueryEscape(ref)
+	}
+	req, err := client.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/vnd.github.raw")
+	resp, err := client.BareDo(ctx, req)
+	if err != nil {
+		var er *github.ErrorResponse
+		if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusNotFound {
+			return nil, errNotFound
+		}
+		return nil, fmt.Errorf("reading %s/%s:%s at %s: %w", owner, repo, path, orDefault(ref), err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s/%s:%s at %s: %w", owner, repo, path, orDefault(ref), err)
+	}
+	if int64(len(data)) > limit {
+		return nil, &tooLargeError{path: path}
+	}
+	return data, nil
+}
+
+func orDefault(ref string) string {
+	if ref == "" {
+		return "the default branch"
+	}
+	return ref
+}
+
+// loadConfig reads .github/secwg.yml from the pull request's base branch, or
+// from the owner's .github repository (its default branch) when the
+// repository has none. Neither: nil, nil.
+func (j *job) loadConfig(ctx context.Context) (*repoconfig.Config, error) {
+	file := ConfigPath
+	data, err := readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, ConfigPath, j.pr.BaseRef, MaxConfigSize)
+	if errors.Is(err, errNotFound) && !strings.EqualFold(j.pr.Repo, ".github") {
+		file = j.pr.Owner + "/.github:" + ConfigPath
+		data, err = readFile(ctx, j.client, j.pr.Owner, ".github", ConfigPath, "", MaxConfigSize)
+	}
+	var big *tooLargeError
+	switch {
+	case errors.Is(err, errNotFound):
+		return nil, nil
+	case errors.As(err, &big):
+		return nil, &repoconfig.Error{File: file, Line: 1, Key: "threat_model",
+			Message: fmt.Sprintf("the file is larger than %d KiB", MaxConfigSize>>10)}
+	case err != nil:
+		return nil, fmt.Errorf("loading the repository configuration: %w", err)
+	}
+	return repoconfig.Parse(file, data)
+}
+
+// ownRuns lists the App's runs on a commit, newest first, with the given
+// name when it is not empty.
+func (s *Service) ownRuns(ctx context.Context, client *github.Client, owner, repo, sha, name string) ([]*github.CheckRun, error) {
+	opts := &github.ListCheckRunsOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	if name != "" {
+		opts.CheckName = github.String(name)
+	}
+	if s.opts.AppID != 0 {
+		opts.AppID = github.Int64(s.opts.AppID)
+	}
+	res, _, err := client.Checks.ListCheckRunsForRef(ctx, owner, repo, sha, opts)
+	if err != nil {
+		return nil, fmt.Errorf("looking for the App's check runs on %s: %w", sha, err)
+	}
+	runs := slices.DeleteFunc(res.CheckRuns, func(r *github.CheckRun) bool {
+		return !s.Owns(r.GetApp()) || (name != "" && r.GetName() != name)
+	})
+	slices.SortFunc(runs, func(a, b *github.CheckRun) int { return -cmpInt64(a.GetID(), b.GetID()) })
+	return runs, nil
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// maxFilePages bounds the changed-files listing: GitHub lists at most 3,000
+// files of a pull request, 100 a page.
+const maxFilePages = 30
+
+// changedModelFiles lists the pull request's changed files that are, or were,
+// threat-model files.
+func (j *job) changedModelFiles(ctx context.Context, cfg *repoconfig.Config) ([]*github.CommitFile, error) {
+	var out []*github.CommitFile
+	opts := &github.ListOptions{PerPage: 100}
+	for page := 0; page < maxFilePages; page++ {
+		files, resp, err := j.client.PullRequests.ListFiles(ctx, j.pr.Owner, j.pr.Repo, j.pr.Number, opts)
+		if err != nil {
+			return nil, fmt.Errorf("listing the files of pull request #%d: %w", j.pr.Number, err)
+		}
+		for _, f := range files {
+			if cfg.Matches(f.GetFilename()) || (f.GetPreviousFilename() != "" && cfg.Matches(f.GetPreviousFilename())) {
+				out = append(out, f)
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opts.Page = resp.NextPage
+	}
+	return out, nil
+}
+
+// versions reads the base and head versions of the changed model files. Each
+// costs at most one read: the patch GitHub lists with a file rebuilds the
+// other version (the merge base's, which is what the pull request changes),
+// an added file's patch is the whole file, and a removed file's is too. Only
+// when GitHub leaves a patch out (a very large diff) is the base read as well,
+// at the base commit.
+func (j *job) versions(ctx context.Context, cfg *repoconfig.Config, files []*github.CommitFile) (base, head []threatmodel.File, err error) {
+	limit := int64(threatmodel.MaxDocumentSize)
+	for _, f := range files {
+		name, prev := f.GetFilename(), f.GetPreviousFilename()
+		if prev == "" {
+			prev = name
+		}
+		inBase, inHead := cfg.Matches(prev), cfg.Matches(name)
+		patch, hasPatch := f.GetPatch(), f.Patch != nil && f.GetPatch() != ""
+		var b, h []byte
+		switch f.GetStatus() {
+		case "added", "copied":
+			inBase = false
+			if hasPatch && f.GetStatus() == "added" {
+				h, err = applyPatch(nil, patch, false)
+			}
+			if h == nil || err != nil {
+				h, err = readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, name, j.pr.HeadSHA, limit)
+			}
+		case "removed":
+			inHead = false
+			if hasPatch {
+				b, err = applyPatch(nil, patch, true)
+			}
+			if b == nil || err != nil {
+				b, err = readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, prev, j.pr.BaseSHA, limit)
+			}
+		default: // modified, changed, renamed
+			if h, err = readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, name, j.pr.HeadSHA, limit); err != nil {
+				break
+			}
+			switch {
+			case !inBase:
+			case hasPatch:
+				b, err = applyPatch(h, patch, true)
+			case f.GetStatus() == "renamed" && f.GetChanges() == 0:
+				b = h
+			default:
+				err = errPatch
+			}
+			if inBase && err != nil {
+				j.logger.Debug().Err(err).Str("path", name).Msg("reading the base version instead of rebuilding it")
+				b, err = readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, prev, j.pr.BaseSHA, limit)
+			}
+		}
+		if err != nil {
+			var big *tooLargeError
+			if errors.As(err, &big) {
+				return nil, nil, err
+			}
+			return nil, nil, fmt.Errorf("reading %s: %w", name, err)
+		}
+		if len(b) > threatmodel.MaxDocumentSize || len(h) > threatmodel.MaxDocumentSize {
+			return nil, nil, &tooLargeError{path: name}
+		}
+		if inBase && b != nil {
+			base = append(base, threatmodel.File{Path: prev, Data: b})
+		}
+		if inHead && h != nil {
+			head = append(head, threatmodel.File{Path: name, Data: h})
+		}
+	}
+	return base, head, nil
+}
