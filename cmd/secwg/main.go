@@ -14,7 +14,6 @@ import (
 
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/lint"
-	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/meetingcli"
 	"github.com/secwg/secwg/internal/server"
 	"github.com/secwg/secwg/internal/version"
@@ -30,6 +29,8 @@ Usage:
                                                         the next meeting, in UTC and every zone
   secwg meeting render --config FILE --group ID --kind issue|minutes [--date YYYY-MM-DD] [--agenda-json FILE]
                                                         print a meeting issue or minutes
+  secwg meeting sync [--config FILE] [--now RFC3339] [--dry-run]
+                                                        one reconcile pass over every meeting group
   secwg version                                         print the version
 
 Configuration: config/secwg.example.yml documents every key and environment variable.
@@ -50,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "lint":
 		return lint.Run(context.Background(), args[1:], stdout, stderr)
 	case "meeting":
-		return meetingcli.Run(context.Background(), args[1:], stdout, stderr, loadMeetings)
+		return meetingcli.Run(context.Background(), args[1:], stdout, stderr, loadConfig)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "secwg", version.String())
 		return 0
@@ -63,14 +64,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// loadMeetings reads the meetings of a server config, so that the meeting
-// commands and serve agree on every group.
-func loadMeetings(path string) (*meeting.Config, error) {
-	cfg, err := config.Load(path, os.LookupEnv)
-	if err != nil {
-		return nil, err
-	}
-	return &cfg.Meetings, nil
+// loadConfig reads the server config for the meeting commands, so that they and
+// serve agree on every group and sync acts as the same App.
+func loadConfig(path string) (*config.Config, error) {
+	return config.Load(path, os.LookupEnv)
 }
 
 func serve(args []string, stderr io.Writer) int {

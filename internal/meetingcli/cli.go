@@ -1,5 +1,6 @@
-// Package meetingcli implements `secwg meeting next` and `secwg meeting render`:
-// offline previews of a group's next meeting and of its issue or minutes.
+// Package meetingcli implements `secwg meeting next`, `render` and `sync`: offline
+// previews of a group's next meeting and of its issue or minutes, and one
+// reconcile pass over every group, as a CronJob runs it.
 package meetingcli
 
 import (
@@ -13,14 +14,16 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/meeting/calendarfeed"
 )
 
 // Exit codes.
 const (
-	exitOK    = 0
-	exitUsage = 2 // bad usage, unreadable input or a failed lookup
+	exitOK     = 0
+	exitFailed = 1 // a sync pass ran and failed
+	exitUsage  = 2 // bad usage, unreadable input or a failed lookup
 )
 
 const maxAgendaJSON = 16 << 20
@@ -33,9 +36,13 @@ type deps struct {
 	searcher func(baseURL, token string) AgendaSearcher
 }
 
-// Run runs `secwg meeting …`; args start with the subcommand (next or render).
-// load reads the server configuration file and returns its meetings key.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer, load func(path string) (*meeting.Config, error)) int {
+// Loader reads the server configuration file.
+type Loader func(path string) (*config.Config, error)
+
+// Run runs `secwg meeting …`; args start with the subcommand (next, render or
+// sync). load reads the server configuration, whose meetings key every
+// subcommand reads and whose GitHub App credentials sync uses.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, load Loader) int {
 	return run(ctx, args, stdout, stderr, load, deps{
 		getenv:  os.Getenv,
 		now:     time.Now,
@@ -46,9 +53,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, load func
 	})
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, load func(string) (*meeting.Config, error), d deps) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, load Loader, d deps) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: secwg meeting next|render [flags]")
+		fmt.Fprintln(stderr, "usage: secwg meeting next|render|sync [flags]")
 		return exitUsage
 	}
 	var err error
@@ -57,8 +64,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, load func
 		err = runNext(ctx, args[1:], stdout, stderr, load, d)
 	case "render":
 		err = runRender(ctx, args[1:], stdout, stderr, load, d)
+	case "sync":
+		err = runSync(ctx, args[1:], stdout, stderr, load, d)
 	default:
-		fmt.Fprintf(stderr, "secwg meeting: unknown meeting subcommand %q (want next or render)\n", args[0])
+		fmt.Fprintf(stderr, "secwg meeting: unknown meeting subcommand %q (want next, render or sync)\n", args[0])
 		return exitUsage
 	}
 	switch {
@@ -66,6 +75,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, load func
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, errSyncFailed):
+		fmt.Fprintf(stderr, "secwg meeting %s: %v\n", args[0], err)
+		return exitFailed
 	default:
 		fmt.Fprintf(stderr, "secwg meeting %s: %v\n", args[0], err)
 		return exitUsage
@@ -108,7 +120,7 @@ func (c *common) instant(d deps) (time.Time, error) {
 }
 
 // calendar reads --now, the configuration and the group's calendar.
-func (c *common) calendar(ctx context.Context, load func(string) (*meeting.Config, error), d deps) (time.Time, *meeting.Group, *meeting.Calendar, error) {
+func (c *common) calendar(ctx context.Context, load Loader, d deps) (time.Time, *meeting.Group, *meeting.Calendar, error) {
 	now, err := c.instant(d)
 	if err != nil {
 		return now, nil, nil, err
@@ -120,7 +132,7 @@ func (c *common) calendar(ctx context.Context, load func(string) (*meeting.Confi
 	if cfg == nil {
 		return now, nil, nil, fmt.Errorf("%s declares no meetings", c.config)
 	}
-	g, err := cfg.Group(c.group)
+	g, err := cfg.Meetings.Group(c.group)
 	if err != nil {
 		return now, nil, nil, err
 	}
@@ -134,7 +146,7 @@ func (c *common) calendar(ctx context.Context, load func(string) (*meeting.Confi
 	return now, g, cal, err
 }
 
-func runNext(ctx context.Context, args []string, stdout, stderr io.Writer, load func(string) (*meeting.Config, error), d deps) error {
+func runNext(ctx context.Context, args []string, stdout, stderr io.Writer, load Loader, d deps) error {
 	var c common
 	fs := flag.NewFlagSet("secwg meeting next", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -169,7 +181,7 @@ func runNext(ctx context.Context, args []string, stdout, stderr io.Writer, load 
 	return w.Flush()
 }
 
-func runRender(ctx context.Context, args []string, stdout, stderr io.Writer, load func(string) (*meeting.Config, error), d deps) error {
+func runRender(ctx context.Context, args []string, stdout, stderr io.Writer, load Loader, d deps) error {
 	var c common
 	var kind, date, agendaJSON string
 	fs := flag.NewFlagSet("secwg meeting render", flag.ContinueOnError)

@@ -14,28 +14,15 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/meeting/calendarfeed"
 	"github.com/secwg/secwg/internal/meeting/meetingtest"
 )
 
-// loadMeetings reads a YAML file holding only the meetings key, strictly.
-func loadMeetings(path string) (*meeting.Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var doc struct {
-		Meetings meeting.Config `yaml:"meetings"`
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
-	}
-	return &doc.Meetings, nil
+// loadConfig reads a server configuration file without any environment.
+func loadConfig(path string) (*config.Config, error) {
+	return config.Load(path, func(string) (string, bool) { return "", false })
 }
 
 // noSearch fails any live search, so tests prove when one is not made.
@@ -57,7 +44,7 @@ func testDeps(env map[string]string) deps {
 func runCLI(t *testing.T, d deps, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), args, &out, &errOut, loadMeetings, d)
+	code := run(context.Background(), args, &out, &errOut, loadConfig, d)
 	return code, out.String(), errOut.String()
 }
 
@@ -204,7 +191,8 @@ func TestUsageErrorsExitTwoWithAReason(t *testing.T) {
 		want string
 	}{
 		{"no subcommand", nil, "usage"},
-		{"sync is not offline", []string{"sync", "--config", "x"}, "unknown meeting subcommand"},
+		{"sync without the App's credentials", []string{"sync", "--config", "testdata/meetings.yaml"}, "GITHUB_APP_INTEGRATION_ID"},
+		{"sync with a bad instant", []string{"sync", "--config", "testdata/meetings.yaml", "--now", "tomorrow"}, "--now"},
 		{"unknown subcommand", []string{"frobnicate"}, "unknown meeting subcommand"},
 		{"missing group", []string{"next", "--config", "testdata/meetings.yaml"}, "--group"},
 		{"unknown group", []string{"next", "--config", "testdata/meetings.yaml", "--group", "tsc"}, `no group "tsc"`},
@@ -236,7 +224,7 @@ func TestUsageErrorsExitTwoWithAReason(t *testing.T) {
 
 func TestRunUsesTheEnvironmentDefaults(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := Run(context.Background(), []string{"next", "--config", "testdata/meetings.yaml", "--group", "biweekly", "--now", "2026-03-10T00:00:00Z"}, &out, &errOut, loadMeetings)
+	code := Run(context.Background(), []string{"next", "--config", "testdata/meetings.yaml", "--group", "biweekly", "--now", "2026-03-10T00:00:00Z"}, &out, &errOut, loadConfig)
 	if code != 0 || !strings.HasPrefix(out.String(), "Node.js Security team Meeting 2026-03-19\n") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
 	}
