@@ -3,6 +3,7 @@ package handler_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -134,7 +135,18 @@ func newCmdGitHub(t *testing.T) *cmdGitHub {
 			out = append(out, map[string]any{"id": c.ID, "body": c.Body, "user": map[string]any{"login": c.Login, "type": c.Type}})
 		}
 		f.mu.Unlock()
-		writeJSON(w, 200, out)
+		// As GitHub does: an entity tag and a max-age, so the client's cache
+		// must revalidate rather than serve a list from before the reply.
+		body, _ := json.Marshal(out)
+		etag := fmt.Sprintf(`"%x"`, sha256.Sum256(body))
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Cache-Control", "private, max-age=60, s-maxage=60")
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
 	})
 	f.gh.Handle(routePostReply, func(w http.ResponseWriter, r *http.Request) {
 		var body struct{ Body string }
@@ -830,6 +842,15 @@ func TestCommentAnswersRepeatedDeliveryOnce(t *testing.T) {
 			}
 			if f.gh.Count(routeDelReply) != 0 {
 				t.Error("a repeat posted and deleted a reply")
+			}
+			revalidated := 0
+			for _, r := range f.gh.Requests() {
+				if r.Pattern == routeListReply && r.Status == http.StatusNotModified {
+					revalidated++
+				}
+			}
+			if replies > 0 && revalidated == 0 {
+				t.Error("no look for the reply was revalidated; the ETag cache went unexercised")
 			}
 		})
 	}
