@@ -73,8 +73,8 @@ func (h *Comment) Handle(ctx context.Context, eventType, _ string, payload []byt
 		outcomes = append(outcomes, o)
 		audit := logger
 		if o.Reason != "" {
-			// A command that failed before its permission check has no
-			// decision; the reason says what stopped it.
+			// The reply's sentence, also for a command stopped before its
+			// permission check, whose zero decision reads "refused".
 			audit = logger.With().Str("reason", o.Reason).Logger()
 		}
 		command.Audit{User: r.user, Repository: r.fullName(), Issue: r.number,
