@@ -141,8 +141,8 @@ func (s *Service) check(ctx context.Context, client *github.Client, pr PullReque
 		var big *tooLargeError
 		if errors.As(err, &big) {
 			return j.finish(ctx, &outcome{conclusion: conclusionFailure, title: "Threat model too large",
-				summary: fmt.Sprintf("`%s` is larger than %d MiB, the largest threat model secwg checks. Split it into several files matching `threat_model.paths`.",
-					threatmodel.EscapeMarkdown(big.path), threatmodel.MaxDocumentSize>>20)})
+				summary: fmt.Sprintf("%s is larger than %d MiB, the largest threat model secwg checks. Split it into several files matching `threat_model.paths`.",
+					code(big.path), threatmodel.MaxDocumentSize>>20)})
 		}
 		return err
 	}
@@ -176,8 +176,8 @@ func (s *Service) outcomeOf(r *threatmodel.Report) *outcome {
 }
 
 func configSummary(e *repoconfig.Error) string {
-	return fmt.Sprintf("The threat-model check could not run: `%s` is broken at line %d, key `%s`: %s\n\nFix the configuration on the base branch; the check runs again on the next push or with `/recheck`.",
-		threatmodel.EscapeMarkdown(e.File), e.Line, threatmodel.EscapeMarkdown(e.Key), threatmodel.EscapeMarkdown(e.Message))
+	return fmt.Sprintf("The threat-model check could not run: %s is broken at line %d, key %s: %s\n\nFix the configuration on the base branch; the check runs again on the next push or with `/recheck`.",
+		code(e.File), e.Line, code(e.Key), threatmodel.EscapeMarkdown(e.Message))
 }
 
 func internalFailure(err error) *outcome {
@@ -197,6 +197,14 @@ func fit(s, tail string) string {
 		s = s[:cut]
 	}
 	return s + tail
+}
+
+// code shows a path or key as code, or escaped where a code span cannot hold it.
+func code(s string) string {
+	if strings.ContainsAny(s, "`\n\r|") {
+		return threatmodel.EscapeMarkdown(s)
+	}
+	return "`" + s + "`"
 }
 
 func plural(n int, one, many string) string {
