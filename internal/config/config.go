@@ -21,7 +21,7 @@ import (
 // Defaults for every server setting; config/secwg.example.yml documents the same values.
 const (
 	DefaultPort            = 8080
-	DefaultQueueSize       = 100
+	DefaultQueueSize       = 1000
 	DefaultWorkers         = 4
 	DefaultShutdownTimeout = 10 * time.Second
 	DefaultJobTimeout      = 2 * time.Minute

@@ -7,6 +7,7 @@ import (
 
 	"github.com/palantir/go-githubapp/githubapp"
 
+	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/metrics"
 )
 
@@ -30,10 +31,18 @@ func (b Base) AppLogin() string {
 	return ""
 }
 
+// Services are the features handlers share; a nil one is switched off.
+type Services struct {
+	Groups   []meeting.Group
+	Meetings Meetings
+	Checks   Checks
+}
+
 // All lists secwg's handlers, one per event.
-func All(b Base) []githubapp.EventHandler {
+func All(b Base, s Services) []githubapp.EventHandler {
 	return combine([]githubapp.EventHandler{
 		&Installation{Base: b},
+		NewComment(b, s.Groups, s.Meetings, s.Checks),
 	})
 }
 

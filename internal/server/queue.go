@@ -79,6 +79,9 @@ func (q *Queue) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 		return nil
 	}
 	logger := zerolog.Ctx(ctx).With().Logger()
+	if del.logger != nil {
+		logger = *del.logger
+	}
 	jobCtx := githubapp.InitializeResponder(logger.WithContext(q.base))
 	j := job{ctx: jobCtx, dispatch: d, delivery: *del, queued: time.Now()}
 

@@ -134,7 +134,8 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	s.clients = clients
 	s.queue = NewQueue(cfg.Server.QueueSize, cfg.Server.Workers, cfg.Server.JobTimeout, s.metrics, o.deliveries, logger)
 
-	handlers := append(o.handlers, handler.All(handler.Base{Clients: clients, Metrics: s.metrics, AppSlug: s.slug})...)
+	handlers := append(o.handlers, handler.All(handler.Base{Clients: clients, Metrics: s.metrics, AppSlug: s.slug},
+		handler.Services{Groups: cfg.Meetings.Groups})...)
 	dispatcher := githubapp.NewEventDispatcher(handlers, cfg.GitHub.App.WebhookSecret,
 		githubapp.WithScheduler(s.queue),
 		githubapp.WithErrorCallback(onDispatchError),
@@ -184,7 +185,8 @@ func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
 // accessLog logs each request once, except health and metrics scrapes, which
 // would drown everything else. Headers are never logged: they carry signatures.
 func (s *Server) accessLog(next http.Handler) http.Handler {
-	quiet := map[string]bool{HealthRoute: true, ReadyRoute: true, MetricsRoute: true}
+	// The webhook route logs its own line per delivery, with the delivery's fields.
+	quiet := map[string]bool{HealthRoute: true, ReadyRoute: true, MetricsRoute: true, WebhookRoute: true}
 	access := hlog.AccessHandler(func(r *http.Request, status, size int, d time.Duration) {
 		if quiet[r.URL.Path] {
 			return

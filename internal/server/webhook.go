@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
@@ -50,6 +51,8 @@ type delivery struct {
 
 	mu      *sync.Mutex
 	outcome *string
+	// logger carries the delivery's fields for the job.
+	logger *zerolog.Logger
 }
 
 func (d *delivery) setOutcome(o string) {
@@ -109,14 +112,25 @@ type webhook struct {
 }
 
 func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	event, action, outcome := "unverified", "", outcomeBadRequest
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	w = sw
+	event, action, outcome, reason := "unverified", "", outcomeBadRequest, ""
+	logger := zerolog.Ctx(r.Context())
+	// One line per delivery, in place of the access log's: it carries what an
+	// operator searches by (event, action, delivery ID) and why it was refused.
 	defer func() {
 		h.metrics.Deliveries.WithLabelValues(event, action, outcome).Inc()
+		e := logger.Info()
+		if sw.status() >= 400 {
+			e = logger.Warn().Str("reason", reason)
+		}
+		e.Str(githubapp.LogKeyEventType, event).Str("github_event_action", action).
+			Str(githubapp.LogKeyDeliveryID, r.Header.Get("X-GitHub-Delivery")).Str("outcome", outcome).
+			Int("status", sw.status()).Dur("duration", time.Since(start)).Msg("webhook")
 	}()
-	logger := zerolog.Ctx(r.Context())
 	reject := func(status int, o, msg string) {
-		outcome = o
-		logger.Warn().Int("status", status).Str("event", event).Str("reason", msg).Msg("webhook rejected")
+		outcome, reason = o, msg
 		http.Error(w, msg, status)
 	}
 
@@ -169,7 +183,7 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	o := ""
 	del := &delivery{ID: id, Event: event, Action: action, mu: &sync.Mutex{}, outcome: &o}
-	lc := logger.With().Str("github_event_action", action)
+	lc := logger.With().Str(githubapp.LogKeyEventType, event).Str(githubapp.LogKeyDeliveryID, id).Str("github_event_action", action)
 	if env.Installation != nil {
 		del.Installation = env.Installation.ID
 		lc = lc.Int64(githubapp.LogKeyInstallationID, env.Installation.ID)
@@ -190,16 +204,19 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		lc = lc.Int("github_number", del.Number)
 	}
 	l := lc.Logger()
+	del.logger = &l
 
 	if !h.deliveries.Claim(id) {
 		outcome = outcomeDuplicate
-		l.Info().Str(githubapp.LogKeyDeliveryID, id).Str(githubapp.LogKeyEventType, event).Msg("webhook delivery already seen; not processed again")
 		w.WriteHeader(http.StatusAccepted)
 		io.WriteString(w, "duplicate delivery; already processed\n")
 		return
 	}
 
-	ctx := context.WithValue(l.WithContext(r.Context()), deliveryKey{}, del)
+	// The dispatcher logs every delivery again at info level; the line above
+	// already does, so the dispatcher sees only warnings and errors.
+	quiet := logger.With().Logger().Level(max(logger.GetLevel(), zerolog.WarnLevel))
+	ctx := context.WithValue(quiet.WithContext(r.Context()), deliveryKey{}, del)
 	r2 := r.Clone(ctx)
 	r2.Body = io.NopCloser(bytes.NewReader(body))
 	r2.ContentLength = int64(len(body))
@@ -249,4 +266,31 @@ func onDispatchResponse(w http.ResponseWriter, r *http.Request, event string, ha
 		return
 	}
 	io.WriteString(w, "ignored: secwg does not act on this event or action\n")
+}
+
+// statusWriter remembers the status written, for the delivery's log line.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) status() int {
+	if w.code == 0 {
+		return http.StatusOK
+	}
+	return w.code
 }
