@@ -18,7 +18,9 @@
 //     is the whole file, nor for a removed one)
 //  6. PATCH check-runs/<id>, completed, with the first 50 annotations
 //
-// Head SHA, base ref and base SHA come from the payload. A pull request that
+// With several model files, each unchanged one costs a read more, and a glob
+// in threat_model.paths one listing of the head commit's tree. Head SHA, base
+// ref and base SHA come from the payload. A pull request that
 // changes no model file costs four (1, 2, 3 and one POST of the completed
 // run); a repository without threat_model.paths costs the configuration reads
 // only.
@@ -48,7 +50,8 @@
 //   - A run left in progress (a crash, or another replica) is taken over.
 //   - Every failure after the configuration was read completes the run as
 //     failure with the reason, also when the job's context has ended.
-//   - Models split over several files: only the changed files are read, so a
-//     rule that needs every file (mitigation-undefined, duplicate-id,
-//     mitigation-unreferenced) sees the changed files alone.
+//   - Models split over several files: the unchanged model files are read at
+//     the head commit too (one read each; a glob in threat_model.paths adds one
+//     listing of the head commit's tree), up to MaxContextFiles, so that rules
+//     spanning files see the whole model. Their entries count as untouched.
 package checkrun

@@ -218,3 +218,66 @@ func (j *job) versions(ctx context.Context, cfg *repoconfig.Config, files []*git
 	}
 	return base, head, nil
 }
+
+// MaxContextFiles bounds how many unchanged model files are read beside the
+// changed ones.
+const MaxContextFiles = 50
+
+// unchangedModelFiles reads the model files the pull request leaves alone,
+// at the head commit, so that rules spanning files (an M- ID defined in
+// another file, a duplicate ID) see the whole model. A literal path costs one
+// read, or none when the pull request changes it; a glob costs one listing of
+// the head commit's tree besides. Each file is the same in base and head, so
+// its entries count as untouched.
+func (j *job) unchangedModelFiles(ctx context.Context, cfg *repoconfig.Config, changed []*github.CommitFile) ([]threatmodel.File, error) {
+	seen := map[string]bool{}
+	for _, f := range changed {
+		seen[f.GetFilename()] = true
+		if p := f.GetPreviousFilename(); p != "" {
+			seen[p] = true
+		}
+	}
+	var paths []string
+	globbed := false
+	for _, p := range cfg.ThreatModel.Paths {
+		if strings.ContainsAny(p, `*?[\`) {
+			globbed = true
+			continue
+		}
+		if p = strings.TrimPrefix(p, "/"); !seen[p] {
+			seen[p] = true
+			paths = append(paths, p)
+		}
+	}
+	if globbed {
+		tree, _, err := j.client.Git.GetTree(ctx, j.pr.Owner, j.pr.Repo, j.pr.HeadSHA, true)
+		if err != nil {
+			return nil, fmt.Errorf("listing the files of %s: %w", j.pr.HeadSHA, err)
+		}
+		if tree.GetTruncated() {
+			j.logger.Warn().Msg("the head commit's tree is too large to list whole; some model files may be left out")
+		}
+		for _, e := range tree.Entries {
+			if p := e.GetPath(); e.GetType() == "blob" && !seen[p] && cfg.Matches(p) {
+				seen[p] = true
+				paths = append(paths, p)
+			}
+		}
+	}
+	if len(paths) > MaxContextFiles {
+		j.logger.Warn().Int("files", len(paths)).Msgf("reading the first %d unchanged model files only", MaxContextFiles)
+		paths = paths[:MaxContextFiles]
+	}
+	var out []threatmodel.File
+	for _, p := range paths {
+		data, err := readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, p, j.pr.HeadSHA, threatmodel.MaxDocumentSize)
+		switch {
+		case errors.Is(err, errNotFound):
+			continue // a literal path the repository does not have (yet)
+		case err != nil:
+			return nil, err
+		}
+		out = append(out, threatmodel.File{Path: p, Data: data})
+	}
+	return out, nil
+}

@@ -140,12 +140,19 @@ func (s *Service) check(ctx context.Context, client *github.Client, pr PullReque
 	if err != nil {
 		var big *tooLargeError
 		if errors.As(err, &big) {
-			return j.finish(ctx, &outcome{conclusion: conclusionFailure, title: "Threat model too large",
-				summary: fmt.Sprintf("%s is larger than %d MiB, the largest threat model secwg checks. Split it into several files matching `threat_model.paths`.",
-					code(big.path), threatmodel.MaxDocumentSize>>20)})
+			return j.finish(ctx, tooLarge(big.path))
 		}
 		return err
 	}
+	unchanged, err := j.unchangedModelFiles(ctx, cfg, files)
+	if err != nil {
+		var big *tooLargeError
+		if errors.As(err, &big) {
+			return j.finish(ctx, tooLarge(big.path))
+		}
+		return err
+	}
+	base, head = append(base, unchanged...), append(head, unchanged...)
 	report, err := threatmodel.CheckChange(base, head, cfg.Options())
 	if err != nil {
 		return fmt.Errorf("checking the threat model: %w", err)
@@ -173,6 +180,12 @@ func (s *Service) outcomeOf(r *threatmodel.Report) *outcome {
 		o.summary = fit(o.summary, fmt.Sprintf("\n_%d more findings are not annotated: a run shows at most %d. Run `secwg lint` for all of them._\n", omitted, s.opts.MaxAnnotations))
 	}
 	return o
+}
+
+func tooLarge(path string) *outcome {
+	return &outcome{conclusion: conclusionFailure, title: "Threat model too large",
+		summary: fmt.Sprintf("%s is larger than %d MiB, the largest threat model secwg checks. Split it into several files matching `threat_model.paths`.",
+			code(path), threatmodel.MaxDocumentSize>>20)}
 }
 
 func configSummary(e *repoconfig.Error) string {

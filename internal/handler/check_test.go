@@ -29,6 +29,7 @@ const (
 	routeListRuns  = "GET /repos/{owner}/{repo}/commits/{ref}/check-runs"
 	routeCreateRun = "POST /repos/{owner}/{repo}/check-runs"
 	routeUpdateRun = "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"
+	routeTree      = "GET /repos/{owner}/{repo}/git/trees/{tree_sha}"
 )
 
 const (
@@ -104,6 +105,18 @@ func newChkGitHub(t *testing.T) *chkGitHub {
 		}
 		githubtest.ETag(fmt.Sprintf("%x", len(data)), githubtest.Response{
 			Header: http.Header{"Content-Type": {"application/vnd.github.raw"}}, Body: data})(w, r)
+	})
+	f.gh.Handle(routeTree, func(w http.ResponseWriter, r *http.Request) {
+		prefix := chkKey(r.PathValue("owner"), r.PathValue("repo"), r.PathValue("tree_sha"), "")
+		var entries []any
+		f.mu.Lock()
+		for k := range f.contents {
+			if p, ok := strings.CutPrefix(k, prefix); ok {
+				entries = append(entries, map[string]any{"path": p, "type": "blob", "mode": "100644", "sha": "0123"})
+			}
+		}
+		f.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"sha": r.PathValue("tree_sha"), "tree": entries, "truncated": false})
 	})
 	f.gh.Handle(routeFiles, func(w http.ResponseWriter, r *http.Request) {
 		per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
@@ -784,6 +797,42 @@ func TestEditedPullRequestIsCheckedOnlyWhenItsBaseChanged(t *testing.T) {
 			}
 			if tt.runs == 0 && e.gh.CallsExcludingAuth() != 0 {
 				t.Errorf("calls %q, want none", e.calls())
+			}
+		})
+	}
+}
+
+func TestUnchangedModelFilesCompleteTheModel(t *testing.T) {
+	const changed = "# HTTP\n\n#### T-HTTP-002: Header injection (CWE-113)\n\n- **STRIDE**: Tampering\n- **Mitigations**: M-SHARED-001\n"
+	const shared = "# Mitigations\n\n#### M-SHARED-001: Validate header values\n\n- **Status**: Implemented\n"
+	tests := []struct {
+		name, config string
+		calls        []string
+	}{
+		{"glob lists the head commit's tree", "threat_model:\n  paths: [\"threats/*.md\"]\n",
+			[]string{routeContents, routeListRuns, routeFiles, routeCreateRun, routeTree, routeContents, routeUpdateRun}},
+		{"literal paths are read directly", "threat_model:\n  paths: [threats/http.md, threats/shared.md, threats/absent.md]\n",
+			[]string{routeContents, routeListRuns, routeFiles, routeCreateRun, routeContents, routeContents, routeUpdateRun}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newChkEnv(t, 0)
+			e.contents = map[string][]byte{}
+			e.put("nodejs", "node-sec", "main", checkrun.ConfigPath, []byte(tt.config))
+			e.put("nodejs", "node-sec", chkHead, "threats/http.md", []byte(changed))
+			e.put("nodejs", "node-sec", chkHead, "threats/shared.md", []byte(shared))
+			lines := strings.Split(strings.TrimSuffix(changed, "\n"), "\n")
+			e.files = []map[string]any{{"filename": "threats/http.md", "status": "added", "changes": len(lines),
+				"patch": fmt.Sprintf("@@ -0,0 +1,%d @@\n+%s", len(lines), strings.Join(lines, "\n+"))}}
+			if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+				t.Fatal(err)
+			}
+			r := e.allRuns()[0]
+			if r.Conclusion != "success" {
+				t.Errorf("conclusion %s, failures %q; the mitigation is defined in the unchanged file", r.Conclusion, annotationsOf(r, "failure"))
+			}
+			if got := e.calls(); !slices.Equal(got, tt.calls) {
+				t.Errorf("calls\n%q\nwant\n%q", got, tt.calls)
 			}
 		})
 	}
