@@ -73,7 +73,7 @@ type job struct {
 }
 
 func (s *Service) check(ctx context.Context, client *github.Client, pr PullRequest, known *github.CheckRun) (err error) {
-	logger := s.log(ctx).With().Str(githubappRepoKey, pr.fullName()).Int("pull_request", pr.Number).
+	logger := s.log(ctx).With().Str("repository", pr.fullName()).Int("pull_request", pr.Number).
 		Str("head_sha", pr.HeadSHA).Logger()
 	ctx = logger.WithContext(ctx)
 	j := &job{s: s, client: client, pr: pr, logger: logger, name: repoconfig.DefaultCheckName}
@@ -159,9 +159,6 @@ func (s *Service) check(ctx context.Context, client *github.Client, pr PullReque
 	}
 	return j.finish(ctx, s.outcomeOf(report))
 }
-
-// githubappRepoKey matches go-githubapp's log key for the repository.
-const githubappRepoKey = "github_repository"
 
 func (s *Service) outcomeOf(r *threatmodel.Report) *outcome {
 	findings := slices.Clone(r.Findings)
