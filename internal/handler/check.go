@@ -62,15 +62,52 @@ func (h *Check) Handle(ctx context.Context, eventType, _ string, payload []byte)
 			Owner: e.GetRepo().GetOwner().GetLogin(), Repo: e.GetRepo().GetName(), Number: p.GetNumber(),
 			HeadSHA: p.GetHead().GetSHA(), BaseRef: p.GetBase().GetRef(), BaseSHA: p.GetBase().GetSHA(),
 		}, nil)
+	case "check_run", "check_suite":
+		// Most re-requests are other Apps' runs: decide from the few fields that
+		// say whose they are, before the full decode, which is costlier and fails
+		// on some older payloads' App timestamps.
+		var head struct {
+			Action   string `json:"action"`
+			CheckRun *struct {
+				App appRef `json:"app"`
+			} `json:"check_run"`
+			CheckSuite *struct {
+				App appRef `json:"app"`
+			} `json:"check_suite"`
+		}
+		if err := json.Unmarshal(payload, &head); err != nil {
+			return fmt.Errorf("parsing %s event: %w", eventType, err)
+		}
+		var app appRef
+		switch {
+		case eventType == "check_run" && head.CheckRun != nil:
+			app = head.CheckRun.App
+		case eventType == "check_suite" && head.CheckSuite != nil:
+			app = head.CheckSuite.App
+		}
+		if !h.HandlesAction(eventType, head.Action) || !h.ours(&github.App{ID: &app.ID, Slug: &app.Slug}) {
+			return nil
+		}
+		return h.rerequested(ctx, eventType, payload)
+	}
+	return nil
+}
+
+// appRef is the part of an App object that names it.
+type appRef struct {
+	ID   int64  `json:"id"`
+	Slug string `json:"slug"`
+}
+
+// rerequested re-runs this App's check run or suite.
+func (h *Check) rerequested(ctx context.Context, eventType string, payload []byte) error {
+	switch eventType {
 	case "check_run":
 		var e github.CheckRunEvent
 		if err := json.Unmarshal(payload, &e); err != nil {
 			return fmt.Errorf("parsing check_run event: %w", err)
 		}
 		run := e.GetCheckRun()
-		if !h.HandlesAction(eventType, e.GetAction()) || !h.ours(run.GetApp()) {
-			return nil
-		}
 		ctx, _ = githubapp.PrepareRepoContext(ctx, e.GetInstallation().GetID(), e.GetRepo())
 		return h.checks.RecheckRun(ctx, e.GetInstallation().GetID(), e.GetRepo().GetOwner().GetLogin(), e.GetRepo().GetName(), run)
 	case "check_suite":
@@ -79,9 +116,6 @@ func (h *Check) Handle(ctx context.Context, eventType, _ string, payload []byte)
 			return fmt.Errorf("parsing check_suite event: %w", err)
 		}
 		suite := e.GetCheckSuite()
-		if !h.HandlesAction(eventType, e.GetAction()) || !h.ours(suite.GetApp()) {
-			return nil
-		}
 		ctx, _ = githubapp.PrepareRepoContext(ctx, e.GetInstallation().GetID(), e.GetRepo())
 		return h.checks.RecheckSuite(ctx, e.GetInstallation().GetID(), e.GetRepo().GetOwner().GetLogin(), e.GetRepo().GetName(), suite)
 	}

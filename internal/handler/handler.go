@@ -7,6 +7,7 @@ import (
 
 	"github.com/palantir/go-githubapp/githubapp"
 
+	"github.com/secwg/secwg/internal/checkrun"
 	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/metrics"
 )
@@ -35,15 +36,25 @@ func (b Base) AppLogin() string {
 type Services struct {
 	Groups   []meeting.Group
 	Meetings Meetings
+	Agenda   LiveAgenda
 	Checks   Checks
+	// CheckRuns runs the threat-model check on pull requests.
+	CheckRuns *checkrun.Service
 }
 
 // All lists secwg's handlers, one per event.
 func All(b Base, s Services) []githubapp.EventHandler {
-	return combine([]githubapp.EventHandler{
+	hs := []githubapp.EventHandler{
 		&Installation{Base: b},
 		NewComment(b, s.Groups, s.Meetings, s.Checks),
-	})
+	}
+	if s.CheckRuns != nil {
+		hs = append(hs, NewCheck(b, s.CheckRuns))
+	}
+	if s.Agenda != nil {
+		hs = append(hs, &Meeting{Base: b, Agenda: s.Agenda})
+	}
+	return combine(hs)
 }
 
 // actionOf reads a payload's action without unmarshalling the rest.

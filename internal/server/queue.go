@@ -78,6 +78,14 @@ func (q *Queue) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 		del.setOutcome(outcomeIgnored)
 		return nil
 	}
+	// Every API call secwg makes is an installation's; GitHub puts the
+	// installation in every delivery to an App, so a payload without one (a
+	// repository webhook pointed here by mistake) has nothing to act for.
+	if del.ID != "" && del.Installation == 0 {
+		zerolog.Ctx(ctx).Info().Msg("delivery names no installation; ignored")
+		del.setOutcome(outcomeIgnored)
+		return nil
+	}
 	logger := zerolog.Ctx(ctx).With().Logger()
 	if del.logger != nil {
 		logger = *del.logger
@@ -158,6 +166,13 @@ func (q *Queue) run(j job) {
 	}
 	logger.Error().Err(err).Dur("elapsed", time.Since(start)).Msg("webhook handler failed")
 	q.deliveries.Release(j.dispatch.DeliveryID)
+}
+
+// Idle reports whether no job is queued or running.
+func (q *Queue) Idle() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.pending) == 0
 }
 
 // Len reports the jobs waiting for a worker.

@@ -20,9 +20,11 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/rs/zerolog/hlog"
 
+	"github.com/secwg/secwg/internal/checkrun"
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/githubclient"
 	"github.com/secwg/secwg/internal/handler"
+	"github.com/secwg/secwg/internal/meetingsync"
 	"github.com/secwg/secwg/internal/metrics"
 	"github.com/secwg/secwg/internal/version"
 )
@@ -44,6 +46,8 @@ const (
 	maxHeaderBytes    = 64 << 10
 	deliveryLimit     = 1_000_000
 	readyRetryMax     = 30 * time.Second
+	// maxAnnotations bounds a check run's annotation requests to 20; errors come first.
+	maxAnnotations = 1000
 )
 
 // Server is a configured secwg App server.
@@ -54,8 +58,9 @@ type Server struct {
 	handler http.Handler
 
 	// Nil in setup mode.
-	queue   *Queue
-	clients githubapp.ClientCreator
+	queue    *Queue
+	clients  githubapp.ClientCreator
+	meetings *meetingsync.Service
 
 	ready   atomic.Bool
 	appSlug atomic.Pointer[string]
@@ -132,10 +137,22 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		return nil, fmt.Errorf("creating the GitHub client: %w", err)
 	}
 	s.clients = clients
+	s.meetings, err = meetingsync.New(&cfg.Meetings, clients,
+		meetingsync.WithAppSlug(s.slug),
+		meetingsync.WithLogger(logger),
+		meetingsync.WithHackMD(meetingsync.HackMDFromEnv(os.Getenv)))
+	if err != nil {
+		return nil, fmt.Errorf("setting up meetings: %w", err)
+	}
+	checks := checkrun.New(clients, time.Now, logger, checkrun.Options{
+		AppID:          cfg.GitHub.App.IntegrationID,
+		AppSlug:        s.slug,
+		MaxAnnotations: maxAnnotations,
+	})
 	s.queue = NewQueue(cfg.Server.QueueSize, cfg.Server.Workers, cfg.Server.JobTimeout, s.metrics, o.deliveries, logger)
 
 	handlers := append(o.handlers, handler.All(handler.Base{Clients: clients, Metrics: s.metrics, AppSlug: s.slug},
-		handler.Services{Groups: cfg.Meetings.Groups})...)
+		handler.Services{Groups: cfg.Meetings.Groups, Meetings: s.meetings, Agenda: s.meetings, Checks: checks, CheckRuns: checks})...)
 	dispatcher := githubapp.NewEventDispatcher(handlers, cfg.GitHub.App.WebhookSecret,
 		githubapp.WithScheduler(s.queue),
 		githubapp.WithErrorCallback(onDispatchError),
@@ -224,6 +241,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.logger.Warn().Msgf("no GitHub App credentials: open http://%s/ to register the App", displayAddr(ln.Addr()))
 	} else {
 		go s.confirmIdentity(ctx)
+		go func() {
+			if err := s.meetings.Run(ctx); err != nil && ctx.Err() == nil {
+				s.logger.Error().Err(err).Msg("meeting sync stopped")
+			}
+		}()
 	}
 	s.logger.Info().Str("address", ln.Addr().String()).Str("mode", mode).Str("version", version.String()).Msg("secwg listening")
 

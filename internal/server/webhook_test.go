@@ -146,7 +146,7 @@ func TestWebhookRefusesOversizedBodiesWithoutReadingThem(t *testing.T) {
 func TestWebhookAcceptsAPayloadAtTheCap(t *testing.T) {
 	h := &recorder{events: []string{"issues"}}
 	a := startApp(t, appOptions{opts: []Option{WithHandlers(h)}})
-	body := `{"action":"opened","pad":"` + strings.Repeat("x", MaxPayloadBytes-40) + `"}`
+	body := `{"action":"opened","installation":{"id":1},"pad":"` + strings.Repeat("x", MaxPayloadBytes-70) + `"}`
 	if status, msg := a.deliver("issues", "at-cap", body); status != 202 {
 		t.Fatalf("status %d: %s", status, msg)
 	}
