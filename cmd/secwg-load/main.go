@@ -61,7 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.goal, "goal", 1.5, "largest acceptable ratio of secwg's p99 to the bare server's")
 	fs.StringVar(&o.logLevel, "log-level", "info", "SECWG_LOG_LEVEL for secwg")
 	fs.StringVar(&o.serverLog, "server-log", "", "keep secwg's log in this file (default: a temporary file, removed)")
-	fs.IntVar(&o.queueSize, "queue-size", 100, "SECWG_QUEUE_SIZE for secwg")
+	fs.IntVar(&o.queueSize, "queue-size", 1000, "SECWG_QUEUE_SIZE for secwg (the server default)")
 	fs.IntVar(&o.workers, "workers", 4, "SECWG_WORKERS for secwg")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout; a request past it counts as a transport error")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
