@@ -30,12 +30,7 @@ unit:
 
 # Each fuzz target runs briefly; a crash fails the build and leaves its input in testdata/fuzz.
 fuzz:
-	@set -e; for target in $$(grep -rl --include='*_test.go' '^func Fuzz' internal | xargs -n1 dirname | sort -u); do \
-	  for fn in $$(grep -h '^func Fuzz' $$target/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
-	    echo "fuzz $$target $$fn ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$target; \
-	  done; \
-	done
+	FUZZTIME=$(FUZZTIME) GO=$(GO) bash .ci/fuzz
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
