@@ -1,36 +1,18 @@
 package command
 
 import (
-	"flag"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/secwg/secwg/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (run go test -update after checking):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
-
 func TestHelpMarkdownMatchesGolden(t *testing.T) {
-	golden(t, "testdata/help.md", HelpMarkdown())
+	golden.File(t, "testdata/help.md", HelpMarkdown())
 }
 
 func TestReadmeTableMatchesGolden(t *testing.T) {
-	golden(t, "testdata/readme-table.md", ReadmeTable())
+	golden.File(t, "testdata/readme-table.md", ReadmeTable())
 }
 
 func TestHelpListsEveryCommandAndAlias(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secwg/secwg/internal/meeting/meetingtest"
+	"github.com/secwg/secwg/internal/golden"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 )
@@ -53,7 +53,7 @@ func TestRenderIssueMatchesGolden(t *testing.T) {
 	if issue.Title != "Node.js Security team Meeting 2026-03-19" {
 		t.Errorf("title = %q", issue.Title)
 	}
-	meetingtest.Golden(t, filepath.Join("testdata", "issue.golden"), issue.Body)
+	golden.File(t, filepath.Join("testdata", "issue.golden"), issue.Body)
 }
 
 func TestRenderMinutesMatchesGolden(t *testing.T) {
@@ -62,7 +62,7 @@ func TestRenderMinutesMatchesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	meetingtest.Golden(t, filepath.Join("testdata", "minutes.golden"), got)
+	golden.File(t, filepath.Join("testdata", "minutes.golden"), got)
 }
 
 func TestRenderIssueWithoutMinutesOrAgenda(t *testing.T) {
@@ -73,7 +73,7 @@ func TestRenderIssueWithoutMinutesOrAgenda(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	meetingtest.Golden(t, filepath.Join("testdata", "issue-empty-agenda.golden"), issue.Body)
+	golden.File(t, filepath.Join("testdata", "issue-empty-agenda.golden"), issue.Body)
 }
 
 func TestIssueBodyCarriesMarkersThatFindItAgain(t *testing.T) {

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/secwg/secwg/internal/config"
+	"github.com/secwg/secwg/internal/golden"
 	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/meeting/calendarfeed"
-	"github.com/secwg/secwg/internal/meeting/meetingtest"
 )
 
 // loadConfig reads a server configuration file without any environment.
@@ -113,7 +113,7 @@ func TestRenderIssueFromSavedSearch(t *testing.T) {
 	if errOut != "title: Node.js Security team Meeting 2026-03-19\n" {
 		t.Errorf("stderr = %q", errOut)
 	}
-	meetingtest.Golden(t, filepath.Join("testdata", "render-issue.golden"), out)
+	golden.File(t, filepath.Join("testdata", "render-issue.golden"), out)
 }
 
 func TestRenderMinutesSearchesLiveAcrossPages(t *testing.T) {
@@ -155,7 +155,7 @@ func TestRenderMinutesSearchesLiveAcrossPages(t *testing.T) {
 	if calls.Load() != 2 {
 		t.Errorf("%d search calls, want 2 pages", calls.Load())
 	}
-	meetingtest.Golden(t, filepath.Join("testdata", "render-minutes.golden"), out)
+	golden.File(t, filepath.Join("testdata", "render-minutes.golden"), out)
 }
 
 func TestSearchRefusesToFollowLinksOffTheAPIHost(t *testing.T) {

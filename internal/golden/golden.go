@@ -1,6 +1,6 @@
-// Package meetingtest holds helpers the meeting packages' tests share: golden
-// files compared byte for byte and rewritten with -update.
-package meetingtest
+// Package golden compares test output with golden files byte for byte and
+// rewrites them when the tests run with -update.
+package golden
 
 import (
 	"flag"
@@ -10,8 +10,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the .golden files from the current output")
 
-// Golden compares got with the file at path, or rewrites the file under -update.
-func Golden(t testing.TB, path, got string) {
+// File compares got with the file at path, or rewrites the file under -update.
+func File(t testing.TB, path, got string) {
 	t.Helper()
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
