@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/meetingsync/meetingsynctest"
@@ -183,5 +185,58 @@ func TestRegionItemsRoundTripHostileTitles(t *testing.T) {
 	again, err := s.regionText(&g, got)
 	if !ok || err != nil || again != region {
 		t.Errorf("round trip:\n got %s\nwant %s", again, region)
+	}
+}
+
+func TestAgendaTooLongForAnIssueKeepsWhatFitsAndLinksTheRest(t *testing.T) {
+	g := testGroup()
+	s, err := New(&meeting.Config{Groups: []meeting.Group{g}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		items int
+		cut   bool
+	}{
+		{"ten items", 10, false},
+		{"a thousand items", 1000, true},
+		{"five thousand long titles", 5000, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			items := make([]meeting.Item, tt.items)
+			for i := range items {
+				items[i] = item(fmt.Sprintf("nodejs/repo-%02d", i%40), i+1, strings.Repeat("A title of ordinary length ", 1+i%5))
+			}
+			region, err := s.regionText(&g, items)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(region) > MaxRegionBytes {
+				t.Errorf("region is %d bytes, over %d", len(region), MaxRegionBytes)
+			}
+			kept, ok := decodeItems(region)
+			if !ok {
+				t.Fatal("hidden items unreadable")
+			}
+			if cut := strings.Contains(region, "see the whole agenda"); cut != tt.cut || (len(kept) < tt.items) != tt.cut {
+				t.Errorf("cut = %v, %d of %d items kept", cut, len(kept), tt.items)
+			}
+			if tt.cut && !strings.Contains(region, fmt.Sprintf("%d more items", tt.items-len(kept))) {
+				t.Error("the count of items left out is missing")
+			}
+			issue, err := s.renderer.RenderIssue(&g, meeting.Meeting{Occurrence: meeting.Occurrence{Start: time.Date(2026, 3, 19, 14, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 19, 15, 0, 0, 0, time.UTC)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := meeting.ReplaceAgenda(issue.Body, g.ID, region)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := utf8.RuneCountInString(body); n > 65536 {
+				t.Errorf("issue body has %d characters; GitHub accepts 65,536", n)
+			}
+		})
 	}
 }

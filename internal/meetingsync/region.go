@@ -3,6 +3,7 @@ package meetingsync
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -99,15 +100,57 @@ func decodeItems(region string) (items []meeting.Item, ok bool) {
 	return items, true
 }
 
+// MaxRegionBytes bounds the agenda region. GitHub refuses issue bodies over
+// 65,536 characters; the rest of the meeting issue takes a few thousand.
+const MaxRegionBytes = 50_000
+
 // regionText renders the inside of the agenda region: the list people read and
-// the hidden items behind it.
+// the hidden items behind it. An agenda too long for an issue keeps as many items,
+// in agenda order, as fit, and links to the search that lists them all; the next
+// sync rebuilds the rest from that search.
 func (s *Service) regionText(g *meeting.Group, items []meeting.Item) (string, error) {
+	full, err := s.renderRegion(g, items, 0)
+	if err != nil || len(full) <= MaxRegionBytes {
+		return full, err
+	}
+	ordered := agendaOrder(meeting.NewAgenda(g.Repo, items))
+	lo, hi := 0, len(ordered) // the longest prefix that fits lies in [lo, hi)
+	for lo+1 < hi {
+		mid := (lo + hi) / 2
+		text, err := s.renderRegion(g, ordered[:mid], len(ordered)-mid)
+		if err != nil {
+			return "", err
+		}
+		if len(text) <= MaxRegionBytes {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return s.renderRegion(g, ordered[:lo], len(ordered)-lo)
+}
+
+func (s *Service) renderRegion(g *meeting.Group, items []meeting.Item, left int) (string, error) {
 	a := meeting.NewAgenda(g.Repo, items)
 	text, err := s.renderer.RenderAgenda(g, a)
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimRight(text, "\n") + "\n\n" + encodeItems(a), nil
+	text = strings.TrimRight(text, "\n")
+	if left > 0 {
+		text += fmt.Sprintf("\n\n%d more items are too many for this issue: [see the whole agenda](https://github.com/search?type=issues&q=%s).",
+			left, url.QueryEscape(g.AgendaQuery()))
+	}
+	return text + "\n\n" + encodeItems(a), nil
+}
+
+// agendaOrder lists the items as the agenda shows them.
+func agendaOrder(a meeting.Agenda) []meeting.Item {
+	var out []meeting.Item
+	for _, r := range a.Repos {
+		out = append(out, r.Items...)
+	}
+	return out
 }
 
 // itemKey identifies an item across events; repositories compare without case.
