@@ -49,7 +49,7 @@ func runSync(ctx context.Context, args []string, stdout, stderr io.Writer, load 
 		return nil
 	}
 	if !cfg.GitHub.App.HasCredentials() {
-		return errors.New("sync needs the GitHub App's credentials (GITHUB_APP_INTEGRATION_ID and GITHUB_APP_PRIVATE_KEY_PATH)")
+		return errors.New("sync needs the GitHub App's credentials: GITHUB_APP_INTEGRATION_ID and GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH, or the github.app keys of --config")
 	}
 	ghc := githubapp.Config{WebURL: cfg.GitHub.WebURL, V3APIURL: cfg.GitHub.V3APIURL, V4APIURL: cfg.GitHub.V4APIURL}
 	ghc.App.IntegrationID = cfg.GitHub.App.IntegrationID
