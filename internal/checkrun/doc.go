@@ -4,24 +4,35 @@
 //
 // # Flow and API budget
 //
-// For a pull request that changes one threat-model file the check costs six
-// REST requests besides annotation batches and installation tokens:
+// For a pull request that changes one threat-model file the check costs five
+// requests, four REST and one GraphQL, besides annotation batches and
+// installation tokens:
 //
-//  1. GET contents/.github/secwg.yml?ref=<base branch> (a 304 through the ETag
-//     cache when unchanged; the owner's .github repository is read only on 404)
-//  2. GET commits/<head>/check-runs?check_name=…&app_id=… (skipped when the
-//     event names the run, as check_run rerequested does)
-//  3. GET pulls/<n>/files (100 a page; its patches rebuild the other version of
+//  1. POST graphql: .github/secwg.yml at the base branch and the App's check
+//     runs on the head commit, in one query (runs are filtered by app_id there
+//     and by check name here, the name being configuration). The owner's
+//     .github repository is read through REST only when the repository has no
+//     configuration.
+//  2. GET pulls/<n>/files (100 a page; its patches rebuild the other version of
 //     each file, so the base is never read unless GitHub leaves a patch out)
-//  4. POST check-runs, status in_progress
-//  5. GET contents/<model>?ref=<head sha> (none for an added file, whose patch
+//  3. POST check-runs, status in_progress
+//  4. GET contents/<model>?ref=<head sha> (none for an added file, whose patch
 //     is the whole file, nor for a removed one)
-//  6. PATCH check-runs/<id>, completed, with the first 50 annotations
+//  5. PATCH check-runs/<id>, completed, with the first 50 annotations
+//
+// The query only saves requests. When it fails (transport, an errors array),
+// or cannot give the file's exact bytes (binary, truncated), the check reads
+// through REST as it would without it: GET contents/.github/secwg.yml?ref=<base
+// branch> (a 304 through the ETag cache when unchanged) and GET
+// commits/<head>/check-runs?check_name=…&app_id=…, six requests in all. The
+// query is not sent when the App's id is unknown, nor when the event names the
+// head commit's run (check_run rerequested): there the configuration read is
+// the one request either way, and REST's is cacheable.
 //
 // With several model files, each unchanged one costs a read more, and a glob
 // in threat_model.paths one listing of the head commit's tree. Head SHA, base
 // ref and base SHA come from the payload. A pull request that
-// changes no model file costs four (1, 2, 3 and one POST of the completed
+// changes no model file costs three (1, 2 and one POST of the completed
 // run); a repository without threat_model.paths costs the configuration reads
 // only.
 //

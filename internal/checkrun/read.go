@@ -69,10 +69,17 @@ func orDefault(ref string) string {
 
 // loadConfig reads .github/secwg.yml from the pull request's base branch, or
 // from the owner's .github repository (its default branch) when the
-// repository has none. Neither: nil, nil.
+// repository has none. Neither: nil, nil. The repository's file comes from
+// the GraphQL answer when there is one.
 func (j *job) loadConfig(ctx context.Context) (*repoconfig.Config, error) {
 	file := ConfigPath
-	data, err := readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, ConfigPath, j.pr.BaseRef, MaxConfigSize)
+	var data []byte
+	var err error
+	if p := j.pre; p != nil && !p.configUnread {
+		data, err = p.config, p.configErr
+	} else {
+		data, err = readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, ConfigPath, j.pr.BaseRef, MaxConfigSize)
+	}
 	if errors.Is(err, errNotFound) && !strings.EqualFold(j.pr.Repo, ".github") {
 		file = j.pr.Owner + "/.github:" + ConfigPath
 		data, err = readFile(ctx, j.client, j.pr.Owner, ".github", ConfigPath, "", MaxConfigSize)
@@ -104,11 +111,17 @@ func (s *Service) ownRuns(ctx context.Context, client *github.Client, owner, rep
 	if err != nil {
 		return nil, fmt.Errorf("looking for the App's check runs on %s: %w", sha, err)
 	}
-	runs := slices.DeleteFunc(res.CheckRuns, func(r *github.CheckRun) bool {
+	return s.keepOwn(res.CheckRuns, name), nil
+}
+
+// keepOwn keeps the App's runs, with the given name when it is not empty,
+// newest first. It reuses runs' backing array.
+func (s *Service) keepOwn(runs []*github.CheckRun, name string) []*github.CheckRun {
+	runs = slices.DeleteFunc(runs, func(r *github.CheckRun) bool {
 		return !s.Owns(r.GetApp()) || (name != "" && r.GetName() != name)
 	})
 	slices.SortFunc(runs, func(a, b *github.CheckRun) int { return -cmpInt64(a.GetID(), b.GetID()) })
-	return runs, nil
+	return runs
 }
 
 func cmpInt64(a, b int64) int {

@@ -58,11 +58,14 @@ func markedFingerprint(summary string) string {
 
 // job is one check of one pull request.
 type job struct {
-	s      *Service
-	client *github.Client
-	pr     PullRequest
-	logger zerolog.Logger
-	name   string // the check run's name
+	s              *Service
+	client         *github.Client
+	installationID int64
+	pr             PullRequest
+	logger         zerolog.Logger
+	name           string // the check run's name
+	// pre is what the GraphQL query answered, nil when it was not used or failed.
+	pre *prefetched
 
 	// run is the run this job owns, in progress; nil until there is one.
 	run *github.CheckRun
@@ -72,11 +75,20 @@ type job struct {
 	done     bool
 }
 
-func (s *Service) check(ctx context.Context, client *github.Client, pr PullRequest, known *github.CheckRun) (err error) {
+func (s *Service) check(ctx context.Context, client *github.Client, installationID int64, pr PullRequest, known *github.CheckRun) (err error) {
 	logger := s.log(ctx).With().Str("repository", pr.fullName()).Int("pull_request", pr.Number).
 		Str("head_sha", pr.HeadSHA).Logger()
 	ctx = logger.WithContext(ctx)
-	j := &job{s: s, client: client, pr: pr, logger: logger, name: repoconfig.DefaultCheckName}
+	j := &job{s: s, client: client, installationID: installationID, pr: pr, logger: logger, name: repoconfig.DefaultCheckName}
+
+	if s.usesGraphQL(pr, known) {
+		pre, perr := j.prefetch(ctx)
+		if perr != nil {
+			// The query only saves requests: REST reads the same.
+			logger.Warn().Err(perr).Msg("the GraphQL query for the configuration and check runs failed; reading them through REST")
+		}
+		j.pre = pre
+	}
 
 	cfg, cfgErr := j.loadConfig(ctx)
 	var bad *repoconfig.Error
@@ -231,9 +243,14 @@ func plural(n int, one, many string) string {
 func (j *job) locate(ctx context.Context, known *github.CheckRun) error {
 	run := known
 	if run == nil || run.GetHeadSHA() != j.pr.HeadSHA || run.GetName() != j.name {
-		runs, err := j.s.ownRuns(ctx, j.client, j.pr.Owner, j.pr.Repo, j.pr.HeadSHA, j.name)
-		if err != nil {
-			return err
+		var runs []*github.CheckRun
+		if j.pre != nil {
+			runs = j.s.keepOwn(slices.Clone(j.pre.runs), j.name)
+		} else {
+			var err error
+			if runs, err = j.s.ownRuns(ctx, j.client, j.pr.Owner, j.pr.Repo, j.pr.HeadSHA, j.name); err != nil {
+				return err
+			}
 		}
 		run = nil
 		if len(runs) > 0 {

@@ -102,17 +102,17 @@ func (s *Service) Recheck(ctx context.Context, installationID int64, repo string
 	if err != nil {
 		return fmt.Errorf("creating the client for installation %d: %w", installationID, err)
 	}
-	return s.recheck(ctx, client, owner, name, number, nil)
+	return s.recheck(ctx, client, installationID, owner, name, number, nil)
 }
 
-func (s *Service) recheck(ctx context.Context, client *github.Client, owner, repo string, number int, run *github.CheckRun) error {
+func (s *Service) recheck(ctx context.Context, client *github.Client, installationID int64, owner, repo string, number int, run *github.CheckRun) error {
 	p, _, err := client.PullRequests.Get(ctx, owner, repo, number)
 	if err != nil {
 		return fmt.Errorf("reading pull request %s/%s#%d: %w", owner, repo, number, err)
 	}
 	pr := PullRequest{Owner: owner, Repo: repo, Number: number,
 		HeadSHA: p.GetHead().GetSHA(), BaseRef: p.GetBase().GetRef(), BaseSHA: p.GetBase().GetSHA()}
-	return s.check(ctx, client, pr, run)
+	return s.check(ctx, client, installationID, pr, run)
 }
 
 // RecheckRun runs the check again for one of the App's runs, re-requested
@@ -128,7 +128,7 @@ func (s *Service) RecheckRun(ctx context.Context, installationID int64, owner, r
 		var errs []error
 		for _, pr := range prs {
 			pr.HeadSHA = run.GetHeadSHA()
-			errs = append(errs, s.check(ctx, client, pr, run))
+			errs = append(errs, s.check(ctx, client, installationID, pr, run))
 		}
 		return errors.Join(errs...)
 	}
@@ -137,7 +137,7 @@ func (s *Service) RecheckRun(ctx context.Context, installationID int64, owner, r
 		s.log(ctx).Info().Int64("check_run_id", run.GetID()).Msg("re-requested run names no pull request; nothing to check")
 		return nil
 	}
-	return s.recheck(ctx, client, owner, repo, number, run)
+	return s.recheck(ctx, client, installationID, owner, repo, number, run)
 }
 
 // RecheckSuite runs the check again for a re-requested check suite: on the
@@ -152,7 +152,7 @@ func (s *Service) RecheckSuite(ctx context.Context, installationID int64, owner,
 	if prs := prsOf(owner, repo, suite.PullRequests); len(prs) > 0 {
 		for _, pr := range prs {
 			pr.HeadSHA = suite.GetHeadSHA()
-			errs = append(errs, s.check(ctx, client, pr, nil))
+			errs = append(errs, s.check(ctx, client, installationID, pr, nil))
 		}
 		return errors.Join(errs...)
 	}
@@ -167,7 +167,7 @@ func (s *Service) RecheckSuite(ctx context.Context, installationID int64, owner,
 			continue
 		}
 		seen[n] = true
-		errs = append(errs, s.recheck(ctx, client, owner, repo, n, nil))
+		errs = append(errs, s.recheck(ctx, client, installationID, owner, repo, n, nil))
 	}
 	if len(seen) == 0 {
 		s.log(ctx).Info().Str("head_sha", suite.GetHeadSHA()).Msg("re-requested suite names no pull request; nothing to check")
@@ -183,7 +183,7 @@ func (s *Service) Check(ctx context.Context, installationID int64, pr PullReques
 	if err != nil {
 		return fmt.Errorf("creating the client for installation %d: %w", installationID, err)
 	}
-	return s.check(ctx, client, pr, run)
+	return s.check(ctx, client, installationID, pr, run)
 }
 
 // prsOf reads the pull requests a check_run or check_suite payload lists,

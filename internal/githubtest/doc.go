@@ -34,6 +34,10 @@
 // status (GitHub defaults it to queued), issues/set-labels with no labels (clears them) and
 // "null" for an optional body (ghinstallation's token request).
 //
+// GraphQL: PatternGraphQL (POST /graphql) is registered, authenticated, recorded and counted
+// like any route but, not being a REST operation, is not validated; DecodeGraphQL reads a
+// request's query and variables, GraphQLData and GraphQLErrors answer it.
+//
 // Routes use http.ServeMux patterns, whose {name...} wildcard must end the pattern: register
 // "GET /repos/{owner}/{repo}/contents/{path...}", but a slash-carrying ref in the middle of
 // a path needs it spelled out, e.g. "GET /repos/{owner}/{repo}/commits/heads/main/check-runs".

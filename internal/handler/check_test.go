@@ -14,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
 	"github.com/secwg/secwg/internal/checkrun"
+	"github.com/secwg/secwg/internal/githubclient"
 	"github.com/secwg/secwg/internal/githubtest"
 	"github.com/secwg/secwg/internal/handler"
 )
@@ -30,6 +32,7 @@ const (
 	routeCreateRun = "POST /repos/{owner}/{repo}/check-runs"
 	routeUpdateRun = "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}"
 	routeTree      = "GET /repos/{owner}/{repo}/git/trees/{tree_sha}"
+	routeGraphQL   = githubtest.PatternGraphQL
 )
 
 const (
@@ -80,6 +83,10 @@ type chkGitHub struct {
 	nextID   int64
 	// contentFault, when set, answers every content read but the config's.
 	contentFault *githubtest.Response
+	// graphQLFault, when set, answers every GraphQL request.
+	graphQLFault *githubtest.Response
+	// editBlob, when set, edits the configuration blob GraphQL answers.
+	editBlob func(map[string]any)
 }
 
 func chkKey(owner, repo, ref, path string) string { return owner + "/" + repo + "@" + ref + ":" + path }
@@ -222,7 +229,80 @@ func newChkGitHub(t *testing.T) *chkGitHub {
 		}
 		writeJSON(w, 200, run.json())
 	})
+	f.gh.Handle(routeGraphQL, f.graphQL)
 	return f
+}
+
+// graphQL answers the check's query from the same files and runs the REST
+// routes serve: the object at "<ref>:<path>" and the head commit's check
+// suites, one per App, filtered by appId.
+func (f *chkGitHub) graphQL(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	fault := f.graphQLFault
+	f.mu.Unlock()
+	if fault != nil {
+		fault.ServeHTTP(w, r)
+		return
+	}
+	q, err := githubtest.DecodeGraphQL(r)
+	if err != nil {
+		f.t.Error(err)
+		githubtest.GraphQLErrors(err.Error()).ServeHTTP(w, r)
+		return
+	}
+	for _, part := range []string{"config: object(expression: $config)", "head: object(oid: $sha)",
+		"checkSuites(first: $suites, filterBy: {appId: $appId})", "checkRuns(last: $runs)", "... on Blob", "... on Commit"} {
+		if !strings.Contains(q.Query, part) {
+			f.t.Errorf("GraphQL query lacks %q:\n%s", part, q.Query)
+		}
+	}
+	v := q.Variables
+	owner, repo, sha := fmt.Sprint(v["owner"]), fmt.Sprint(v["repo"]), fmt.Sprint(v["sha"])
+	ref, path, _ := strings.Cut(fmt.Sprint(v["config"]), ":")
+	if ref == "HEAD" {
+		ref = ""
+	}
+	appID, _ := v["appId"].(float64)
+	last, _ := v["runs"].(float64)
+
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var config any
+	if data, ok := f.contents[chkKey(owner, repo, ref, path)]; ok {
+		blob := map[string]any{"__typename": "Blob", "byteSize": len(data), "isBinary": false, "isTruncated": false, "text": string(data)}
+		if f.editBlob != nil {
+			f.editBlob(blob)
+		}
+		config = blob
+	}
+	byApp := map[int64][]any{}
+	var apps []int64
+	for _, run := range f.runs {
+		if run.HeadSHA != sha || run.AppID != int64(appID) {
+			continue
+		}
+		if _, ok := byApp[run.AppID]; !ok {
+			apps = append(apps, run.AppID)
+		}
+		var conclusion any
+		if run.Conclusion != "" {
+			conclusion = strings.ToUpper(run.Conclusion)
+		}
+		byApp[run.AppID] = append(byApp[run.AppID], map[string]any{"databaseId": run.ID, "name": run.Name,
+			"status": strings.ToUpper(run.Status), "conclusion": conclusion, "externalId": run.ExternalID,
+			"title": run.Title, "summary": run.Summary, "annotations": map[string]any{"totalCount": len(run.Annotations)}})
+	}
+	suites := []any{}
+	for _, id := range apps {
+		runs := byApp[id]
+		runs = runs[max(0, len(runs)-int(last)):]
+		suites = append(suites, map[string]any{"app": map[string]any{"databaseId": id, "slug": githubtest.AppSlug},
+			"checkRuns": map[string]any{"nodes": runs}})
+	}
+	githubtest.GraphQLData(map[string]any{"repository": map[string]any{
+		"config": config,
+		"head":   map[string]any{"checkSuites": map[string]any{"nodes": suites}},
+	}}).ServeHTTP(w, r)
 }
 
 type chkOutput struct {
@@ -287,10 +367,14 @@ type chkEnv struct {
 }
 
 func newChkEnv(t *testing.T, cap int) *chkEnv {
+	return newChkEnvWith(t, checkrun.Options{AppID: githubtest.AppID, MaxAnnotations: cap})
+}
+
+func newChkEnvWith(t *testing.T, opts checkrun.Options) *chkEnv {
 	f := newChkGitHub(t)
-	cc := (&cmdGitHub{t: t, gh: f.gh}).clients()
+	cc := f.clients()
 	clock := func() time.Time { return time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC) }
-	svc := checkrun.New(cc, clock, zerolog.Nop(), checkrun.Options{AppID: githubtest.AppID, MaxAnnotations: cap})
+	svc := checkrun.New(cc, clock, zerolog.Nop(), opts)
 	h := handler.NewCheck(handler.Base{Clients: cc, AppSlug: func() string { return githubtest.AppSlug }}, svc)
 	e := &chkEnv{chkGitHub: f, svc: svc, h: h}
 	e.put("nodejs", "node-sec", "main", checkrun.ConfigPath, chkFixture(t, "secwg.yml"))
@@ -301,6 +385,21 @@ func newChkEnv(t *testing.T, cap int) *chkEnv {
 		{"filename": "SECURITY.md", "status": "modified", "changes": 6, "patch": string(chkFixture(t, "head.patch"))},
 	}
 	return e
+}
+
+// clients are go-githubapp's, REST and GraphQL both pointed at the fake.
+func (f *chkGitHub) clients() githubapp.ClientCreator {
+	var cfg githubapp.Config
+	cfg.V3APIURL = f.gh.URL()
+	cfg.V4APIURL = f.gh.URL() + "graphql"
+	cfg.App.IntegrationID = githubtest.AppID
+	cfg.App.PrivateKey = string(f.gh.PrivateKeyPEM())
+	cc, err := githubclient.NewCreator(githubclient.Options{Config: cfg, CacheSize: 1 << 20,
+		Retry: githubclient.RetryPolicy{MaxAttempts: 2, MaxElapsed: 5 * time.Second, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return cc
 }
 
 // deliver hands the handler a payload fixture, edited by mutate when set.
@@ -373,12 +472,16 @@ func TestCheckPostsOneRunOnTheHeadCommitWithinTheCallBudget(t *testing.T) {
 					t.Errorf("request to %s, want only the base repository", req.Path)
 				}
 			}
-			want := []string{routeContents, routeListRuns, routeFiles, routeCreateRun, routeContents, routeUpdateRun}
+			// One GraphQL query reads the configuration and finds the App's runs.
+			want := []string{routeGraphQL, routeFiles, routeCreateRun, routeContents, routeUpdateRun}
 			if got := e.calls(); !slices.Equal(got, want) {
 				t.Errorf("calls\n%q\nwant\n%q", got, want)
 			}
-			if n := e.gh.CallsExcludingAuth(); n > 6 {
-				t.Errorf("%d API calls, budget is 6 (see the checkrun package doc)", n)
+			if n := e.gh.CallsExcludingAuth(); n > 5 {
+				t.Errorf("%d API calls, budget is 5 (see the checkrun package doc)", n)
+			}
+			if rest, gql := e.gh.CallsExcludingAuth()-e.gh.Count(routeGraphQL), e.gh.Count(routeGraphQL); rest != 4 || gql != 1 {
+				t.Errorf("%d REST and %d GraphQL calls, want 4 and 1", rest, gql)
 			}
 		})
 	}
@@ -410,8 +513,8 @@ func TestCheckEnforcesOnlyWhatThePullRequestChanges(t *testing.T) {
 			if !hasEntry(annotationsOf(r, "notice"), "T-LEGACY-001") {
 				t.Errorf("untouched legacy entry not noted: %q", annotationsOf(r, "notice"))
 			}
-			if e.gh.Count(routeContents) != 2 {
-				t.Errorf("%d content reads; the base comes from the patch", e.gh.Count(routeContents))
+			if e.gh.Count(routeContents) != 1 {
+				t.Errorf("%d content reads, want the head's only: the base comes from the patch, the config with the GraphQL query", e.gh.Count(routeContents))
 			}
 		})
 	}
@@ -446,7 +549,7 @@ func TestCheckReadsTheBaseWhenThePatchIsMissingOrStale(t *testing.T) {
 					refs = append(refs, req.RawQuery)
 				}
 			}
-			if want := []string{"ref=main", "ref=" + chkHead, "ref=" + chkBase}; !slices.Equal(refs, want) {
+			if want := []string{"ref=" + chkHead, "ref=" + chkBase}; !slices.Equal(refs, want) {
 				t.Errorf("content reads %q, want %q", refs, want)
 			}
 		})
@@ -513,12 +616,12 @@ func TestRerequestUpdatesTheExistingRun(t *testing.T) {
 			},
 			[]string{routePull, routeContents, routeFiles, routeContents, routeUpdateRun}},
 		{"check_suite", "check_suite", "check_suite.json", nil,
-			[]string{routeContents, routeListRuns, routeFiles, routeContents, routeUpdateRun}},
+			[]string{routeGraphQL, routeFiles, routeContents, routeUpdateRun}},
 		{"check_suite of a fork finds its pull request through the run", "check_suite", "check_suite.json",
 			func(*chkEnv) func(map[string]any) {
 				return func(p map[string]any) { p["check_suite"].(map[string]any)["pull_requests"] = []any{} }
 			},
-			[]string{routeListRuns, routePull, routeContents, routeListRuns, routeFiles, routeContents, routeUpdateRun}},
+			[]string{routeListRuns, routePull, routeGraphQL, routeFiles, routeContents, routeUpdateRun}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -587,7 +690,7 @@ func TestBrokenConfigFailsNamingFileLineAndKey(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, runs[0].Summary)
 		}
 	}
-	if want := []string{routeContents, routeListRuns, routeCreateRun}; !slices.Equal(e.calls(), want) {
+	if want := []string{routeGraphQL, routeCreateRun}; !slices.Equal(e.calls(), want) {
 		t.Errorf("calls %q, want %q", e.calls(), want)
 	}
 }
@@ -627,9 +730,10 @@ func TestManyFindingsAreAnnotatedFiftyPerRequest(t *testing.T) {
 			if tt.cap > 0 && !strings.Contains(r.Summary, "60 more findings are not annotated") {
 				t.Errorf("summary does not say what the cap left out:\n%s", r.Summary)
 			}
-			// An added file's patch is the file: no content read beyond the config.
-			if n := e.gh.Count(routeContents); n != 1 {
-				t.Errorf("%d content reads, want the config's only", n)
+			// An added file's patch is the file, and the config came with the
+			// GraphQL query: no content read at all.
+			if n := e.gh.Count(routeContents); n != 0 {
+				t.Errorf("%d content reads, want none", n)
 			}
 		})
 	}
@@ -641,9 +745,9 @@ func TestNoOptInPostsNothing(t *testing.T) {
 		repo, org []byte // nil: no file
 		calls     []string
 	}{
-		{"no config anywhere", nil, nil, []string{routeContents, routeContents}},
-		{"config without paths", []byte("threat_model: {}\n"), nil, []string{routeContents}},
-		{"organization default without paths", nil, []byte("# nothing enabled\n"), []string{routeContents, routeContents}},
+		{"no config anywhere", nil, nil, []string{routeGraphQL, routeContents}},
+		{"config without paths", []byte("threat_model: {}\n"), nil, []string{routeGraphQL}},
+		{"organization default without paths", nil, []byte("# nothing enabled\n"), []string{routeGraphQL, routeContents}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -687,7 +791,7 @@ func TestNoModelFileChangedPassesCheaply(t *testing.T) {
 	if len(runs) != 1 || runs[0].Conclusion != "success" || runs[0].Title != "No threat-model file changed" {
 		t.Fatalf("runs %+v", runs)
 	}
-	if want := []string{routeContents, routeListRuns, routeFiles, routeCreateRun}; !slices.Equal(e.calls(), want) {
+	if want := []string{routeGraphQL, routeFiles, routeCreateRun}; !slices.Equal(e.calls(), want) {
 		t.Errorf("calls %q, want %q", e.calls(), want)
 	}
 }
@@ -810,9 +914,9 @@ func TestUnchangedModelFilesCompleteTheModel(t *testing.T) {
 		calls        []string
 	}{
 		{"glob lists the head commit's tree", "threat_model:\n  paths: [\"threats/*.md\"]\n",
-			[]string{routeContents, routeListRuns, routeFiles, routeCreateRun, routeTree, routeContents, routeUpdateRun}},
+			[]string{routeGraphQL, routeFiles, routeCreateRun, routeTree, routeContents, routeUpdateRun}},
 		{"literal paths are read directly", "threat_model:\n  paths: [threats/http.md, threats/shared.md, threats/absent.md]\n",
-			[]string{routeContents, routeListRuns, routeFiles, routeCreateRun, routeContents, routeContents, routeUpdateRun}},
+			[]string{routeGraphQL, routeFiles, routeCreateRun, routeContents, routeContents, routeUpdateRun}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -837,3 +941,82 @@ func TestUnchangedModelFilesCompleteTheModel(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckFallsBackToRESTWhenGraphQLCannotAnswer(t *testing.T) {
+	rest := []string{routeContents, routeListRuns, routeFiles, routeCreateRun, routeContents, routeUpdateRun}
+	tests := []struct {
+		name  string
+		fault *githubtest.Response
+		appID int64
+		calls []string
+	}{
+		{"errors array", ptr(githubtest.GraphQLErrors("Something went wrong while executing your query.")), githubtest.AppID,
+			append([]string{routeGraphQL}, rest...)},
+		{"GitHub failing, retried once", &githubtest.Response{Status: 502, Body: map[string]any{"message": "Server Error"}}, githubtest.AppID,
+			append([]string{routeGraphQL, routeGraphQL}, rest...)},
+		{"repository missing from the answer", ptr(githubtest.GraphQLData(map[string]any{"repository": nil})), githubtest.AppID,
+			append([]string{routeGraphQL}, rest...)},
+		{"App id unknown: REST only", nil, 0, rest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := checkrun.Options{AppID: tt.appID}
+			if tt.appID == 0 {
+				opts.AppSlug = func() string { return githubtest.AppSlug }
+			}
+			e := newChkEnvWith(t, opts)
+			e.graphQLFault = tt.fault
+			// The first delivery posts the run through REST alone; the second
+			// must find it there and update it rather than add another.
+			if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+				t.Fatal(err)
+			}
+			before := len(e.calls())
+			if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+				t.Fatal(err)
+			}
+			runs := e.allRuns()
+			if len(runs) != 1 || runs[0].createdStatus != "in_progress" || runs[0].Conclusion != "failure" {
+				t.Fatalf("runs %+v, want one run, created in progress and completed as failure", runs)
+			}
+			if got := e.calls()[:before]; !slices.Equal(got, tt.calls) {
+				t.Errorf("calls\n%q\nwant\n%q", got, tt.calls)
+			}
+		})
+	}
+}
+
+func TestConfigTheGraphQLAnswerCannotGiveExactly(t *testing.T) {
+	tests := []struct {
+		name       string
+		edit       func(map[string]any)
+		calls      []string
+		title      string
+		conclusion string
+	}{
+		{"truncated text is read through REST", func(b map[string]any) { b["isTruncated"], b["text"] = true, "threat_model:" },
+			[]string{routeGraphQL, routeContents, routeFiles, routeCreateRun, routeContents, routeUpdateRun}, "2 errors", "failure"},
+		{"text in another encoding is read through REST", func(b map[string]any) { b["byteSize"] = b["byteSize"].(int) + 3 },
+			[]string{routeGraphQL, routeContents, routeFiles, routeCreateRun, routeContents, routeUpdateRun}, "2 errors", "failure"},
+		{"a file over the cap fails the check unread", func(b map[string]any) { b["byteSize"], b["text"] = checkrun.MaxConfigSize+1, nil },
+			[]string{routeGraphQL, routeCreateRun}, "Broken configuration", "failure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newChkEnv(t, 0)
+			e.editBlob = tt.edit
+			if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+				t.Fatal(err)
+			}
+			runs := e.allRuns()
+			if len(runs) != 1 || runs[0].Conclusion != tt.conclusion || !strings.HasPrefix(runs[0].Title, tt.title) {
+				t.Fatalf("runs %+v", runs)
+			}
+			if got := e.calls(); !slices.Equal(got, tt.calls) {
+				t.Errorf("calls\n%q\nwant\n%q", got, tt.calls)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
