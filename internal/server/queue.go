@@ -148,9 +148,11 @@ func (q *Queue) run(j job) {
 	defer func() {
 		if r := recover(); r != nil {
 			outcome = "panic"
-			q.metrics.HandlerPanics.WithLabelValues(j.dispatch.EventType).Inc()
-			logger.Error().Str("panic", fmt.Sprint(r)).Str("stack", string(debug.Stack())).Msg("webhook handler panicked")
+			// Forget the delivery before saying so, so that whoever reads the
+			// log and redelivers finds it processed again.
 			q.deliveries.Release(j.dispatch.DeliveryID)
+			logger.Error().Str("panic", fmt.Sprint(r)).Str("stack", string(debug.Stack())).Msg("webhook handler panicked")
+			q.metrics.HandlerPanics.WithLabelValues(j.dispatch.EventType).Inc()
 		}
 		q.metrics.HandlerDuration.WithLabelValues(j.dispatch.EventType, outcome).Observe(time.Since(start).Seconds())
 	}()
@@ -164,8 +166,8 @@ func (q *Queue) run(j job) {
 	default:
 		outcome = "error"
 	}
-	logger.Error().Err(err).Dur("elapsed", time.Since(start)).Msg("webhook handler failed")
 	q.deliveries.Release(j.dispatch.DeliveryID)
+	logger.Error().Err(err).Dur("elapsed", time.Since(start)).Msg("webhook handler failed")
 }
 
 // Idle reports whether no job is queued or running.

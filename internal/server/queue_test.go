@@ -16,8 +16,10 @@ func TestHandlerPanicIsRecoveredLoggedAndCounted(t *testing.T) {
 	if s, _ := a.deliver("issues", "p1", labeled); s != 202 {
 		t.Fatalf("status %d", s)
 	}
-	eventually(t, "the panic to be counted", func() bool {
-		return testutil.ToFloat64(a.server.metrics.HandlerPanics.WithLabelValues("issues")) == 1
+	// The count and the log line are written one after the other; wait for both.
+	eventually(t, "the panic to be counted and logged", func() bool {
+		return testutil.ToFloat64(a.server.metrics.HandlerPanics.WithLabelValues("issues")) == 1 &&
+			strings.Contains(a.logs.String(), "webhook handler panicked")
 	})
 	logs := a.logs.String()
 	for _, want := range []string{"webhook handler panicked", "boom in handler", "queue_test.go", `"github_delivery_id":"p1"`} {
