@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/secwg/secwg/internal/httpstatus"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -206,10 +207,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.requests = append(s.requests, rec)
 	s.mu.Unlock()
 
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &httpstatus.Recorder{ResponseWriter: w}
 	defer func() {
 		s.mu.Lock()
-		s.requests[index].Status = sw.status()
+		s.requests[index].Status = sw.Status()
 		s.mu.Unlock()
 	}()
 
@@ -266,31 +267,3 @@ func writeError(w http.ResponseWriter, status int, message string) {
 		"documentation_url": "https://docs.github.com/rest",
 	}}.write(w)
 }
-
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) status() int {
-	if w.code == 0 {
-		return http.StatusOK
-	}
-	return w.code
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/secwg/secwg/internal/httpstatus"
 	"io"
 	"mime"
 	"net/http"
@@ -113,21 +114,22 @@ type webhook struct {
 
 func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &httpstatus.Recorder{ResponseWriter: w}
 	w = sw
-	event, action, outcome, reason := "unverified", "", outcomeBadRequest, ""
+	// Only checked values reach the log line: the headers are a stranger's until then.
+	event, action, outcome, reason, loggedID := "unverified", "", outcomeBadRequest, "", ""
 	logger := zerolog.Ctx(r.Context())
 	// One line per delivery, in place of the access log's: it carries what an
 	// operator searches by (event, action, delivery ID) and why it was refused.
 	defer func() {
 		h.metrics.Deliveries.WithLabelValues(event, action, outcome).Inc()
 		e := logger.Info()
-		if sw.status() >= 400 {
+		if sw.Status() >= 400 {
 			e = logger.Warn().Str("reason", reason)
 		}
 		e.Str(githubapp.LogKeyEventType, event).Str("github_event_action", action).
-			Str(githubapp.LogKeyDeliveryID, r.Header.Get("X-GitHub-Delivery")).Str("outcome", outcome).
-			Int("status", sw.status()).Dur("duration", time.Since(start)).Msg("webhook")
+			Str(githubapp.LogKeyDeliveryID, loggedID).Str("outcome", outcome).
+			Int("status", sw.Status()).Dur("duration", time.Since(start)).Msg("webhook")
 	}()
 	reject := func(status int, o, msg string) {
 		outcome, reason = o, msg
@@ -167,7 +169,7 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reject(http.StatusBadRequest, outcomeBadRequest, "missing or malformed X-GitHub-Event or X-GitHub-Delivery header")
 		return
 	}
-	event = ev
+	event, loggedID = ev, id
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		reject(http.StatusBadRequest, outcomeBadRequest, "content type must be application/json (set it in the App's webhook settings)")
 		return
@@ -266,31 +268,4 @@ func onDispatchResponse(w http.ResponseWriter, r *http.Request, event string, ha
 		return
 	}
 	io.WriteString(w, "ignored: secwg does not act on this event or action\n")
-}
-
-// statusWriter remembers the status written, for the delivery's log line.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) status() int {
-	if w.code == 0 {
-		return http.StatusOK
-	}
-	return w.code
 }

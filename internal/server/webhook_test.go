@@ -235,3 +235,18 @@ func TestSetupModeWebhookAnswers503(t *testing.T) {
 		t.Fatalf("%d %q", status, body)
 	}
 }
+
+func TestUnverifiedHeadersStayOutOfTheLog(t *testing.T) {
+	a := startApp(t, appOptions{})
+	req, _ := http.NewRequest("POST", a.url+WebhookRoute, strings.NewReader(labeled))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", "issues")
+	req.Header.Set("X-GitHub-Delivery", "forged-"+strings.Repeat("x", 1000))
+	req.Header.Set("X-Hub-Signature-256", githubtest.Sign([]byte("not the secret"), []byte(labeled)))
+	if status, _ := a.do(req); status != http.StatusUnauthorized {
+		t.Fatalf("status %d", status)
+	}
+	if strings.Contains(a.logs.String(), "forged-") {
+		t.Error("an unverified delivery ID reached the log")
+	}
+}
