@@ -196,22 +196,9 @@ func (s *Server) createAccessToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getApp(w http.ResponseWriter, r *http.Request) {
-	Response{Status: http.StatusOK, Body: map[string]any{
-		"id":           AppID,
-		"slug":         AppSlug,
-		"node_id":      "A_kwHOsecwgtest",
-		"name":         "secwg test",
-		"description":  "Fake App served by githubtest",
-		"external_url": "https://example.test",
-		"html_url":     "https://github.com/apps/" + AppSlug,
-		"created_at":   "2024-01-01T00:00:00Z",
-		"updated_at":   "2024-01-01T00:00:00Z",
-		"owner": map[string]any{
-			"login": "secwg-test-org",
-			"id":    1,
-			"type":  "Organization",
-		},
-		"permissions": map[string]string{"issues": "write", "contents": "write", "checks": "write", "pull_requests": "write", "metadata": "read"},
-		"events":      []string{"issues", "issue_comment", "pull_request", "check_run", "check_suite"},
-	}}.ServeHTTP(w, r)
+	app := App(AppID, AppSlug)
+	app["name"] = "secwg test"
+	app["permissions"] = map[string]string{"issues": "write", "contents": "write", "checks": "write", "pull_requests": "write", "metadata": "read"}
+	app["events"] = []string{"issues", "issue_comment", "pull_request", "check_run", "check_suite"}
+	Response{Status: http.StatusOK, Body: app}.ServeHTTP(w, r)
 }

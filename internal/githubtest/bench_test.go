@@ -40,7 +40,7 @@ func BenchmarkValidateCheckRunCreate(b *testing.B) {
 	for b.Loop() {
 		req := httptest.NewRequest("POST", "/repos/nodejs/security-wg/check-runs", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		if err := sp.validate(req, body); err != nil {
+		if _, err := sp.validate(req, body); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -26,13 +26,24 @@
 // If-None-Match; Request.Status shows which calls were revalidated. go-githubapp clients
 // send If-None-Match only when created with githubapp.WithClientCaching.
 //
-// Validation: with SECWG_OPENAPI set to GitHub's OpenAPI description
-// (api.github.com.subset.json), each request's method, path, query and body must match an
-// operation of it; a mismatch, or an operation missing from the description, fails the test
-// naming the operation and the reason. Path parameters {path} and {ref} may span slashes.
-// Three bodies GitHub accepts but its schemas reject are let through: checks/create without
+// Validation: with SECWG_OPENAPI set to GitHub's OpenAPI description (CI uses the whole
+// api.github.com.json; api.github.com.subset.json loads faster for local runs), loaded once
+// per test process, each request's method, path, query and body must match an operation of
+// it, and each answer must match that operation too: a 2xx status it declares, the headers
+// it declares and a body its schema accepts (errors and redirects it does not declare are
+// let through, since GitHub answers them anywhere). A mismatch, or an operation missing
+// from the description, fails the test naming the operation and the reason; the answer is
+// held back until then. Path parameters {path} and {ref} may span slashes. Three request
+// bodies GitHub accepts but its schemas reject are let through: checks/create without
 // status (GitHub defaults it to queued), issues/set-labels with no labels (clears them) and
-// "null" for an optional body (ghinstallation's token request).
+// "null" for an optional body (ghinstallation's token request). A contents read with the
+// raw media type must be answered with RawContent, GitHub's Content-Type for it.
+//
+// Answers: Issue, IssueComment, CheckRun, Installation, Repository and the other object
+// builders start from the examples in GitHub's description, so a test sets only the fields
+// its code reads; ids they hand out (BigID + n) are past 2^31, as GitHub's are. Every GET
+// is answered with GitHub's caching headers (Vary: Accept, Authorization, Cookie,
+// X-GitHub-OTP; Cache-Control: private, max-age=60), which a handler may replace.
 //
 // GraphQL: PatternGraphQL (POST /graphql) is registered, authenticated, recorded and counted
 // like any route but, not being a REST operation, is not validated; DecodeGraphQL reads a

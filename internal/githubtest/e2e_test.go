@@ -43,9 +43,8 @@ func TestGoGitHubAppInstallationClientWorksAgainstTheFake(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newServer(rec, sp)
-	s.ReplyJSON("GET /repos/{owner}/{repo}/issues/{issue_number}", 200, map[string]any{
-		"number": 12, "title": "Security WG meeting 2024-01-01", "state": "open",
-	})
+	s.ReplyJSON("GET /repos/{owner}/{repo}/issues/{issue_number}", 200,
+		Issue("nodejs/security-wg", 12, map[string]any{"title": "Security WG meeting 2024-01-01"}))
 	cc := newClientCreator(t, s)
 	client, err := cc.NewInstallationClient(77)
 	if err != nil {
@@ -138,7 +137,9 @@ func TestCachingClientRevalidatesWithETag(t *testing.T) {
 	rec := newRecorder(t)
 	s := newServer(rec, nil)
 	const pattern = "GET /repos/{owner}/{repo}/labels/{name}"
-	s.Handle(pattern, ETag("label-v1", Response{Body: map[string]any{"name": "security-wg-agenda", "color": "5319e7"}}))
+	// GitHub lets a client keep an answer for a minute; no-cache makes it revalidate each time.
+	s.Handle(pattern, ETag("label-v1", Response{Header: http.Header{"Cache-Control": {"no-cache"}},
+		Body: map[string]any{"name": "security-wg-agenda", "color": "5319e7"}}))
 	cache := githubapp.WithClientCaching(false, func() httpcache.Cache { return httpcache.NewMemoryCache() })
 	client, err := newClientCreator(t, s, cache).NewInstallationClient(7)
 	if err != nil {

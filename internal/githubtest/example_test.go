@@ -16,9 +16,9 @@ func Example() {
 	defer t.finish()
 
 	s := githubtest.New(t)
-	s.ReplyJSON("GET /repos/{owner}/{repo}/issues/{issue_number}", 200, map[string]any{
-		"number": 12, "title": "Security WG meeting", "state": "open",
-	})
+	// Issue is GitHub's whole issue object with the fields the code reads set over it.
+	s.ReplyJSON("GET /repos/{owner}/{repo}/issues/{issue_number}", 200,
+		githubtest.Issue("nodejs/security-wg", 12, map[string]any{"title": "Security WG meeting"}))
 
 	var cfg githubapp.Config
 	cfg.V3APIURL = s.URL()

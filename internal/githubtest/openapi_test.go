@@ -3,6 +3,7 @@ package githubtest
 import (
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -63,10 +64,11 @@ var sharedValidationCases = []validationCase{
 	{name: "labels as bare array", method: "POST", path: "/repos/o/r/issues/5/labels", body: `["security-wg-agenda"]`},
 	{name: "labels as a number", method: "POST", path: "/repos/o/r/issues/5/labels", body: `7`,
 		fragments: []string{"issues/add-labels"}},
-	{name: "operation outside the description", method: "DELETE", path: "/repos/o/r",
-		fragments: []string{"DELETE /repos/o/r", "not an operation"}},
-	{name: "path outside the description", method: "GET", path: "/repos/o/r/milestones",
-		fragments: []string{"GET /repos/o/r/milestones", "not an operation"}},
+	// GitHub has no way to delete an issue, nor a path by that name.
+	{name: "operation outside the description", method: "DELETE", path: "/repos/o/r/issues/5",
+		fragments: []string{"DELETE /repos/o/r/issues/5", "not an operation"}},
+	{name: "path outside the description", method: "GET", path: "/repos/o/r/no-such-endpoint",
+		fragments: []string{"GET /repos/o/r/no-such-endpoint", "not an operation"}},
 }
 
 func runValidationCases(t *testing.T, sp *spec, cases []validationCase) {
@@ -75,7 +77,8 @@ func runValidationCases(t *testing.T, sp *spec, cases []validationCase) {
 			t.Parallel() // validators share one loaded description
 			rec := newRecorder(t)
 			s := newServer(rec, sp)
-			s.Handle("/", func(w http.ResponseWriter, r *http.Request) {}) // answer anything
+			// Answer anything with a status no operation declares: these cases are about requests.
+			s.Handle("/", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
 			var body []byte
 			if tt.body != "" {
 				body = []byte(tt.body)
@@ -156,6 +159,75 @@ func TestUnexpectedRequestNamesThePatternToRegister(t *testing.T) {
 			s := newServer(rec, fixtureSpec(t))
 			call(t, s, tt.method, tt.path, installation7, nil)
 			rec.requireFailure(t, "unexpected request", tt.want)
+		})
+	}
+}
+
+func TestPathsDifferingOnlyInParameterNamesBothRoute(t *testing.T) {
+	sp := fixtureSpec(t) // holds GitHub's two attestation paths
+	tests := []struct{ method, path, wantOp, param, value string }{
+		{"GET", "/orgs/o/attestations/sha256:abc", "orgs/list-attestations", "subject_digest", "sha256:abc"},
+		{"DELETE", "/orgs/o/attestations/42", "orgs/delete-attestations-by-id", "attestation_id", "42"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			op, params, err := sp.find(tt.method, tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if op.route.Operation.OperationID != tt.wantOp || params[tt.param] != tt.value {
+				t.Errorf("%s %s reached %s with %v", tt.method, tt.path, op.route.Operation.OperationID, params)
+			}
+		})
+	}
+}
+
+func TestAnswersAreValidatedAgainstTheDescription(t *testing.T) {
+	issue := map[string]any{"id": BigID + 5, "number": 5, "title": "t"}
+	raw := http.Header{"Accept": {"application/vnd.github.raw"}}
+	tests := []struct {
+		name      string
+		path      string
+		header    http.Header
+		answer    Response
+		fragments []string
+	}{
+		{"valid body", "/repos/o/r/issues/5", nil, Response{Body: issue}, nil},
+		{"body missing a required field", "/repos/o/r/issues/5", nil, Response{Body: map[string]any{"id": 1, "number": 5}},
+			[]string{"answer 200", "issues/get", "title"}},
+		{"wrong type", "/repos/o/r/issues/5", nil, Response{Body: map[string]any{"id": "x", "number": 5, "title": "t"}},
+			[]string{"answer 200", "issues/get", "id"}},
+		{"no body where one is declared", "/repos/o/r/issues/5", nil, Response{}, []string{"answer 200", "Content-Type"}},
+		{"2xx status the operation does not declare", "/repos/o/r/issues/5", nil, Response{Status: 201, Body: issue},
+			[]string{"answer 201", "status is not supported"}},
+		{"declared header with a bad value", "/repos/o/r/issues/5", nil,
+			Response{Header: http.Header{"Link": {"next"}}, Body: issue}, []string{"answer 200", "Link"}},
+		{"declared error", "/repos/o/r/issues/5", nil, Response{Status: 404, Body: map[string]any{"message": "Not Found"}}, nil},
+		{"undeclared error passes", "/repos/o/r/issues/5", nil, Response{Status: 502}, nil},
+		{"redirect passes", "/repos/o/r/issues/5", nil, Response{Status: 301, Header: http.Header{"Location": {"/repositories/1/issues/5"}}}, nil},
+		{"raw content with GitHub's media type", "/repos/o/r/contents/a.md", raw, RawContent([]byte("# A")), nil},
+		{"raw content with another media type", "/repos/o/r/contents/a.md", raw,
+			Response{Header: http.Header{"Content-Type": {"application/vnd.github.raw"}}, Body: "# A"},
+			[]string{"repos/get-content", RawContentType}},
+		{"JSON content", "/repos/o/r/contents/a.md", nil, Response{Body: map[string]any{"type": "file"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder(t)
+			s := newServer(rec, fixtureSpec(t))
+			s.Handle("GET /", tt.answer.ServeHTTP)
+			req, _ := http.NewRequest("GET", strings.TrimSuffix(s.URL(), "/")+tt.path, nil)
+			req.Header.Set("Authorization", installation7)
+			for k, v := range tt.header {
+				req.Header[k] = v
+			}
+			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			rec.requireFailure(t, tt.fragments...)
 		})
 	}
 }

@@ -68,6 +68,18 @@ func (resp Response) write(w http.ResponseWriter) {
 	_, _ = w.Write(body)
 }
 
+// RawContentType is the Content-Type of a file read with Accept: application/vnd.github.raw,
+// as GitHub sends it.
+const RawContentType = "application/vnd.github.v3.raw; charset=utf-8"
+
+// RawContent answers a contents read in the raw media type with data.
+func RawContent(data []byte) Response {
+	if data == nil {
+		data = []byte{}
+	}
+	return Response{Header: http.Header{"Content-Type": {RawContentType}}, Body: data}
+}
+
 // Sequence answers the n-th call with the n-th response, and every later call with the
 // last one: Sequence(SecondaryRateLimit(time.Second), Response{Body: issue}) fails once,
 // then succeeds.
@@ -131,6 +143,12 @@ func ETag(tag string, resp Response) http.HandlerFunc {
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if etagMatches(r.Header.Get("If-None-Match"), tag) {
+			// A 304 carries the caching headers the full answer would.
+			for _, k := range []string{"Cache-Control", "Vary", "Last-Modified"} {
+				if v, ok := resp.Header[k]; ok {
+					w.Header()[k] = append([]string(nil), v...)
+				}
+			}
 			w.Header().Set("ETag", tag)
 			w.WriteHeader(http.StatusNotModified)
 			return

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -214,8 +215,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
+	var ex *exchange
 	if s.spec != nil && !isGraphQL(r) {
-		if err := s.spec.validate(r, body); err != nil {
+		var err error
+		if ex, err = s.spec.validate(r, body); err != nil {
 			s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.RequestURI(), err)
 		}
 	}
@@ -231,7 +234,39 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	s.mux.ServeHTTP(sw, r)
+	if r.Method == http.MethodGet {
+		cacheHeaders(sw.Header(), r.URL.Path)
+	}
+	if ex == nil {
+		s.mux.ServeHTTP(sw, r)
+		return
+	}
+	// The answer is held back until it has been validated, so a mismatch fails the test
+	// before the code under test sees the answer.
+	buf := httptest.NewRecorder()
+	s.mux.ServeHTTP(buf, r)
+	if r.Context().Err() == nil {
+		if err := ex.validateResponse(r.Context(), buf.Code, buf.Header(), buf.Body.Bytes()); err != nil {
+			s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.RequestURI(), err)
+		}
+	}
+	for k, vs := range buf.Header() {
+		sw.Header()[k] = vs
+	}
+	sw.WriteHeader(buf.Code)
+	_, _ = sw.Write(buf.Body.Bytes())
+}
+
+// cacheHeaders are the caching headers GitHub sends on every GET, recorded from its
+// answers: entries are private to the credentials that fetched them (Vary: Authorization)
+// and fresh for a minute; search answers are never cached. A handler may replace them.
+func cacheHeaders(h http.Header, path string) {
+	h["Vary"] = []string{"Accept, Authorization, Cookie, X-GitHub-OTP", "Accept-Encoding, Accept, X-Requested-With"}
+	if strings.HasPrefix(path, "/search/") {
+		h.Set("Cache-Control", "no-cache")
+		return
+	}
+	h.Set("Cache-Control", "private, max-age=60, s-maxage=60")
 }
 
 // suggestPattern names the operation an unexpected request would reach on GitHub and the

@@ -56,17 +56,55 @@ type chkRun struct {
 }
 
 func (r *chkRun) json() map[string]any {
-	m := map[string]any{"id": r.ID, "name": r.Name, "head_sha": r.HeadSHA, "external_id": r.ExternalID,
-		"status": r.Status, "app": map[string]any{"id": r.AppID, "slug": githubtest.AppSlug},
-		"output":        map[string]any{"title": r.Title, "summary": r.Summary, "annotations_count": len(r.Annotations)},
-		"pull_requests": []any{}}
+	fields := map[string]any{"name": r.Name, "head_sha": r.HeadSHA, "external_id": r.ExternalID, "status": r.Status}
 	if r.AppID != githubtest.AppID {
-		m["app"] = map[string]any{"id": r.AppID, "slug": "another-app"}
+		fields["app"] = githubtest.App(r.AppID, "another-app")
 	}
 	if r.Conclusion != "" {
-		m["conclusion"] = r.Conclusion
+		fields["conclusion"] = r.Conclusion
+		fields["completed_at"] = r.CompletedAt
+		if r.CompletedAt == "" {
+			fields["completed_at"] = "2024-05-06T07:08:09Z"
+		}
 	}
-	return m
+	run := githubtest.CheckRun(r.ID, fields)
+	output := run["output"].(map[string]any)
+	output["title"], output["summary"], output["annotations_count"] = r.Title, r.Summary, len(r.Annotations)
+	return run
+}
+
+// restPull is a webhook's pull_request as the REST API answers it: GitHub's whole object
+// with the number, state, head and base of the payload.
+func restPull(p map[string]any) map[string]any {
+	side := func(key string) (string, string, map[string]any) {
+		b, _ := p[key].(map[string]any)
+		repo, _ := b["repo"].(map[string]any)
+		return fmt.Sprint(b["ref"]), fmt.Sprint(b["sha"]), repo
+	}
+	headRef, headSHA, headRepo := side("head")
+	baseRef, baseSHA, baseRepo := side("base")
+	number, _ := p["number"].(float64)
+	out := githubtest.PullRequest(fmt.Sprint(baseRepo["full_name"]), int(number), headSHA, baseSHA, map[string]any{
+		"state": p["state"], "title": p["title"],
+	})
+	for _, s := range []struct {
+		key, ref string
+		repo     map[string]any
+	}{{"head", headRef, headRepo}, {"base", baseRef, baseRepo}} {
+		b := out[s.key].(map[string]any)
+		b["ref"] = s.ref
+		if s.repo != nil {
+			fields := map[string]any{}
+			for _, k := range []string{"id", "fork"} {
+				if v, ok := s.repo[k]; ok {
+					fields[k] = v
+				}
+			}
+			b["repo"] = githubtest.Repository(fmt.Sprint(s.repo["full_name"]), fields)
+			b["label"] = fmt.Sprintf("%s:%s", b["repo"].(map[string]any)["owner"].(map[string]any)["login"], s.ref)
+		}
+	}
+	return out
 }
 
 // chkGitHub is the fake GitHub as the threat-model check sees it: files by
@@ -92,7 +130,7 @@ type chkGitHub struct {
 func chkKey(owner, repo, ref, path string) string { return owner + "/" + repo + "@" + ref + ":" + path }
 
 func newChkGitHub(t *testing.T) *chkGitHub {
-	f := &chkGitHub{t: t, gh: githubtest.New(t), contents: map[string][]byte{}, nextID: 7000}
+	f := &chkGitHub{t: t, gh: githubtest.New(t), contents: map[string][]byte{}, nextID: githubtest.BigID + 7000}
 	f.gh.Handle(routeContents, func(w http.ResponseWriter, r *http.Request) {
 		if a := r.Header.Get("Accept"); a != "application/vnd.github.raw" {
 			t.Errorf("content read with Accept %q, want the raw media type", a)
@@ -110,8 +148,7 @@ func newChkGitHub(t *testing.T) *chkGitHub {
 			writeJSON(w, 404, map[string]any{"message": "Not Found"})
 			return
 		}
-		githubtest.ETag(fmt.Sprintf("%x", len(data)), githubtest.Response{
-			Header: http.Header{"Content-Type": {"application/vnd.github.raw"}}, Body: data})(w, r)
+		githubtest.ETag(fmt.Sprintf("%x", len(data)), githubtest.RawContent(data))(w, r)
 	})
 	f.gh.Handle(routeTree, func(w http.ResponseWriter, r *http.Request) {
 		prefix := chkKey(r.PathValue("owner"), r.PathValue("repo"), r.PathValue("tree_sha"), "")
@@ -119,11 +156,11 @@ func newChkGitHub(t *testing.T) *chkGitHub {
 		f.mu.Lock()
 		for k := range f.contents {
 			if p, ok := strings.CutPrefix(k, prefix); ok {
-				entries = append(entries, map[string]any{"path": p, "type": "blob", "mode": "100644", "sha": "0123"})
+				entries = append(entries, githubtest.TreeEntry(r.PathValue("owner")+"/"+r.PathValue("repo"), p, len(f.contents[k])))
 			}
 		}
 		f.mu.Unlock()
-		writeJSON(w, 200, map[string]any{"sha": r.PathValue("tree_sha"), "tree": entries, "truncated": false})
+		writeJSON(w, 200, githubtest.GitTree(r.PathValue("owner")+"/"+r.PathValue("repo"), r.PathValue("tree_sha"), entries))
 	})
 	f.gh.Handle(routeFiles, func(w http.ResponseWriter, r *http.Request) {
 		per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
@@ -143,7 +180,16 @@ func newChkGitHub(t *testing.T) *chkGitHub {
 			u.RawQuery = q.Encode()
 			w.Header().Set("Link", fmt.Sprintf(`<%s%s>; rel="next"`, strings.TrimSuffix(f.gh.URL(), "/"), u.RequestURI()))
 		}
-		writeJSON(w, 200, files[lo:hi])
+		out := []any{}
+		for _, file := range files[lo:hi] {
+			full := githubtest.PullRequestFile(fmt.Sprint(file["filename"]), fmt.Sprint(file["status"]), 0, 0, "")
+			for k, v := range file {
+				full[k] = v
+			}
+			full["additions"] = full["changes"]
+			out = append(out, full)
+		}
+		writeJSON(w, 200, out)
 	})
 	f.gh.Handle(routePull, func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -152,20 +198,20 @@ func newChkGitHub(t *testing.T) *chkGitHub {
 			writeJSON(w, 404, map[string]any{"message": "Not Found"})
 			return
 		}
-		writeJSON(w, 200, f.pull)
+		writeJSON(w, 200, restPull(f.pull))
 	})
 	f.gh.Handle(routeListRuns, func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		var out []any
+		out := []any{}
 		for _, run := range f.runs {
 			if run.HeadSHA == r.PathValue("ref") && (q.Get("check_name") == "" || run.Name == q.Get("check_name")) &&
 				(q.Get("app_id") == "" || strconv.FormatInt(run.AppID, 10) == q.Get("app_id")) {
 				out = append(out, run.json())
 			}
 		}
-		writeJSON(w, 200, map[string]any{"total_count": len(out), "check_runs": out})
+		writeJSON(w, 200, githubtest.CheckRunList(out))
 	})
 	f.gh.Handle(routeCreateRun, func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
@@ -578,8 +624,8 @@ func TestRedeliveredEventUpdatesTheSameRun(t *testing.T) {
 
 func TestRunLeftInProgressIsTakenOver(t *testing.T) {
 	e := newChkEnv(t, 0)
-	e.runs = append(e.runs, &chkRun{ID: 6000, AppID: githubtest.AppID, Name: "threat-model", HeadSHA: chkHead, Status: "in_progress"},
-		&chkRun{ID: 6001, AppID: 99, Name: "threat-model", HeadSHA: chkHead, Status: "in_progress"})
+	e.runs = append(e.runs, &chkRun{ID: githubtest.BigID + 6000, AppID: githubtest.AppID, Name: "threat-model", HeadSHA: chkHead, Status: "in_progress"},
+		&chkRun{ID: githubtest.BigID + 6001, AppID: 99, Name: "threat-model", HeadSHA: chkHead, Status: "in_progress"})
 	if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
 		t.Fatal(err)
 	}

@@ -55,6 +55,8 @@ type cmdGitHub struct {
 	nextID    int64
 	labels    []string // "+name" added, "-name" removed, in order
 	reactions []string
+	// issueLabels are the labels on the issue as GitHub answers label writes.
+	issueLabels []string
 	// beforePost runs as a reply is posted, to act as another replica would.
 	beforePost func()
 }
@@ -67,7 +69,7 @@ type cmdReply struct {
 }
 
 func newCmdGitHub(t *testing.T) *cmdGitHub {
-	f := &cmdGitHub{t: t, gh: githubtest.New(t), members: map[string]string{}, roles: map[string]string{}, nextID: 9_000_000}
+	f := &cmdGitHub{t: t, gh: githubtest.New(t), members: map[string]string{}, roles: map[string]string{}, nextID: githubtest.BigID + 9_000_000}
 	f.gh.Handle(routeMembership, func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("org") != "nodejs" || r.PathValue("team_slug") != "security-wg" {
 			t.Errorf("membership asked of team %s/%s", r.PathValue("org"), r.PathValue("team_slug"))
@@ -79,7 +81,7 @@ func newCmdGitHub(t *testing.T) *cmdGitHub {
 			writeJSON(w, 404, map[string]any{"message": "Not Found"})
 			return
 		}
-		writeJSON(w, 200, map[string]any{"state": state, "role": "member", "url": "https://api.github.com/teams/1/memberships/" + r.PathValue("username")})
+		writeJSON(w, 200, githubtest.TeamMembership(r.PathValue("org"), r.PathValue("team_slug"), r.PathValue("username"), state, "member"))
 	})
 	f.gh.Handle(routePermission, func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -92,7 +94,7 @@ func newCmdGitHub(t *testing.T) *cmdGitHub {
 		if perm == "" {
 			perm = role
 		}
-		writeJSON(w, 200, map[string]any{"permission": perm, "role_name": role, "user": map[string]any{"login": r.PathValue("username")}})
+		writeJSON(w, 200, githubtest.CollaboratorPermission(r.PathValue("username"), perm, role))
 	})
 	f.gh.Handle(routeAddLabels, func(w http.ResponseWriter, r *http.Request) {
 		// GitHub takes a bare list or {"labels": [...]}; go-github sends the list.
@@ -107,23 +109,36 @@ func newCmdGitHub(t *testing.T) *cmdGitHub {
 		f.mu.Lock()
 		for _, l := range labels {
 			f.labels = append(f.labels, "+"+l)
+			if !slices.Contains(f.issueLabels, l) {
+				f.issueLabels = append(f.issueLabels, l)
+			}
 		}
+		now := githubtest.Labels(f.issueLabels...)
 		f.mu.Unlock()
-		writeJSON(w, 200, []any{})
+		writeJSON(w, 200, now)
 	})
 	f.gh.Handle(routeDelLabel, func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.labels = append(f.labels, "-"+r.PathValue("name"))
+		f.issueLabels = slices.DeleteFunc(f.issueLabels, func(l string) bool { return l == r.PathValue("name") })
+		now := githubtest.Labels(f.issueLabels...)
 		f.mu.Unlock()
-		writeJSON(w, 200, []any{})
+		writeJSON(w, 200, now)
 	})
 	f.gh.Handle(routeReaction, func(w http.ResponseWriter, r *http.Request) {
 		var body struct{ Content string }
 		_ = json.NewDecoder(r.Body).Decode(&body)
+		key := r.PathValue("comment_id") + ":" + body.Content
 		f.mu.Lock()
-		f.reactions = append(f.reactions, r.PathValue("comment_id")+":"+body.Content)
+		// GitHub answers 200 with the existing reaction when the App already reacted.
+		status := http.StatusCreated
+		if slices.Contains(f.reactions, key) {
+			status = http.StatusOK
+		}
+		f.reactions = append(f.reactions, key)
+		id := githubtest.BigID + int64(len(f.reactions))
 		f.mu.Unlock()
-		writeJSON(w, 201, map[string]any{"id": 1, "content": body.Content})
+		writeJSON(w, status, githubtest.Reaction(id, body.Content, appLogin))
 	})
 	f.gh.Handle(routeListReply, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("since") == "" {
@@ -131,8 +146,11 @@ func newCmdGitHub(t *testing.T) *cmdGitHub {
 		}
 		f.mu.Lock()
 		out := make([]any, 0, len(f.comments))
+		n, _ := strconv.Atoi(r.PathValue("issue_number"))
 		for _, c := range f.comments {
-			out = append(out, map[string]any{"id": c.ID, "body": c.Body, "user": map[string]any{"login": c.Login, "type": c.Type}})
+			comment := githubtest.IssueComment(r.PathValue("owner")+"/"+r.PathValue("repo"), n, c.ID, c.Login, c.Body)
+			comment["user"].(map[string]any)["type"] = c.Type
+			out = append(out, comment)
 		}
 		f.mu.Unlock()
 		// As GitHub does: an entity tag and a max-age, so the client's cache
@@ -155,7 +173,8 @@ func newCmdGitHub(t *testing.T) *cmdGitHub {
 			f.beforePost()
 		}
 		id := f.add(appLogin, "Bot", body.Body)
-		writeJSON(w, 201, map[string]any{"id": id, "body": body.Body})
+		n, _ := strconv.Atoi(r.PathValue("issue_number"))
+		writeJSON(w, 201, githubtest.IssueComment(r.PathValue("owner")+"/"+r.PathValue("repo"), n, id, appLogin, body.Body))
 	})
 	f.gh.Handle(routeDelReply, func(w http.ResponseWriter, r *http.Request) {
 		id, _ := strconv.ParseInt(r.PathValue("comment_id"), 10, 64)

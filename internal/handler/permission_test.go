@@ -49,9 +49,9 @@ func TestTeamMembershipCountsActiveMembersOnly(t *testing.T) {
 		err    bool
 		cached bool
 	}{
-		{"active", githubtest.Response{Body: map[string]any{"state": "active", "role": "member"}}, true, false, true},
-		{"maintainer", githubtest.Response{Body: map[string]any{"state": "active", "role": "maintainer"}}, true, false, true},
-		{"pending invitation", githubtest.Response{Body: map[string]any{"state": "pending", "role": "member"}}, false, false, true},
+		{"active", githubtest.Response{Body: githubtest.TeamMembership("nodejs", "security-wg", "alice", "active", "member")}, true, false, true},
+		{"maintainer", githubtest.Response{Body: githubtest.TeamMembership("nodejs", "security-wg", "alice", "active", "maintainer")}, true, false, true},
+		{"pending invitation", githubtest.Response{Body: githubtest.TeamMembership("nodejs", "security-wg", "alice", "pending", "member")}, false, false, true},
 		{"not a member", githubtest.Response{Status: 404, Body: map[string]any{"message": "Not Found"}}, false, false, true},
 		{"App lacks members permission", githubtest.Response{Status: 403, Body: map[string]any{"message": "Resource not accessible by integration"}}, false, true, false},
 		{"server error", githubtest.Response{Status: 500}, false, true, false},
@@ -85,11 +85,10 @@ func TestRepoPermissionReadsRoleName(t *testing.T) {
 		answer githubtest.Response
 		want   string
 	}{
-		{"triage, which permission calls read", githubtest.Response{Body: map[string]any{"permission": "read", "role_name": "triage"}}, "triage"},
-		{"maintain, which permission calls write", githubtest.Response{Body: map[string]any{"permission": "write", "role_name": "maintain"}}, "maintain"},
-		{"admin", githubtest.Response{Body: map[string]any{"permission": "admin", "role_name": "admin"}}, "admin"},
-		{"custom role falls back to its base permission", githubtest.Response{Body: map[string]any{"permission": "write", "role_name": "security-manager"}}, "write"},
-		{"no role name", githubtest.Response{Body: map[string]any{"permission": "read"}}, "read"},
+		{"triage, which permission calls read", githubtest.Response{Body: githubtest.CollaboratorPermission("alice", "read", "triage")}, "triage"},
+		{"maintain, which permission calls write", githubtest.Response{Body: githubtest.CollaboratorPermission("alice", "write", "maintain")}, "maintain"},
+		{"admin", githubtest.Response{Body: githubtest.CollaboratorPermission("alice", "admin", "admin")}, "admin"},
+		{"custom role falls back to its base permission", githubtest.Response{Body: githubtest.CollaboratorPermission("alice", "write", "security-manager")}, "write"},
 		{"unknown user", githubtest.Response{Status: 404, Body: map[string]any{"message": "Not Found"}}, "none"},
 	}
 	for _, tt := range tests {
@@ -107,7 +106,7 @@ func TestRepoPermissionReadsRoleName(t *testing.T) {
 
 func TestPermissionsAreRememberedPerInstallationForAFewMinutes(t *testing.T) {
 	gh := githubtest.New(t)
-	gh.ReplyJSON(permRepoRoute, http.StatusOK, map[string]any{"permission": "write", "role_name": "write"})
+	gh.ReplyJSON(permRepoRoute, http.StatusOK, githubtest.CollaboratorPermission("alice", "write", "write"))
 	p, clock := newTestPermissions(3*time.Minute, 100)
 	ctx := context.Background()
 	ask := func(installation int64, user string) {
@@ -141,7 +140,7 @@ func TestPermissionsAreRememberedPerInstallationForAFewMinutes(t *testing.T) {
 
 func TestPermissionCacheIsBounded(t *testing.T) {
 	gh := githubtest.New(t)
-	gh.ReplyJSON(permRepoRoute, http.StatusOK, map[string]any{"permission": "read", "role_name": "read"})
+	gh.ReplyJSON(permRepoRoute, http.StatusOK, githubtest.CollaboratorPermission("alice", "read", "read"))
 	p, clock := newTestPermissions(time.Hour, 3)
 	c := p.Checker(permClient(t, gh, 7), 7)
 	ctx := context.Background()

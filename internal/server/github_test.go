@@ -16,12 +16,7 @@ import (
 
 const issueRoute = "GET /repos/{owner}/{repo}/issues/{issue_number}"
 
-var issueBody = map[string]any{
-	"id": 1, "node_id": "I_1", "number": 7, "title": "t", "state": "open", "url": "https://api.github.com/repos/nodejs/node/issues/7",
-	"html_url": "https://github.com/nodejs/node/issues/7", "repository_url": "https://api.github.com/repos/nodejs/node",
-	"labels_url": "x", "comments_url": "x", "events_url": "x", "user": nil, "labels": []any{}, "assignee": nil, "milestone": nil,
-	"comments": 0, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "closed_at": nil, "author_association": "NONE", "locked": false,
-}
+var issueBody = githubtest.Issue("nodejs/node", 7, map[string]any{"title": "t"})
 
 // fetcher is a handler that reads one issue through the real installation client.
 type fetcher struct {

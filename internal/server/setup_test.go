@@ -72,12 +72,8 @@ func TestSetupRegistersTheAppThroughTheManifestFlow(t *testing.T) {
 		t.Errorf("manifest = %+v", manifest)
 	}
 
-	a.github.ReplyJSON("POST /app-manifests/{code}/conversions", 201, map[string]any{
-		"id": 777, "slug": "secwg-nodejs", "node_id": "A_1", "name": "secwg", "owner": map[string]any{"login": "nodejs"},
-		"html_url": "https://github.com/apps/secwg-nodejs", "webhook_secret": "whsec-from-github",
-		"pem":       "-----BEGIN RSA PRIVATE KEY-----\nMIIfake\n-----END RSA PRIVATE KEY-----\n",
-		"client_id": "Iv1.x", "client_secret": "cs", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-	})
+	a.github.ReplyJSON("POST /app-manifests/{code}/conversions", 201, githubtest.ManifestConversion(777, "secwg-nodejs",
+		"whsec-from-github", "-----BEGIN RSA PRIVATE KEY-----\nMIIfake\n-----END RSA PRIVATE KEY-----\n"))
 	status, page = a.get("/setup/callback?code=abc123&state=" + url.QueryEscape(state))
 	if status != 200 || !strings.Contains(page, "secwg-nodejs") || !strings.Contains(page, "secwg serve --config") {
 		t.Fatalf("callback: %d\n%s", status, page)
@@ -152,10 +148,7 @@ func TestSetupNeverOverwritesExistingCredentials(t *testing.T) {
 		t.Fatalf("personal account form posts to %q", action)
 	}
 	state := action[strings.Index(action, "state=")+6:]
-	a.github.ReplyJSON("POST /app-manifests/{code}/conversions", 201, map[string]any{
-		"id": 1, "slug": "s", "node_id": "n", "name": "s", "owner": map[string]any{"login": "o"}, "html_url": "https://github.com/apps/s",
-		"webhook_secret": "w", "pem": "p", "client_id": "c", "client_secret": "cs", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-	})
+	a.github.ReplyJSON("POST /app-manifests/{code}/conversions", 201, githubtest.ManifestConversion(1, "s", "w", "p"))
 	status, _ := a.get("/setup/callback?code=c&state=" + state)
 	if status != 500 {
 		t.Errorf("status %d", status)

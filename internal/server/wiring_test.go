@@ -62,12 +62,9 @@ func TestServeRunsTheMeetingGroups(t *testing.T) {
 	  "installation":{"id":7},"sender":{"login":"octocat","type":"User"}}`
 	a.github.ReplyJSON("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", 200, []any{})
 	a.github.ReplyJSON("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", 201,
-		map[string]any{"id": 1, "node_id": "R_1", "content": "+1", "created_at": "2026-03-16T14:00:00Z", "user": nil})
-	a.github.ReplyJSON("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", 201, map[string]any{
-		"id": 100, "node_id": "IC_100", "body": "reply", "user": map[string]any{"login": githubtest.AppSlug + "[bot]", "type": "Bot"},
-		"url": "https://api.github.com/repos/nodejs/node/issues/comments/100", "html_url": "https://github.com/nodejs/node/issues/4242#issuecomment-100",
-		"issue_url": "https://api.github.com/repos/nodejs/node/issues/4242", "author_association": "NONE",
-		"created_at": "2026-03-16T14:00:01Z", "updated_at": "2026-03-16T14:00:01Z"})
+		githubtest.Reaction(githubtest.BigID+1, "+1", githubtest.AppSlug+"[bot]"))
+	a.github.ReplyJSON("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", 201,
+		githubtest.IssueComment("nodejs/node", 4242, githubtest.BigID+100, githubtest.AppSlug+"[bot]", "reply"))
 	if status, _ := a.deliver("issue_comment", "wired-help", comment); status != 202 {
 		t.Fatalf("comment: %d", status)
 	}

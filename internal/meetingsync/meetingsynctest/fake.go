@@ -47,17 +47,19 @@ type PullRequest struct {
 
 // GitHub is the state behind a githubtest.Server.
 type GitHub struct {
-	mu       sync.Mutex
-	issues   map[string]*Issue // "owner/name#n"
-	next     map[string]int
-	clock    func() time.Time
-	refs     map[string]string            // "heads/main" → commit sha
-	commits  map[string][2]string         // sha → {tree, parent}
-	trees    map[string]map[string]string // tree sha → path → content
-	pulls    []*PullRequest
-	nextSHA  int
-	Branch   string // default branch
-	HTMLBase string
+	mu      sync.Mutex
+	issues  map[string]*Issue // "owner/name#n"
+	next    map[string]int
+	clock   func() time.Time
+	refs    map[string]string            // "heads/main" → commit sha
+	commits map[string][2]string         // sha → {tree, parent}
+	trees   map[string]map[string]string // tree sha → path → content
+	pulls   []*PullRequest
+	nextSHA int
+	// incomplete marks search answers as GitHub does when a search timed out.
+	incomplete bool
+	Branch     string // default branch
+	HTMLBase   string
 }
 
 // New registers the fake's routes on s.
@@ -67,16 +69,19 @@ func New(s *githubtest.Server) *GitHub {
 		next:     map[string]int{},
 		refs:     map[string]string{},
 		commits:  map[string][2]string{},
-		trees:    map[string]map[string]string{"tree0": {}},
+		trees:    map[string]map[string]string{githubtest.SHA("tree0"): {}},
 		clock:    time.Now,
 		Branch:   "main",
 		HTMLBase: "https://github.com/",
 	}
-	f.commits["c0"] = [2]string{"tree0", ""}
-	f.refs["heads/main"] = "c0"
-	inst := map[string]any{"id": InstallationID, "account": map[string]any{"login": "nodejs"}}
-	s.ReplyJSON("GET /repos/{owner}/{repo}/installation", 200, inst)
-	s.ReplyJSON("GET /orgs/{org}/installation", 200, inst)
+	f.commits[githubtest.SHA("c0")] = [2]string{githubtest.SHA("tree0"), ""}
+	f.refs["heads/main"] = githubtest.SHA("c0")
+	s.Handle("GET /repos/{owner}/{repo}/installation", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, githubtest.Installation(InstallationID, r.PathValue("owner")))
+	})
+	s.Handle("GET /orgs/{org}/installation", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, githubtest.Installation(InstallationID, r.PathValue("org")))
+	})
 	s.Handle("GET /repos/{owner}/{repo}/issues", f.listIssues)
 	s.Handle("POST /repos/{owner}/{repo}/issues", f.createIssue)
 	s.Handle("GET /repos/{owner}/{repo}/issues/{issue_number}", f.getIssue)
@@ -92,6 +97,14 @@ func New(s *githubtest.Server) *GitHub {
 	s.Handle("GET /repos/{owner}/{repo}/pulls", f.listPulls)
 	s.Handle("POST /repos/{owner}/{repo}/pulls", f.createPull)
 	return f
+}
+
+// SetIncompleteSearch makes search answers carry incomplete_results: true, as GitHub's
+// do when the search timed out before it saw every match.
+func (f *GitHub) SetIncompleteSearch(incomplete bool) {
+	f.mu.Lock()
+	f.incomplete = incomplete
+	f.mu.Unlock()
 }
 
 // SetClock sets the creation time of new issues.
@@ -172,7 +185,7 @@ func (f *GitHub) AdvanceDefaultBranch(path, content string) {
 	base := f.refs["heads/"+f.Branch]
 	tree := f.newTree(f.commits[base][0], map[string]string{path: content})
 	f.nextSHA++
-	sha := fmt.Sprintf("c%d", f.nextSHA)
+	sha := githubtest.SHA(fmt.Sprintf("c%d", f.nextSHA))
 	f.commits[sha] = [2]string{tree, base}
 	f.refs["heads/"+f.Branch] = sha
 }
@@ -182,26 +195,23 @@ func (f *GitHub) issueJSON(is *Issue) map[string]any {
 	if is.PR {
 		kind = "pull"
 	}
-	labels := make([]map[string]any, 0, len(is.Labels))
-	for _, l := range is.Labels {
-		labels = append(labels, map[string]any{"name": l})
-	}
 	state := "open"
+	var closedAt any
 	if is.Closed {
-		state = "closed"
+		state, closedAt = "closed", is.Created.UTC().Format(time.RFC3339)
 	}
-	m := map[string]any{
-		"number": is.Number, "title": is.Title, "body": is.Body, "state": state,
-		"user":           map[string]any{"login": is.Author},
-		"labels":         labels,
-		"html_url":       fmt.Sprintf("%s%s/%s/%d", f.HTMLBase, is.Repo, kind, is.Number),
-		"repository_url": "https://api.github.com/repos/" + is.Repo,
-		"created_at":     is.Created.UTC().Format(time.RFC3339),
+	fields := map[string]any{
+		"title": is.Title, "body": is.Body, "state": state, "closed_at": closedAt,
+		"user":       githubtest.User(is.Author),
+		"labels":     githubtest.Labels(is.Labels...),
+		"html_url":   fmt.Sprintf("%s%s/%s/%d", f.HTMLBase, is.Repo, kind, is.Number),
+		"created_at": is.Created.UTC().Format(time.RFC3339),
+		"updated_at": is.Created.UTC().Format(time.RFC3339),
 	}
 	if is.PR {
-		m["pull_request"] = map[string]any{"url": "https://api.github.com/repos/" + is.Repo + "/pulls/" + strconv.Itoa(is.Number)}
+		fields["pull_request"] = githubtest.PullRequestLink(is.Repo, is.Number)
 	}
-	return m
+	return githubtest.Issue(is.Repo, is.Number, fields)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -340,11 +350,13 @@ func (f *GitHub) search(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return key(list[i].Repo, list[i].Number) < key(list[j].Repo, list[j].Number) })
-	items := []map[string]any{}
+	items := []any{}
 	for _, is := range page(w, r, list) {
-		items = append(items, f.issueJSON(is))
+		items = append(items, githubtest.SearchItem(f.issueJSON(is)))
 	}
-	writeJSON(w, 200, map[string]any{"total_count": len(list), "incomplete_results": false, "items": items})
+	answer := githubtest.SearchIssues(items, f.incomplete)
+	answer["total_count"] = len(list)
+	writeJSON(w, 200, answer)
 }
 
 func hasLabel(labels []string, want string) bool {
@@ -357,11 +369,11 @@ func hasLabel(labels []string, want string) bool {
 }
 
 func (f *GitHub) getRepo(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, 200, map[string]any{"full_name": repoOf(r), "default_branch": f.Branch})
+	writeJSON(w, 200, githubtest.Repository(repoOf(r), map[string]any{"default_branch": f.Branch}))
 }
 
-func (f *GitHub) refJSON(ref, sha string) map[string]any {
-	return map[string]any{"ref": "refs/" + ref, "object": map[string]any{"sha": sha, "type": "commit"}}
+func (f *GitHub) refJSON(repo, ref, sha string) map[string]any {
+	return githubtest.GitRef(repo, ref, sha)
 }
 
 func (f *GitHub) getRef(w http.ResponseWriter, r *http.Request) {
@@ -373,7 +385,7 @@ func (f *GitHub) getRef(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, map[string]any{"message": "Not Found"})
 		return
 	}
-	writeJSON(w, 200, f.refJSON(ref, sha))
+	writeJSON(w, 200, f.refJSON(repoOf(r), ref, sha))
 }
 
 func (f *GitHub) createRef(w http.ResponseWriter, r *http.Request) {
@@ -387,7 +399,7 @@ func (f *GitHub) createRef(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.refs[ref] = in.SHA
-	writeJSON(w, 201, f.refJSON(ref, in.SHA))
+	writeJSON(w, 201, f.refJSON(repoOf(r), ref, in.SHA))
 }
 
 func (f *GitHub) updateRef(w http.ResponseWriter, r *http.Request) {
@@ -404,7 +416,7 @@ func (f *GitHub) updateRef(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.refs[ref] = in.SHA
-	writeJSON(w, 200, f.refJSON(ref, in.SHA))
+	writeJSON(w, 200, f.refJSON(repoOf(r), ref, in.SHA))
 }
 
 func (f *GitHub) getCommit(w http.ResponseWriter, r *http.Request) {
@@ -416,11 +428,11 @@ func (f *GitHub) getCommit(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, map[string]any{"message": "Not Found"})
 		return
 	}
-	parents := []map[string]any{}
+	var parents []string
 	if c[1] != "" {
-		parents = append(parents, map[string]any{"sha": c[1]})
+		parents = append(parents, c[1])
 	}
-	writeJSON(w, 200, map[string]any{"sha": sha, "tree": map[string]any{"sha": c[0]}, "parents": parents})
+	writeJSON(w, 200, githubtest.GitCommit(repoOf(r), sha, c[0], parents...))
 }
 
 func (f *GitHub) createCommit(w http.ResponseWriter, r *http.Request) {
@@ -433,13 +445,15 @@ func (f *GitHub) createCommit(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.nextSHA++
-	sha := fmt.Sprintf("c%d", f.nextSHA)
+	sha := githubtest.SHA(fmt.Sprintf("c%d", f.nextSHA))
 	parent := ""
 	if len(in.Parents) > 0 {
 		parent = in.Parents[0]
 	}
 	f.commits[sha] = [2]string{in.Tree, parent}
-	writeJSON(w, 201, map[string]any{"sha": sha, "tree": map[string]any{"sha": in.Tree}, "message": in.Message})
+	commit := githubtest.GitCommit(repoOf(r), sha, in.Tree, in.Parents...)
+	commit["message"] = in.Message
+	writeJSON(w, 201, commit)
 }
 
 // newTree stores base plus files under a content-derived sha, as git does.
@@ -460,7 +474,7 @@ func (f *GitHub) newTree(base string, files map[string]string) string {
 	for _, p := range paths {
 		fmt.Fprintf(h, "%s\x00%s\x00", p, merged[p])
 	}
-	sha := "t" + hex.EncodeToString(h.Sum(nil))[:12]
+	sha := hex.EncodeToString(h.Sum(nil))
 	f.trees[sha] = merged
 	return sha
 }
@@ -477,7 +491,12 @@ func (f *GitHub) createTree(w http.ResponseWriter, r *http.Request) {
 	for _, e := range in.Tree {
 		files[e.Path] = e.Content
 	}
-	writeJSON(w, 201, map[string]any{"sha": f.newTree(in.BaseTree, files)})
+	sha := f.newTree(in.BaseTree, files)
+	entries := []any{}
+	for p, c := range f.trees[sha] {
+		entries = append(entries, githubtest.TreeEntry(repoOf(r), p, len(c)))
+	}
+	writeJSON(w, 201, githubtest.GitTree(repoOf(r), sha, entries))
 }
 
 func (f *GitHub) pullJSON(repo string, p *PullRequest) map[string]any {
@@ -485,9 +504,13 @@ func (f *GitHub) pullJSON(repo string, p *PullRequest) map[string]any {
 	if p.Closed {
 		state = "closed"
 	}
-	return map[string]any{"number": p.Number, "state": state, "title": p.Title, "body": p.Body,
+	pr := githubtest.PullRequest(repo, p.Number, p.Head, p.Base, map[string]any{
+		"state": state, "title": p.Title, "body": p.Body,
 		"html_url": fmt.Sprintf("%s%s/pull/%d", f.HTMLBase, repo, p.Number),
-		"head":     map[string]any{"ref": p.Head}, "base": map[string]any{"ref": p.Base}}
+	})
+	pr["head"].(map[string]any)["ref"] = p.Head
+	pr["base"].(map[string]any)["ref"] = p.Base
+	return pr
 }
 
 func (f *GitHub) listPulls(w http.ResponseWriter, r *http.Request) {
