@@ -233,6 +233,7 @@ func Installation(id int64, account string) map[string]any {
 func Repository(fullName string, fields map[string]any) map[string]any {
 	owner, name, _ := strings.Cut(fullName, "/")
 	base := map[string]any{
+		"id":             RepositoryID(fullName),
 		"full_name":      fullName,
 		"name":           name,
 		"owner":          Organization(owner),

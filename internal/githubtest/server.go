@@ -20,8 +20,10 @@ const maxBody = 16 << 20
 
 // Request is one request the fake received, in arrival order.
 type Request struct {
-	Method   string
-	Path     string // unescaped URL path, e.g. /repos/o/r/contents/meetings/2024-01-01.md
+	Method string
+	// Path is the unescaped URL path as sent, e.g. /repos/o/r/contents/meetings/2024-01-01.md;
+	// a /repositories/{id}/... path is routed as the repository's /repos/... one.
+	Path     string
 	RawPath  string // escaped URL path as sent on the wire
 	RawQuery string
 	Header   http.Header
@@ -47,6 +49,10 @@ type Server struct {
 	mux      *http.ServeMux
 	handlers map[string]http.HandlerFunc // by pattern; replaced on re-registration
 	requests []Request
+	// repositories are the repositories named by id in links and redirects;
+	// renamed maps an old lower-case full name to the new one.
+	repositories map[int64]string
+	renamed      map[string]string
 }
 
 // New starts a fake GitHub API on loopback, closed with t.Cleanup. Any request that no
@@ -72,6 +78,9 @@ func newServer(t testing.TB, sp *spec) *Server {
 		spec:     sp,
 		mux:      http.NewServeMux(),
 		handlers: map[string]http.HandlerFunc{},
+		// GitHub's pagination links and redirects name repositories by id.
+		repositories: map[int64]string{},
+		renamed:      map[string]string{},
 	}
 	s.Handle(patternAccessToken, s.createAccessToken)
 	s.Handle(patternGetApp, s.getApp)
@@ -190,11 +199,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
+	path, rawPath := r.URL.Path, r.URL.EscapedPath()
+	s.resolveRepositoryID(r)
 	_, pattern := s.mux.Handler(r)
+	moved := s.renamedTo(r) != ""
+	if moved {
+		pattern = "" // answered by the redirect, not by a route
+	}
 	rec := Request{
 		Method:   r.Method,
-		Path:     r.URL.Path,
-		RawPath:  r.URL.EscapedPath(),
+		Path:     path,
+		RawPath:  rawPath,
 		RawQuery: r.URL.RawQuery,
 		Header:   r.Header.Clone(),
 		Body:     body,
@@ -225,6 +240,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if authErr != nil {
 		s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.RequestURI(), authErr)
 		writeError(sw, http.StatusUnauthorized, "Bad credentials")
+		return
+	}
+	if moved {
+		s.redirectRenamed(sw, r)
 		return
 	}
 	if pattern == "" {

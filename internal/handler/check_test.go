@@ -163,23 +163,10 @@ func newChkGitHub(t *testing.T) *chkGitHub {
 		writeJSON(w, 200, githubtest.GitTree(r.PathValue("owner")+"/"+r.PathValue("repo"), r.PathValue("tree_sha"), entries))
 	})
 	f.gh.Handle(routeFiles, func(w http.ResponseWriter, r *http.Request) {
-		per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
-		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-		if per == 0 {
-			per = 30
-		}
-		page = max(page, 1)
 		f.mu.Lock()
 		files := f.files
 		f.mu.Unlock()
-		lo, hi := min((page-1)*per, len(files)), min(page*per, len(files))
-		if hi < len(files) {
-			u := *r.URL
-			q := u.Query()
-			q.Set("page", strconv.Itoa(page+1))
-			u.RawQuery = q.Encode()
-			w.Header().Set("Link", fmt.Sprintf(`<%s%s>; rel="next"`, strings.TrimSuffix(f.gh.URL(), "/"), u.RequestURI()))
-		}
+		lo, hi := f.gh.Paginate(w, r, len(files))
 		out := []any{}
 		for _, file := range files[lo:hi] {
 			full := githubtest.PullRequestFile(fmt.Sprint(file["filename"]), fmt.Sprint(file["status"]), 0, 0, "")

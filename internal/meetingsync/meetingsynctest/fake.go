@@ -47,6 +47,7 @@ type PullRequest struct {
 
 // GitHub is the state behind a githubtest.Server.
 type GitHub struct {
+	gh      *githubtest.Server
 	mu      sync.Mutex
 	issues  map[string]*Issue // "owner/name#n"
 	next    map[string]int
@@ -65,6 +66,7 @@ type GitHub struct {
 // New registers the fake's routes on s.
 func New(s *githubtest.Server) *GitHub {
 	f := &GitHub{
+		gh:       s,
 		issues:   map[string]*Issue{},
 		next:     map[string]int{},
 		refs:     map[string]string{},
@@ -223,26 +225,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func repoOf(r *http.Request) string { return r.PathValue("owner") + "/" + r.PathValue("repo") }
 
 // page cuts list to the requested page and sets GitHub's Link header.
-func page[T any](w http.ResponseWriter, r *http.Request, list []T) []T {
-	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
-	if per <= 0 {
-		per = 30
-	}
-	p, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	if p <= 0 {
-		p = 1
-	}
-	from := min((p-1)*per, len(list))
-	to := min(from+per, len(list))
-	if to < len(list) {
-		q := r.URL.Query()
-		q.Set("page", strconv.Itoa(p+1))
-		u := *r.URL
-		u.RawQuery = q.Encode()
-		u.Scheme, u.Host = "http", r.Host
-		w.Header().Set("Link", fmt.Sprintf(`<%s>; rel="next"`, u.String()))
-	}
-	return list[from:to]
+func page[T any](gh *githubtest.Server, w http.ResponseWriter, r *http.Request, list []T) []T {
+	lo, hi := gh.Paginate(w, r, len(list))
+	return list[lo:hi]
 }
 
 func (f *GitHub) listIssues(w http.ResponseWriter, r *http.Request) {
@@ -259,7 +244,7 @@ func (f *GitHub) listIssues(w http.ResponseWriter, r *http.Request) {
 		return list[i].Created.After(list[j].Created) || list[i].Created.Equal(list[j].Created) && list[i].Number > list[j].Number
 	})
 	out := []map[string]any{}
-	for _, is := range page(w, r, list) {
+	for _, is := range page(f.gh, w, r, list) {
 		out = append(out, f.issueJSON(is))
 	}
 	writeJSON(w, 200, out)
@@ -351,7 +336,7 @@ func (f *GitHub) search(w http.ResponseWriter, r *http.Request) {
 	}
 	sort.Slice(list, func(i, j int) bool { return key(list[i].Repo, list[i].Number) < key(list[j].Repo, list[j].Number) })
 	items := []any{}
-	for _, is := range page(w, r, list) {
+	for _, is := range page(f.gh, w, r, list) {
 		items = append(items, githubtest.SearchItem(f.issueJSON(is)))
 	}
 	answer := githubtest.SearchIssues(items, f.incomplete)
