@@ -30,11 +30,14 @@ type Options struct {
 
 // NewCreator returns go-githubapp's caching client creator with secwg's middleware.
 //
-// The cache is shared by every client. That is safe because every cached
-// response is revalidated with its ETag under the caller's own token (GitHub
-// answers 304 without charging the rate limit, or the fresh body, or a 404 for a
-// token that may not see it), and it lets one installation's warm entries serve
-// the next job for the same repository.
+// The cache is shared by every client but an entry only ever serves the token that
+// fetched it: GitHub answers every GET with Vary: Accept, Authorization, Cookie,
+// X-GitHub-OTP, and httpcache, which sees the installation token, revalidates an
+// entry only for a request with the same Authorization. So entries never cross
+// installations nor the hourly token rotation, and with one entry per URL, two
+// installations reading the same URL replace each other's. What the cache buys is
+// the 304 a token gets for its own repeated reads, which costs no rate limit;
+// every read is revalidated (alwaysValidate), never served stale.
 func NewCreator(o Options) (githubapp.ClientCreator, error) {
 	if o.Retry.MaxAttempts == 0 {
 		o.Retry = DefaultRetryPolicy()

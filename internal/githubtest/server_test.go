@@ -210,3 +210,35 @@ func TestOversizedBodyFailsTheTest(t *testing.T) {
 	}
 	rec.requireFailure(t, "POST /repos/o/r/issues", "over")
 }
+
+func TestEveryGETCarriesGitHubsCachingHeaders(t *testing.T) {
+	tests := []struct {
+		method, path, route, wantCacheControl string
+	}{
+		{"GET", "/repos/o/r/issues/5", "GET /repos/{owner}/{repo}/issues/{issue_number}", "private, max-age=60, s-maxage=60"},
+		{"GET", "/search/issues?q=x", "GET /search/issues", "no-cache"},
+		{"POST", "/repos/o/r/issues", "POST /repos/{owner}/{repo}/issues", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			rec := newRecorder(t)
+			s := newServer(rec, nil)
+			s.ReplyJSON(tt.route, 200, map[string]any{})
+			req, _ := http.NewRequest(tt.method, strings.TrimSuffix(s.URL(), "/")+tt.path, nil)
+			req.Header.Set("Authorization", installation7)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := resp.Header.Get("Cache-Control"); got != tt.wantCacheControl {
+				t.Errorf("Cache-Control %q, want %q", got, tt.wantCacheControl)
+			}
+			vary := strings.Join(resp.Header.Values("Vary"), ", ")
+			if want := tt.method == "GET"; strings.Contains(vary, "Authorization") != want {
+				t.Errorf("Vary %q; want Authorization in it: %v", vary, want)
+			}
+			rec.requireFailure(t)
+		})
+	}
+}
