@@ -3,8 +3,8 @@ package githubtest
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
