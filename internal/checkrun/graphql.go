@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
@@ -32,10 +33,12 @@ type prefetched struct {
 	runs []*github.CheckRun
 }
 
-// gqlRun is a check run as the query reads it.
+// gqlRun is a check run as the query reads it. Its id comes from resourcePath
+// (/{owner}/{repo}/runs/{id}): databaseId is a 32-bit Int and check-run ids are
+// past 2^31, and the schema has no fullDatabaseId for check runs.
 type gqlRun struct {
-	DatabaseID  *int64
-	Name        string
+	ResourcePath string
+	Name         string
 	Status      string
 	Conclusion  *string
 	ExternalID  *string
@@ -141,20 +144,32 @@ func (j *job) prefetch(ctx context.Context) (*prefetched, error) {
 			}
 			app := &github.App{ID: github.Int64(*suite.App.DatabaseID), Slug: github.String(suite.App.Slug)}
 			for _, r := range suite.CheckRuns.Nodes {
-				if r.DatabaseID == nil || *r.DatabaseID <= 0 {
-					return nil, fmt.Errorf("check run %q has no usable id", r.Name)
+				id, err := runID(r.ResourcePath)
+				if err != nil {
+					return nil, fmt.Errorf("check run %q: %w", r.Name, err)
 				}
-				p.runs = append(p.runs, r.toGitHub(app, j.pr.HeadSHA))
+				p.runs = append(p.runs, r.toGitHub(id, app, j.pr.HeadSHA))
 			}
 		}
 	}
 	return p, nil
 }
 
+// runID reads a check run's id from its resource path, /{owner}/{repo}/runs/{id}.
+func runID(resourcePath string) (int64, error) {
+	parts := strings.Split(resourcePath, "/")
+	if len(parts) == 5 && parts[0] == "" && parts[1] != "" && parts[2] != "" && parts[3] == "runs" {
+		if id, err := strconv.ParseInt(parts[4], 10, 64); err == nil && id > 0 {
+			return id, nil
+		}
+	}
+	return 0, fmt.Errorf("no run id in its resource path %q", resourcePath)
+}
+
 // toGitHub gives a run the REST shape the rest of the check reads.
-func (r gqlRun) toGitHub(app *github.App, headSHA string) *github.CheckRun {
+func (r gqlRun) toGitHub(id int64, app *github.App, headSHA string) *github.CheckRun {
 	run := &github.CheckRun{
-		ID: r.DatabaseID, Name: github.String(r.Name), HeadSHA: github.String(headSHA), App: app,
+		ID: github.Int64(id), Name: github.String(r.Name), HeadSHA: github.String(headSHA), App: app,
 		Status: github.String(strings.ToLower(r.Status)), ExternalID: r.ExternalID,
 		Output: &github.CheckRunOutput{Title: r.Title, Summary: r.Summary,
 			AnnotationsCount: github.Int(r.Annotations.TotalCount)},

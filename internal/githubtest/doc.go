@@ -46,7 +46,9 @@
 // X-GitHub-OTP; Cache-Control: private, max-age=60), which a handler may replace.
 //
 // GraphQL: PatternGraphQL (POST /graphql) is registered, authenticated, recorded and counted
-// like any route but, not being a REST operation, is not validated; DecodeGraphQL reads a
+// like any route; it is not a REST operation, but with SECWG_GRAPHQL_SCHEMA set to GitHub's
+// schema (schema.json, an introspection result, or schema.graphql) each query must validate
+// against it and its variables match the types the query declares. DecodeGraphQL reads a
 // request's query and variables, GraphQLData and GraphQLErrors answer it.
 //
 // Routes use http.ServeMux patterns, whose {name...} wildcard must end the pattern: register

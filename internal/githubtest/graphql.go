@@ -8,8 +8,8 @@ import (
 
 // PatternGraphQL is the route of GitHub's GraphQL API as the fake serves it: a test
 // registers it like any other route, its requests need an installation token and are
-// recorded and counted, but they are not REST operations and so are not validated
-// against the OpenAPI description.
+// recorded and counted. They are not REST operations, so they are validated against
+// GitHub's GraphQL schema (SECWG_GRAPHQL_SCHEMA) instead of the OpenAPI description.
 const PatternGraphQL = "POST /graphql"
 
 func isGraphQL(r *http.Request) bool {

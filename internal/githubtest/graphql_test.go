@@ -85,3 +85,28 @@ func TestDecodeGraphQLRejectsARequestWithoutQuery(t *testing.T) {
 		}
 	}
 }
+
+func TestGraphQLQueryOutsideTheSchemaFailsTheTest(t *testing.T) {
+	schema, err := loadGraphQLSchema("testdata/schema.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, query string
+		fragments   []string
+	}{
+		{"in the schema", `{"query":"query($sha:GitObjectID!){repository(owner:\"o\",name:\"r\"){object(oid:$sha){oid}}}","variables":{"sha":"abc"}}`, nil},
+		{"field the schema lacks", `{"query":"query($sha:GitObjectID!){repository(owner:\"o\",name:\"r\"){object(oid:$sha){id}}}","variables":{"sha":"abc"}}`,
+			[]string{"POST /graphql", "GitHub's GraphQL schema", "id"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := newRecorder(t)
+			s := newServer(rec, nil)
+			s.graphql = schema
+			s.Handle(PatternGraphQL, GraphQLData(map[string]any{"repository": nil}).ServeHTTP)
+			call(t, s, "POST", "/graphql", installation7, []byte(tt.query))
+			rec.requireFailure(t, tt.fragments...)
+		})
+	}
+}

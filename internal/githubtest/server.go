@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/secwg/secwg/internal/httpstatus"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/secwg/secwg/internal/httpstatus"
 )
 
 // maxBody caps what the fake reads of one request body, so a runaway client fails the test
@@ -42,6 +45,8 @@ type Server struct {
 	t    testing.TB
 	srv  *httptest.Server
 	spec *spec // nil when requests are not validated
+	// graphql is GitHub's GraphQL schema, nil when GraphQL requests are not validated.
+	graphql *ast.Schema
 	// closing ends when the test does, so a delayed answer cannot hold up Close.
 	closing context.Context
 
@@ -68,7 +73,13 @@ func New(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("githubtest: %v", err)
 	}
-	return newServer(t, sp)
+	schema, err := envGraphQLSchema()
+	if err != nil {
+		t.Fatalf("githubtest: %v", err)
+	}
+	s := newServer(t, sp)
+	s.graphql = schema
+	return s
 }
 
 func newServer(t testing.TB, sp *spec) *Server {
@@ -230,6 +241,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
+	if s.graphql != nil && isGraphQL(r) {
+		if err := validateGraphQL(s.graphql, body); err != nil {
+			s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.RequestURI(), err)
+		}
+	}
 	var ex *exchange
 	if s.spec != nil && !isGraphQL(r) {
 		var err error

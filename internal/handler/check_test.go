@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -308,11 +309,17 @@ func (f *chkGitHub) graphQL(w http.ResponseWriter, r *http.Request) {
 		}
 		config = blob
 	}
+	_, runFields, _ := strings.Cut(q.Query, "checkRuns(")
 	byApp := map[int64][]any{}
 	var apps []int64
 	for _, run := range f.runs {
 		if run.HeadSHA != sha || run.AppID != int64(appID) {
 			continue
+		}
+		if strings.Contains(runFields, "databaseId") && run.ID > math.MaxInt32 {
+			// GitHub's answer when an Int cannot hold a check run's id.
+			githubtest.GraphQLErrors("Int cannot represent non 32-bit signed integer value: "+strconv.FormatInt(run.ID, 10)).ServeHTTP(w, r)
+			return
 		}
 		if _, ok := byApp[run.AppID]; !ok {
 			apps = append(apps, run.AppID)
@@ -321,7 +328,9 @@ func (f *chkGitHub) graphQL(w http.ResponseWriter, r *http.Request) {
 		if run.Conclusion != "" {
 			conclusion = strings.ToUpper(run.Conclusion)
 		}
-		byApp[run.AppID] = append(byApp[run.AppID], map[string]any{"databaseId": run.ID, "name": run.Name,
+		// GitHub's databaseId is an Int, which cannot hold these ids; it would answer null
+		// and an error, so the fake leaves it out: the id is in resourcePath.
+		byApp[run.AppID] = append(byApp[run.AppID], map[string]any{"resourcePath": fmt.Sprintf("/%s/%s/runs/%d", owner, repo, run.ID), "name": run.Name,
 			"status": strings.ToUpper(run.Status), "conclusion": conclusion, "externalId": run.ExternalID,
 			"title": run.Title, "summary": run.Summary, "annotations": map[string]any{"totalCount": len(run.Annotations)}})
 	}
