@@ -39,12 +39,12 @@ type prefetched struct {
 type gqlRun struct {
 	ResourcePath string
 	Name         string
-	Status      string
-	Conclusion  *string
-	ExternalID  *string
-	Title       *string
-	Summary     *string
-	Annotations struct {
+	Status       string
+	Conclusion   *string
+	ExternalID   *string
+	Title        *string
+	Summary      *string
+	Annotations  struct {
 		TotalCount int
 	} `graphql:"annotations(first: 1)"`
 }

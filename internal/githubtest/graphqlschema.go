@@ -94,18 +94,20 @@ type introspection struct {
 		QueryType        *struct{ Name string } `json:"queryType"`
 		MutationType     *struct{ Name string } `json:"mutationType"`
 		SubscriptionType *struct{ Name string } `json:"subscriptionType"`
-		Types            []struct {
-			Kind          string        `json:"kind"`
-			Name          string        `json:"name"`
-			Fields        []gqlField    `json:"fields"`
-			InputFields   []gqlArgument `json:"inputFields"`
-			Interfaces    []gqlTypeRef  `json:"interfaces"`
-			PossibleTypes []gqlTypeRef  `json:"possibleTypes"`
-			EnumValues    []struct {
-				Name string `json:"name"`
-			} `json:"enumValues"`
-		} `json:"types"`
+		Types            []gqlType              `json:"types"`
 	} `json:"__schema"`
+}
+
+type gqlType struct {
+	Kind          string        `json:"kind"`
+	Name          string        `json:"name"`
+	Fields        []gqlField    `json:"fields"`
+	InputFields   []gqlArgument `json:"inputFields"`
+	Interfaces    []gqlTypeRef  `json:"interfaces"`
+	PossibleTypes []gqlTypeRef  `json:"possibleTypes"`
+	EnumValues    []struct {
+		Name string `json:"name"`
+	} `json:"enumValues"`
 }
 
 type gqlField struct {
@@ -162,63 +164,74 @@ func introspectionToSDL(data []byte) (string, error) {
 		b.WriteString("  subscription: " + t.Name + "\n")
 	}
 	b.WriteString("}\n")
-	args := func(list []gqlArgument, open, close string) string {
-		if len(list) == 0 {
-			return ""
-		}
-		parts := make([]string, len(list))
-		for i, a := range list {
-			parts[i] = a.Name + ": " + a.Type.String()
-			if a.DefaultValue != nil {
-				parts[i] += " = " + *a.DefaultValue
-			}
-		}
-		return open + strings.Join(parts, ", ") + close
-	}
-	names := func(refs []gqlTypeRef, sep string) string {
-		out := make([]string, len(refs))
-		for i, r := range refs {
-			out[i] = r.Name
-		}
-		return strings.Join(out, sep)
-	}
 	for _, t := range in.Schema.Types {
 		if strings.HasPrefix(t.Name, "__") || builtinScalars[t.Name] {
 			continue
 		}
-		switch t.Kind {
-		case "SCALAR":
-			fmt.Fprintf(&b, "scalar %s\n", t.Name)
-		case "OBJECT", "INTERFACE":
-			keyword := map[string]string{"OBJECT": "type", "INTERFACE": "interface"}[t.Kind]
-			fmt.Fprintf(&b, "%s %s", keyword, t.Name)
-			if len(t.Interfaces) > 0 {
-				fmt.Fprintf(&b, " implements %s", names(t.Interfaces, " & "))
-			}
-			b.WriteString(" {\n")
-			for _, f := range t.Fields {
-				fmt.Fprintf(&b, "  %s%s: %s\n", f.Name, args(f.Args, "(", ")"), f.Type)
-			}
-			b.WriteString("}\n")
-		case "UNION":
-			fmt.Fprintf(&b, "union %s = %s\n", t.Name, names(t.PossibleTypes, " | "))
-		case "ENUM":
-			fmt.Fprintf(&b, "enum %s {\n", t.Name)
-			for _, v := range t.EnumValues {
-				fmt.Fprintf(&b, "  %s\n", v.Name)
-			}
-			b.WriteString("}\n")
-		case "INPUT_OBJECT":
-			fmt.Fprintf(&b, "input %s {\n", t.Name)
-			for _, f := range t.InputFields {
-				fmt.Fprintf(&b, "  %s\n", args([]gqlArgument{f}, "", ""))
-			}
-			b.WriteString("}\n")
-		default:
-			return "", fmt.Errorf("type %s has unknown kind %s", t.Name, t.Kind)
+		if err := writeType(&b, t); err != nil {
+			return "", err
 		}
 	}
 	return b.String(), nil
+}
+
+// writeType writes one type's SDL.
+func writeType(b *strings.Builder, t gqlType) error {
+	switch t.Kind {
+	case "SCALAR":
+		fmt.Fprintf(b, "scalar %s\n", t.Name)
+	case "OBJECT", "INTERFACE":
+		keyword := map[string]string{"OBJECT": "type", "INTERFACE": "interface"}[t.Kind]
+		fmt.Fprintf(b, "%s %s", keyword, t.Name)
+		if len(t.Interfaces) > 0 {
+			fmt.Fprintf(b, " implements %s", typeNames(t.Interfaces, " & "))
+		}
+		b.WriteString(" {\n")
+		for _, f := range t.Fields {
+			fmt.Fprintf(b, "  %s%s: %s\n", f.Name, argumentList(f.Args, "(", ")"), f.Type)
+		}
+		b.WriteString("}\n")
+	case "UNION":
+		fmt.Fprintf(b, "union %s = %s\n", t.Name, typeNames(t.PossibleTypes, " | "))
+	case "ENUM":
+		fmt.Fprintf(b, "enum %s {\n", t.Name)
+		for _, v := range t.EnumValues {
+			fmt.Fprintf(b, "  %s\n", v.Name)
+		}
+		b.WriteString("}\n")
+	case "INPUT_OBJECT":
+		fmt.Fprintf(b, "input %s {\n", t.Name)
+		for _, f := range t.InputFields {
+			fmt.Fprintf(b, "  %s\n", argumentList([]gqlArgument{f}, "", ""))
+		}
+		b.WriteString("}\n")
+	default:
+		return fmt.Errorf("type %s has unknown kind %s", t.Name, t.Kind)
+	}
+	return nil
+}
+
+// argumentList writes arguments (or input fields) with their defaults.
+func argumentList(list []gqlArgument, open, close string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	parts := make([]string, len(list))
+	for i, a := range list {
+		parts[i] = a.Name + ": " + a.Type.String()
+		if a.DefaultValue != nil {
+			parts[i] += " = " + *a.DefaultValue
+		}
+	}
+	return open + strings.Join(parts, ", ") + close
+}
+
+func typeNames(refs []gqlTypeRef, sep string) string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.Name
+	}
+	return strings.Join(out, sep)
 }
 
 // validateGraphQL checks a GraphQL request body against schema: the query parses and

@@ -87,97 +87,100 @@ func replayClient(t *testing.T, s *Server) *github.Client {
 	return client
 }
 
-func TestOctokitRecordingsDecodeThroughGoGitHub(t *testing.T) {
-	ctx := context.Background()
-	const org = "octokit-fixture-org"
+// octokitOrg is the organisation of the recordings.
+const octokitOrg = "octokit-fixture-org"
 
-	t.Run("issue created and labelled", func(t *testing.T) {
-		client := replayClient(t, replay(t, "add-labels-to-issue", org+"/add-labels-to-issue"))
-		issue, resp, err := client.Issues.Create(ctx, org, "add-labels-to-issue", &github.IssueRequest{Title: github.String("Issue without a label")})
-		if err != nil || resp.StatusCode != 201 || issue.GetNumber() != 1 || issue.GetUser().GetLogin() == "" {
-			t.Fatalf("created %+v, %v", issue, err)
-		}
-		labels, _, err := client.Issues.AddLabelsToIssue(ctx, org, "add-labels-to-issue", 1, []string{"Foo", "bar", "Baz"})
-		if err != nil || len(labels) != 3 || labels[0].GetName() == "" {
-			t.Errorf("labels %v, %v", labels, err)
-		}
-	})
+func TestOctokitRecordedIssueAndLabelsDecode(t *testing.T) {
+	ctx, org := context.Background(), octokitOrg
+	client := replayClient(t, replay(t, "add-labels-to-issue", org+"/add-labels-to-issue"))
+	issue, resp, err := client.Issues.Create(ctx, org, "add-labels-to-issue", &github.IssueRequest{Title: github.String("Issue without a label")})
+	if err != nil || resp.StatusCode != 201 || issue.GetNumber() != 1 || issue.GetUser().GetLogin() == "" {
+		t.Fatalf("created %+v, %v", issue, err)
+	}
+	labels, _, err := client.Issues.AddLabelsToIssue(ctx, org, "add-labels-to-issue", 1, []string{"Foo", "bar", "Baz"})
+	if err != nil || len(labels) != 3 || labels[0].GetName() == "" {
+		t.Errorf("labels %v, %v", labels, err)
+	}
+}
 
-	t.Run("raw contents as the check reads them", func(t *testing.T) {
-		s := replay(t, "get-content", org+"/hello-world")
-		client := replayClient(t, s)
-		req, err := client.NewRequest("GET", "repos/"+org+"/hello-world/contents/README.md", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Accept", "application/vnd.github.v3.raw")
-		resp, err := client.BareDo(ctx, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if string(body) != "# hello-world" || resp.Header.Get("Content-Type") != RawContentType {
-			t.Errorf("body %q, Content-Type %q; the fake's RawContent sends %q", body, resp.Header.Get("Content-Type"), RawContentType)
-		}
-		_, dir, _, err := client.Repositories.GetContents(ctx, org, "hello-world", "", nil)
-		if err != nil || len(dir) == 0 || dir[0].GetName() != "README.md" {
-			t.Errorf("directory %v, %v", dir, err)
-		}
-	})
+func TestOctokitRecordedRawContentsMatchTheFake(t *testing.T) {
+	ctx, org := context.Background(), octokitOrg
+	s := replay(t, "get-content", org+"/hello-world")
+	client := replayClient(t, s)
+	req, err := client.NewRequest("GET", "repos/"+org+"/hello-world/contents/README.md", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/vnd.github.v3.raw")
+	resp, err := client.BareDo(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != "# hello-world" || resp.Header.Get("Content-Type") != RawContentType {
+		t.Errorf("body %q, Content-Type %q; the fake's RawContent sends %q", body, resp.Header.Get("Content-Type"), RawContentType)
+	}
+	_, dir, _, err := client.Repositories.GetContents(ctx, org, "hello-world", "", nil)
+	if err != nil || len(dir) == 0 || dir[0].GetName() != "README.md" {
+		t.Errorf("directory %v, %v", dir, err)
+	}
+}
 
-	t.Run("pagination links", func(t *testing.T) {
-		client := replayClient(t, replay(t, "paginate-issues", org+"/paginate-issues"))
-		tests := []struct{ page, prev, next, first, last int }{
-			{0, 0, 2, 0, 5},
-			{2, 1, 3, 1, 5},
-			{5, 4, 0, 1, 0},
+func TestOctokitRecordedPaginationLinksMatchTheFake(t *testing.T) {
+	ctx, org := context.Background(), octokitOrg
+	client := replayClient(t, replay(t, "paginate-issues", org+"/paginate-issues"))
+	tests := []struct{ page, prev, next, first, last int }{
+		{0, 0, 2, 0, 5},
+		{2, 1, 3, 1, 5},
+		{5, 4, 0, 1, 0},
+	}
+	for _, tt := range tests {
+		opts := &github.IssueListByRepoOptions{ListOptions: github.ListOptions{Page: tt.page, PerPage: 3}}
+		issues, resp, err := client.Issues.ListByRepo(ctx, org, "paginate-issues", opts)
+		if err != nil || len(issues) == 0 {
+			t.Fatalf("page %d: %v", tt.page, err)
 		}
-		for _, tt := range tests {
-			opts := &github.IssueListByRepoOptions{ListOptions: github.ListOptions{Page: tt.page, PerPage: 3}}
-			issues, resp, err := client.Issues.ListByRepo(ctx, org, "paginate-issues", opts)
-			if err != nil || len(issues) == 0 {
-				t.Fatalf("page %d: %v", tt.page, err)
-			}
-			if resp.PrevPage != tt.prev || resp.NextPage != tt.next || resp.FirstPage != tt.first || resp.LastPage != tt.last {
-				t.Errorf("page %d: prev %d next %d first %d last %d, want %+v", tt.page, resp.PrevPage, resp.NextPage, resp.FirstPage, resp.LastPage, tt)
-			}
-			if link := resp.Header.Get("Link"); !strings.Contains(link, "/repositories/1000/issues?") {
-				t.Errorf("page %d: Link %q is not in the /repositories/{id} form the fake's Paginate uses", tt.page, link)
-			}
-			if got := resp.Header.Get("Cache-Control"); got != "private, max-age=60, s-maxage=60" {
-				t.Errorf("Cache-Control %q differs from the fake's", got)
-			}
+		if resp.PrevPage != tt.prev || resp.NextPage != tt.next || resp.FirstPage != tt.first || resp.LastPage != tt.last {
+			t.Errorf("page %d: prev %d next %d first %d last %d, want %+v", tt.page, resp.PrevPage, resp.NextPage, resp.FirstPage, resp.LastPage, tt)
 		}
-	})
+		if link := resp.Header.Get("Link"); !strings.Contains(link, "/repositories/1000/issues?") {
+			t.Errorf("page %d: Link %q is not in the /repositories/{id} form the fake's Paginate uses", tt.page, link)
+		}
+		if got := resp.Header.Get("Cache-Control"); got != "private, max-age=60, s-maxage=60" {
+			t.Errorf("Cache-Control %q differs from the fake's", got)
+		}
+	}
+}
 
-	t.Run("renamed repository", func(t *testing.T) {
-		s := replay(t, "rename-repository", org+"/rename-repository")
-		client := replayClient(t, s)
-		repo, _, err := client.Repositories.Get(ctx, org, "rename-repository")
-		if err != nil || repo.GetName() != "rename-repository-newname" {
-			t.Fatalf("get through the 301: %v, %v", repo.GetName(), err)
+func TestOctokitRecordedRenameRedirectsMatchTheFake(t *testing.T) {
+	ctx, org := context.Background(), octokitOrg
+	s := replay(t, "rename-repository", org+"/rename-repository")
+	client := replayClient(t, s)
+	repo, _, err := client.Repositories.Get(ctx, org, "rename-repository")
+	if err != nil || repo.GetName() != "rename-repository-newname" {
+		t.Fatalf("get through the 301: %v, %v", repo.GetName(), err)
+	}
+	repo, _, err = client.Repositories.Edit(ctx, org, "rename-repository", &github.Repository{Name: github.String("rename-repository-newname")})
+	if err != nil || repo.GetName() != "rename-repository-newname" {
+		t.Fatalf("edit through the 307: %v, %v", repo.GetName(), err)
+	}
+	var statuses []int
+	for _, r := range s.Requests() {
+		if !isAccessTokenRequest(r.Method, r.Path) {
+			statuses = append(statuses, r.Status)
 		}
-		repo, _, err = client.Repositories.Edit(ctx, org, "rename-repository", &github.Repository{Name: github.String("rename-repository-newname")})
-		if err != nil || repo.GetName() != "rename-repository-newname" {
-			t.Fatalf("edit through the 307: %v, %v", repo.GetName(), err)
-		}
-		var statuses []int
-		for _, r := range s.Requests() {
-			if !isAccessTokenRequest(r.Method, r.Path) {
-				statuses = append(statuses, r.Status)
-			}
-		}
-		if len(statuses) != 4 || statuses[0] != 301 || statuses[2] != 307 {
-			t.Errorf("statuses %v, want GitHub's 301 then 307, as RenameRepository answers", statuses)
-		}
-	})
+	}
+	if len(statuses) != 4 || statuses[0] != 301 || statuses[2] != 307 {
+		t.Errorf("statuses %v, want GitHub's 301 then 307, as RenameRepository answers", statuses)
+	}
+}
 
-	t.Run("search", func(t *testing.T) {
-		client := replayClient(t, replay(t, "search-issues", org+"/search-issues"))
-		res, _, err := client.Search.Issues(ctx, "sesame repo:"+org+"/search-issues", nil)
-		if err != nil || res.GetTotal() != 2 || res.GetIncompleteResults() || len(res.Issues) != 2 || res.Issues[0].GetTitle() == "" {
-			t.Errorf("search %+v, %v", res, err)
-		}
-	})
+func TestOctokitRecordedSearchDecodes(t *testing.T) {
+	ctx, org := context.Background(), octokitOrg
+	client := replayClient(t, replay(t, "search-issues", org+"/search-issues"))
+	res, _, err := client.Search.Issues(ctx, "sesame repo:"+org+"/search-issues", nil)
+	if err != nil || res.GetTotal() != 2 || res.GetIncompleteResults() || len(res.Issues) != 2 || res.Issues[0].GetTitle() == "" {
+		t.Errorf("search %+v, %v", res, err)
+	}
 }

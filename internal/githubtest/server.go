@@ -241,18 +241,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
-	if s.graphql != nil && isGraphQL(r) {
-		if err := validateGraphQL(s.graphql, body); err != nil {
-			s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.RequestURI(), err)
-		}
-	}
-	var ex *exchange
-	if s.spec != nil && !isGraphQL(r) {
-		var err error
-		if ex, err = s.spec.validate(r, body); err != nil {
-			s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.RequestURI(), err)
-		}
-	}
+	ex := s.validateRequest(r, body)
 	if authErr != nil {
 		s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.RequestURI(), authErr)
 		writeError(sw, http.StatusUnauthorized, "Bad credentials")
@@ -269,15 +258,42 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	s.answer(sw, r, ex)
+}
+
+// validateRequest checks a request against GitHub's GraphQL schema or OpenAPI
+// description, whichever is loaded and applies, and returns the REST operation it
+// matched, nil when there is none to validate its answer against.
+func (s *Server) validateRequest(r *http.Request, body []byte) *exchange {
+	if isGraphQL(r) {
+		if s.graphql != nil {
+			if err := validateGraphQL(s.graphql, body); err != nil {
+				s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.RequestURI(), err)
+			}
+		}
+		return nil
+	}
+	if s.spec == nil {
+		return nil
+	}
+	ex, err := s.spec.validate(r, body)
+	if err != nil {
+		s.t.Errorf("githubtest: %s %s: %v", r.Method, r.URL.RequestURI(), err)
+	}
+	return ex
+}
+
+// answer serves r through its route. With an operation to check the answer against,
+// the answer is held back until it has been validated, so a mismatch fails the test
+// before the code under test sees it.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, ex *exchange) {
 	if r.Method == http.MethodGet {
-		cacheHeaders(sw.Header(), r.URL.Path)
+		cacheHeaders(w.Header(), r.URL.Path)
 	}
 	if ex == nil {
-		s.mux.ServeHTTP(sw, r)
+		s.mux.ServeHTTP(w, r)
 		return
 	}
-	// The answer is held back until it has been validated, so a mismatch fails the test
-	// before the code under test sees the answer.
 	buf := httptest.NewRecorder()
 	s.mux.ServeHTTP(buf, r)
 	if r.Context().Err() == nil {
@@ -286,10 +302,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for k, vs := range buf.Header() {
-		sw.Header()[k] = vs
+		w.Header()[k] = vs
 	}
-	sw.WriteHeader(buf.Code)
-	_, _ = sw.Write(buf.Body.Bytes())
+	w.WriteHeader(buf.Code)
+	_, _ = w.Write(buf.Body.Bytes())
 }
 
 // cacheHeaders are the caching headers GitHub sends on every GET, recorded from its

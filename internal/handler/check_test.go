@@ -267,6 +267,21 @@ func newChkGitHub(t *testing.T) *chkGitHub {
 	return f
 }
 
+// databaseIDOverflow is GitHub's error when a query reads the databaseId, an Int, of a
+// check run whose id is past 2^31; "" when it does not.
+func databaseIDOverflow(query string, runs []*chkRun) string {
+	_, runFields, _ := strings.Cut(query, "checkRuns(")
+	if !strings.Contains(runFields, "databaseId") {
+		return ""
+	}
+	for _, run := range runs {
+		if run.ID > math.MaxInt32 {
+			return "Int cannot represent non 32-bit signed integer value: " + strconv.FormatInt(run.ID, 10)
+		}
+	}
+	return ""
+}
+
 // graphQL answers the check's query from the same files and runs the REST
 // routes serve: the object at "<ref>:<path>" and the head commit's check
 // suites, one per App, filtered by appId.
@@ -309,17 +324,15 @@ func (f *chkGitHub) graphQL(w http.ResponseWriter, r *http.Request) {
 		}
 		config = blob
 	}
-	_, runFields, _ := strings.Cut(q.Query, "checkRuns(")
+	if msg := databaseIDOverflow(q.Query, f.runs); msg != "" {
+		githubtest.GraphQLErrors(msg).ServeHTTP(w, r)
+		return
+	}
 	byApp := map[int64][]any{}
 	var apps []int64
 	for _, run := range f.runs {
 		if run.HeadSHA != sha || run.AppID != int64(appID) {
 			continue
-		}
-		if strings.Contains(runFields, "databaseId") && run.ID > math.MaxInt32 {
-			// GitHub's answer when an Int cannot hold a check run's id.
-			githubtest.GraphQLErrors("Int cannot represent non 32-bit signed integer value: "+strconv.FormatInt(run.ID, 10)).ServeHTTP(w, r)
-			return
 		}
 		if _, ok := byApp[run.AppID]; !ok {
 			apps = append(apps, run.AppID)
