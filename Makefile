@@ -4,8 +4,11 @@ PKGS      := ./...
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/secwg/secwg/internal/version.Version=$(VERSION)
 FUZZTIME  ?= 10s
+# golangci-lint is pinned; `make lint` installs this version when it is missing.
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := $(shell $(GO) env GOPATH)/bin/golangci-lint
 
-.PHONY: all build run test fmt-check vet unit fuzz bench bench-load docker clean
+.PHONY: all build run test fmt-check vet unit fuzz lint bench bench-load docker clean
 
 all: build
 
@@ -31,6 +34,14 @@ unit:
 # Each fuzz target runs briefly; a crash fails the build and leaves its input in testdata/fuzz.
 fuzz:
 	FUZZTIME=$(FUZZTIME) GO=$(GO) bash .ci/fuzz
+
+# Static analysis with the linters in .golangci.yml (errorlint and gosec among them).
+lint:
+	@if [ "$$($(GOLANGCI_LINT) version --short 2>/dev/null)" != "$(GOLANGCI_LINT_VERSION:v%=%)" ]; then \
+		echo "installing golangci-lint $(GOLANGCI_LINT_VERSION)"; \
+		$(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION); \
+	fi
+	$(GOLANGCI_LINT) run $(PKGS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
