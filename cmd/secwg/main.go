@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/secwg/secwg/internal/config"
+	"github.com/secwg/secwg/internal/initmodel"
 	"github.com/secwg/secwg/internal/lint"
 	"github.com/secwg/secwg/internal/meetingcli"
 	"github.com/secwg/secwg/internal/server"
@@ -25,6 +26,8 @@ Usage:
   secwg serve [--config FILE] [--log-format json|text]   run the App server
   secwg lint [--base REV] [--format text|json|sarif|github] [--config FILE] PATH...
                                                         check threat models (exit 1 on errors)
+  secwg init [--dir DIR] [--model PATH] [--from FILE [--section HEADING]]
+                                                        write a starter threat model and .github/secwg.yml
   secwg meeting next --config FILE --group ID [--now RFC3339]
                                                         the next meeting, in UTC and every zone
   secwg meeting render --config FILE --group ID --kind issue|minutes [--date YYYY-MM-DD] [--agenda-json FILE]
@@ -50,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "lint":
 		return lint.Run(context.Background(), args[1:], stdout, stderr)
+	case "init":
+		return initmodel.Run(args[1:], stdout, stderr)
 	case "meeting":
 		return meetingcli.Run(context.Background(), args[1:], stdout, stderr, loadConfig)
 	case "version", "--version":
