@@ -24,7 +24,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		r := report([]*Document{d}, nil, nil, Options{})
+		r := report([]*Document{d}, nil, nil, nil, Options{})
 		for _, f := range r.Findings {
 			if f.Line < 1 || f.Column < 1 || f.EndLine < f.Line {
 				t.Fatalf("finding at %d:%d-%d", f.Line, f.Column, f.EndLine)
