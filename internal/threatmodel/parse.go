@@ -180,6 +180,8 @@ type docParser struct {
 	doc  *Document
 	// dropped counts findings past MaxParseFindings.
 	dropped int
+	// tableRows counts the table rows read as entries (see MaxTableRows).
+	tableRows int
 }
 
 func (p *docParser) pos(n ast.Node) Position {
@@ -244,6 +246,10 @@ func findSection(root ast.Node, body []byte, section string) (first, end ast.Nod
 // walk reads entries from top-level blocks in [first, end).
 func (p *docParser) walk(first, end ast.Node) {
 	for n := first; n != nil && n != end; n = n.NextSibling() {
+		if para, ok := n.(*ast.Paragraph); ok {
+			p.table(para) // tables of threats or mitigations, see table.go
+			continue
+		}
 		h, ok := n.(*ast.Heading)
 		if !ok {
 			continue
