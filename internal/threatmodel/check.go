@@ -60,7 +60,11 @@ type Report struct {
 	Documents []*Document
 	Findings  []Finding
 	// Diff is set in diff-aware mode.
-	Diff     *Diff
+	Diff *Diff
+	// Enforced lists, in diff-aware mode, the IDs at head whose errors and
+	// warnings count: those the change added, changed or renamed and those
+	// linked to them.
+	Enforced []string
 	Coverage Coverage
 	Counts   Counts
 }
@@ -198,6 +202,12 @@ func report(head, base []*Document, d *Diff, enforced map[string]bool, opts Opti
 	})
 	if d != nil {
 		r.Counts.Untouched = d.Untouched
+		for id := range enforced {
+			if entries[id] {
+				r.Enforced = append(r.Enforced, id)
+			}
+		}
+		slices.Sort(r.Enforced)
 	}
 	r.Coverage = coverage(head)
 	return r
