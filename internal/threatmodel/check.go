@@ -290,7 +290,9 @@ func validate(docs []*Document) []Finding {
 			for _, id := range t.MitigationIDs {
 				referenced[id] = true
 			}
-			validateThreat(t, mitigations, add)
+			if t.Format == FormatMarkdown {
+				validateThreat(t, mitigations, add)
+			}
 		}
 	}
 	for _, doc := range docs {

@@ -73,6 +73,9 @@ type Threat struct {
 	Rationale         string
 	TransferredTo     string
 	Decision          string
+	// Format is the file's format; entries of formats other than Markdown
+	// are checked as they are read.
+	Format Format
 }
 
 // Mitigation is an `M-` entry.
@@ -142,6 +145,9 @@ var (
 // to the part of the file under the heading with that text. The error is
 // non-nil only for input refused as a whole (see MaxDocumentSize).
 func Parse(path string, data []byte, section string) (*Document, error) {
+	if read, ok := formatOf(path); ok {
+		return read(path, data) // Threat Dragon JSON and YAML, see dragon.go
+	}
 	src, err := newSource(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -67,6 +67,8 @@ const (
 	RuleModelEmpty                 = "model-empty"
 	RuleSectionMissing             = "section-missing"
 	RuleLimitExceeded              = "limit-exceeded"
+	RuleFormatUnsupported          = "format-unsupported"
+	RuleJSONInvalid                = "json-invalid"
 )
 
 // Rule describes one check. The table below is the only place rule metadata
@@ -122,6 +124,10 @@ var Rules = []Rule{
 		"`threat_model.section` names a heading the file does not have, so nothing in it was checked. Fix the configuration or the heading."},
 	{RuleLimitExceeded, SeverityError, "Input is past one of the checker's limits",
 		"The file holds more link reference definitions, field bullets or findings than the checker reads; the rest was not checked. Real threat models never come near these limits."},
+	{RuleFormatUnsupported, SeverityWarning, "File is in a format secwg does not read",
+		"secwg reads Markdown models and OWASP Threat Dragon v2 JSON. Other files named by threat_model.paths (Threagile YAML, Threat Dragon v1, other JSON) are not checked."},
+	{RuleJSONInvalid, SeverityError, "Threat Dragon file is not valid JSON",
+		"The file could not be read as JSON, so none of its threats were checked; open and save it in Threat Dragon, or fix the syntax at the position given."},
 }
 
 var rulesByID = func() map[string]*Rule {
