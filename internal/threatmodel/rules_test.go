@@ -98,7 +98,7 @@ func TestEveryRuleFires(t *testing.T) {
 		})
 		covered[tt.rule] = true
 	}
-	covered[RuleSectionMissing] = true // needs a section option: TestParserReadsOnlyRealMarkdownStructure
+	covered[RuleSectionMissing] = true    // needs a section option: TestParserReadsOnlyRealMarkdownStructure
 	covered[RuleFormatUnsupported] = true // needs a file name: TestThreatDragonMistakes, TestYAMLModelsAreNotRead
 	covered[RuleJSONInvalid] = true       // needs a file name: TestThreatDragonMistakes
 	for _, r := range Rules {
