@@ -510,6 +510,9 @@ func TestCheckEnforcesOnlyWhatThePullRequestChanges(t *testing.T) {
 			if hasEntry(annotationsOf(r, "failure"), "T-LEGACY-001") {
 				t.Errorf("untouched legacy entry failed: %q", annotationsOf(r, "failure"))
 			}
+			if !strings.Contains(r.Summary, "### What this change does to the model\n") || !strings.Contains(r.Summary, "\n- changed ") && !strings.Contains(r.Summary, "\n- added ") {
+				t.Errorf("summary does not list the changes:\n%s", r.Summary)
+			}
 			if !hasEntry(annotationsOf(r, "notice"), "T-LEGACY-001") {
 				t.Errorf("untouched legacy entry not noted: %q", annotationsOf(r, "notice"))
 			}
@@ -1020,3 +1023,31 @@ func TestConfigTheGraphQLAnswerCannotGiveExactly(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestModelWithoutEntriesIsNeutral(t *testing.T) {
+	tests := []struct{ name, config, file string }{
+		{"no entries", "", "# Security\n\n## Threat model\n\nReport vulnerabilities to the security team.\n"},
+		{"misspelt section", "threat_model:\n  paths: [\"SECURITY.md\"]\n  section: Threat modle\n", string(chkFixture(t, "head_ok.md"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newChkEnv(t, 0)
+			if tt.config != "" {
+				e.put("nodejs", "node-sec", "main", checkrun.ConfigPath, []byte(tt.config))
+			}
+			lines := strings.Split(strings.TrimSuffix(tt.file, "\n"), "\n")
+			e.files[1] = map[string]any{"filename": "SECURITY.md", "status": "added", "changes": len(lines),
+				"patch": fmt.Sprintf("@@ -0,0 +1,%d @@\n+%s", len(lines), strings.Join(lines, "\n+"))}
+			if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+				t.Fatal(err)
+			}
+			r := e.allRuns()[0]
+			if r.Conclusion == "success" {
+				t.Errorf("a model that yields no entries passed: %s\n%s", r.Title, r.Summary)
+			}
+			if tt.config == "" && r.Conclusion != "neutral" {
+				t.Errorf("conclusion %s, want neutral", r.Conclusion)
+			}
+		})
+	}
+}

@@ -565,6 +565,7 @@ func (p *docParser) field(para ast.Node) (f Field, label string, ok bool) {
 	label = clean(inlineText(strong, p.body, nil))
 	var valueNodes ast.Node = strong.NextSibling()
 	var lead string
+	head := -1
 	if strings.HasSuffix(label, ":") {
 		label = clean(strings.TrimSuffix(label, ":"))
 	} else {
@@ -579,6 +580,9 @@ func (p *docParser) field(para ast.Node) (f Field, label string, ok bool) {
 		lead = s[1:]
 		if t.SoftLineBreak() || t.HardLineBreak() {
 			lead += " "
+			if p.lazyAfter(t.Segment.Stop) {
+				head = len(lead)
+			}
 		}
 		valueNodes = t.NextSibling()
 	}
@@ -589,7 +593,6 @@ func (p *docParser) field(para ast.Node) (f Field, label string, ok bool) {
 	var link string
 	var b strings.Builder
 	b.WriteString(lead)
-	head := -1
 	for n := valueNodes; n != nil; n = n.NextSibling() {
 		// Inline code counts only where people quote IDs with it.
 		writeInline(&b, n, p.body, &link, canonical == labelMitigations)
