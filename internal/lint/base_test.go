@@ -140,3 +140,21 @@ func TestJSONListsTheChanges(t *testing.T) {
 		t.Errorf("changes\n got %q\nwant %q", got, want)
 	}
 }
+
+func TestFixRewritesFindingsWithOneFix(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	src := "#### T\u2013A-1: x (CWE-1)\n\n- **STRIDE**: Tampring, DoS\n- **Status**: Accepted\n- **Rationale**: r\n- **Environments**: Sever, Moon\n"
+	write(t, "m.md", src)
+	expectRun(t, Command{}, []string{"m.md", "--fix"}, ExitFail, []string{"environment \"Moon\" is not one of"}, "applied 4 fixes")
+	data, err := os.ReadFile("m.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Tampering, Denial of service\n- **Status**: Accepted\n- **Rationale**: r\n- **Environments**: Server, Moon\n"
+	if string(data) != want {
+		t.Errorf("file after --fix:\n%s\nwant\n%s", data, want)
+	}
+	// Nothing left to fix: the file is left alone and nothing is said.
+	expectRun(t, Command{}, []string{"--fix", "m.md"}, ExitFail, []string{"[environment-unknown]"}, "")
+}

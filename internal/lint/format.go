@@ -9,11 +9,16 @@ import (
 	"github.com/secwg/secwg/internal/threatmodel"
 )
 
-var formats = map[string]func(io.Writer, *threatmodel.Report) error{
-	"text":   writeText,
-	"json":   writeJSON,
+// formats write a report; root is the directory its paths are relative to.
+var formats = map[string]func(w io.Writer, r *threatmodel.Report, root string) error{
+	"text":   ignoreRoot(writeText),
+	"json":   ignoreRoot(writeJSON),
 	"sarif":  writeSARIF,
-	"github": writeGitHub,
+	"github": ignoreRoot(writeGitHub),
+}
+
+func ignoreRoot(write func(io.Writer, *threatmodel.Report) error) func(io.Writer, *threatmodel.Report, string) error {
+	return func(w io.Writer, r *threatmodel.Report, _ string) error { return write(w, r) }
 }
 
 func writeText(w io.Writer, r *threatmodel.Report) error {

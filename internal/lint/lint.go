@@ -181,7 +181,10 @@ func (c Command) Run(ctx context.Context, args []string, stdout, stderr io.Write
 			}
 		}
 	}
-	if err := write(stdout, r); err != nil {
+	if root == "" {
+		root, _ = os.Getwd() // paths are as given: relative to here
+	}
+	if err := write(stdout, r, root); err != nil {
 		fmt.Fprintf(stderr, "secwg lint: writing output: %v\n", err)
 		return ExitUsage
 	}

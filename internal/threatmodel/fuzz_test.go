@@ -19,6 +19,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add(formatExample(f), "Threats")
 	f.Add([]byte("---\n#### T-A-1: x\n- **STRIDE**:\n  - S\n"), "")
+	for _, s := range hostileShapes {
+		f.Add(s.build(4<<10), "")
+	}
 	f.Fuzz(func(t *testing.T, data []byte, section string) {
 		d, err := Parse("fuzz.md", data, section)
 		if err != nil {
@@ -34,6 +37,13 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("summary of %d bytes", len(s))
 		}
 		Annotations(r.Findings, 0)
+		for _, f := range r.Findings {
+			if f.Fix != nil {
+				if _, n := ApplyFixes(data, []Fix{*f.Fix}); n > 1 {
+					t.Fatalf("one fix applied %d times", n)
+				}
+			}
+		}
 		diff([]*Document{d}, []*Document{d})
 	})
 }
