@@ -260,5 +260,5 @@ func (c *Config) Enabled() bool { return len(c.ThreatModel.Paths) > 0 }
 
 // Options returns the checker options the configuration asks for.
 func (c *Config) Options() threatmodel.Options {
-	return threatmodel.Options{Section: c.ThreatModel.Section, Severities: c.ThreatModel.Rules}
+	return threatmodel.Options{Section: c.ThreatModel.Section, Severities: c.ThreatModel.Rules, Sections: c.ThreatModel.Sections}
 }

@@ -92,6 +92,8 @@ type Document struct {
 	Path        string
 	Threats     []*Threat
 	Mitigations []*Mitigation
+	// Headings are the model's top-level headings, for threat_model.sections.
+	Headings []Heading
 	// SectionMissing is set when a section was asked for and no heading matched.
 	SectionMissing bool
 	// Text is the file as parsed: UTF-8, line endings LF or CRLF. Fixes
@@ -170,6 +172,7 @@ func Parse(path string, data []byte, section string) (*Document, error) {
 		}
 	}
 	p.walk(first, end)
+	p.collectHeadings(first, end) // see structure.go
 	if len(p.doc.Threats)+len(p.doc.Mitigations) == 0 {
 		p.finding(Position{Line: 1, Column: 1, EndLine: 1}, RuleModelEmpty, "",
 			"the file holds no threat or mitigation, so nothing was checked; entries are headings such as \"#### T-AREA-001: Title\" followed by a bullet list of fields (see "+FormatDocURL+")")
