@@ -15,6 +15,12 @@ type hostileShape struct {
 	build func(size int) []byte
 }
 
+// input builds the shape at most size bytes long.
+func (s hostileShape) input(size int) []byte {
+	data := s.build(size)
+	return data[:min(len(data), size)]
+}
+
 // repeatTo repeats unit after prefix until the result holds about size bytes.
 func repeatTo(prefix, unit, suffix string, size int) []byte {
 	n := max(1, (size-len(prefix)-len(suffix))/len(unit))

@@ -901,5 +901,5 @@ func appendUnique[T comparable](s []T, v T) []T {
 // quote quotes a value from a document for a message, cut to a readable
 // length; the markers em uses cannot come from a document.
 func quote(s string) string {
-	return fmt.Sprintf("%q", truncate(strings.NewReplacer(emOpen, "", emClose, "").Replace(s), 80))
+	return fmt.Sprintf("%q", truncate(plainMarkers.Replace(s), 80))
 }
