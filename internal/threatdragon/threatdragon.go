@@ -43,6 +43,9 @@ type Threat struct {
 	diagram int
 }
 
+// threatPath is where threats sit: detail.diagrams[].cells[].data.threats[].
+var threatPath = []string{"detail", "diagrams", "[]", "cells", "[]", "data", "threats", "[]"}
+
 // frame is one open object or array while the decoder walks the input.
 type frame struct {
 	object    bool
@@ -66,16 +69,18 @@ func Decode(data []byte) (*Model, error) {
 	var threatCell []int
 	var cur *Threat
 	v1 := false
-	path := func() string {
-		var b strings.Builder
-		for _, f := range stack {
-			if f.object {
-				b.WriteString("/" + f.key)
-			} else {
-				b.WriteString("/[]")
+	// at reports whether the innermost value sits at path, written as keys
+	// and "[]" for array elements; it compares without allocating.
+	at := func(path ...string) bool {
+		if len(stack) != len(path) {
+			return false
+		}
+		for i, f := range stack {
+			if f.object != (path[i] != "[]") || f.object && f.key != path[i] {
+				return false
 			}
 		}
-		return b.String()
+		return true
 	}
 	for {
 		tok, err := dec.Token()
@@ -100,8 +105,9 @@ func Decode(data []byte) (*Model, error) {
 			}
 		}
 		// tok is a value (or the end of a container) in the innermost frame.
-		p := path()
-		v1 = v1 || strings.HasPrefix(p, "/detail/diagrams/[]/diagramJson")
+		// Version 1 keeps each diagram's cells under diagramJson.
+		v1 = v1 || len(stack) >= 4 && stack[0].key == "detail" && stack[1].key == "diagrams" && !stack[2].object &&
+			stack[3].object && stack[3].key == "diagramJson"
 		switch t := tok.(type) {
 		case json.Delim:
 			switch t {
@@ -109,13 +115,13 @@ func Decode(data []byte) (*Model, error) {
 				if len(stack) >= MaxDepth {
 					return nil, fmt.Errorf("the JSON nests more than %d levels", MaxDepth)
 				}
-				if t == '{' && p == "/detail/diagrams/[]/cells/[]/data/threats/[]" {
+				if t == '{' && at(threatPath...) {
 					cur = &Threat{Start: int(dec.InputOffset()) - 1, Keys: map[string]bool{}}
 				}
-				if t == '{' && p == "/detail/diagrams/[]" {
+				if t == '{' && at("detail", "diagrams", "[]") {
 					diagrams = append(diagrams, diagram{})
 				}
-				if t == '{' && p == "/detail/diagrams/[]/cells/[]" {
+				if t == '{' && at("detail", "diagrams", "[]", "cells", "[]") {
 					elements = append(elements, "")
 				}
 				stack = append(stack, frame{object: t == '{', expectKey: t == '{'})
@@ -135,16 +141,18 @@ func Decode(data []byte) (*Model, error) {
 		}
 		s := scalar(tok)
 		switch {
-		case p == "/version":
+		case at("version"):
 			m.Version = s
-		case p == "/summary/title":
+		case at("summary", "title"):
 			m.Title = s
-		case p == "/detail/diagrams/[]/title" && len(diagrams) > 0:
+		case at("detail", "diagrams", "[]", "title") && len(diagrams) > 0:
 			diagrams[len(diagrams)-1].title = s
-		case p == "/detail/diagrams/[]/diagramType" && len(diagrams) > 0:
+		case at("detail", "diagrams", "[]", "diagramType") && len(diagrams) > 0:
 			diagrams[len(diagrams)-1].typ = s
-		case (p == "/detail/diagrams/[]/cells/[]/data/name" || p == "/detail/diagrams/[]/cells/[]/attrs/label/text") && len(elements) > 0:
-			if elements[len(elements)-1] == "" || strings.HasSuffix(p, "/data/name") {
+		case at("detail", "diagrams", "[]", "cells", "[]", "data", "name") && len(elements) > 0:
+			elements[len(elements)-1] = s
+		case at("detail", "diagrams", "[]", "cells", "[]", "attrs", "label", "text") && len(elements) > 0:
+			if elements[len(elements)-1] == "" {
 				elements[len(elements)-1] = s
 			}
 		case cur != nil && len(stack) == 9:

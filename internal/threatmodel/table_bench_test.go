@@ -1,0 +1,25 @@
+package threatmodel
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// BenchmarkTableAtTheSizeCap parses a file at MaxDocumentSize that is one
+// table of threats: MaxTableRows rows are read, the rest skipped.
+func BenchmarkTableAtTheSizeCap(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("| ID | Threat | STRIDE | Environments | Mitigations |\n|---|---|---|---|---|\n")
+	for i := 0; sb.Len() < MaxDocumentSize-100; i++ {
+		fmt.Fprintf(&sb, "| T-A-%d | **Smuggling** (CWE-444) | Tampering, DoS | Server | `M-A-1`<br>M-A-2 |\n", i)
+	}
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Check([]File{{Path: "t.md", Data: data}}, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
