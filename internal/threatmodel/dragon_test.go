@@ -39,6 +39,9 @@ func TestThreatDragonAnchorModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden.File(t, "testdata/threatdragon/anchor.golden", renderFindings(r))
+	if len(r.Findings) != 0 {
+		t.Errorf("the anchor model has findings, want none: %+v", r.Findings)
+	}
 	var got []string
 	for _, th := range r.Documents[0].Threats {
 		got = append(got, th.ID+" "+th.Title+" "+th.Status+" "+strconv.Itoa(th.Pos.Line))
