@@ -145,7 +145,7 @@ func TestRepeatedReadsRevalidateWithETags(t *testing.T) {
 	if got := testutil.ToFloat64(a.server.metrics.GitHubRequests.WithLabelValues("GET", "200", "true")); got != 1 {
 		t.Errorf("cached GitHub requests = %v, want 1", got)
 	}
-	_, metrics := a.get(MetricsRoute)
+	_, metrics := a.getAdmin(MetricsRoute)
 	if !strings.Contains(metrics, `secwg_github_rate_limit_remaining{installation="42"} 4999`) {
 		t.Error("rate limit for installation 42 not exported")
 	}

@@ -38,7 +38,11 @@ const (
 	outcomeTooLarge      = "too_large"
 	outcomeNotConfigured = "not_configured"
 	outcomeError         = "error"
+	outcomeOverBudget    = "over_budget"
 )
+
+// retryAfterBusy is the Retry-After of a 503 for a full memory budget, in seconds.
+const retryAfterBusy = "5"
 
 // delivery is what secwg reads from a webhook before handing it on: enough to
 // log, count, dedup and filter without the handler's full unmarshal.
@@ -110,6 +114,10 @@ type webhook struct {
 	dispatcher http.Handler
 	deliveries DeliveryStore
 	metrics    *metrics.Metrics
+	budget     *byteBudget
+	// rejected logs refusals with sampling: a flood of forged requests is
+	// counted in full but cannot fill the disk with log lines.
+	rejected *zerolog.Logger
 }
 
 func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +133,7 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.metrics.Deliveries.WithLabelValues(event, action, outcome).Inc()
 		e := logger.Info()
 		if sw.Status() >= 400 {
-			e = logger.Warn().Str("reason", reason)
+			e = h.rejectLogger(logger).Warn().Str("reason", reason)
 		}
 		e.Str(githubapp.LogKeyEventType, event).Str("github_event_action", action).
 			Str(githubapp.LogKeyDeliveryID, loggedID).Str("outcome", outcome).
@@ -136,32 +144,33 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, status)
 	}
 
-	if r.ContentLength > MaxPayloadBytes {
-		reject(http.StatusRequestEntityTooLarge, outcomeTooLarge, "payload larger than 25 MiB")
-		return
-	}
 	sig, ok := strings.CutPrefix(r.Header.Get("X-Hub-Signature-256"), "sha256=")
 	mac, err := hex.DecodeString(sig)
 	if !ok || err != nil || len(mac) != sha256.Size {
 		reject(http.StatusUnauthorized, outcomeBadSignature, "missing or malformed X-Hub-Signature-256 (sha256=<hex> is required)")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxPayloadBytes))
+	sb, err := readSigned(r.Body, r.ContentLength, MaxPayloadBytes, h.secret, mac, h.budget)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		switch {
+		case errors.Is(err, errTooLarge):
 			reject(http.StatusRequestEntityTooLarge, outcomeTooLarge, "payload larger than 25 MiB")
-			return
+		case errors.Is(err, errOverBudget):
+			// The body may be left unread: close the connection rather than drain it.
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Retry-After", retryAfterBusy)
+			reject(http.StatusServiceUnavailable, outcomeOverBudget, "secwg is holding as many request bodies as its memory budget allows; retry later")
+		default:
+			reject(http.StatusBadRequest, outcomeBadRequest, "could not read the payload")
 		}
-		reject(http.StatusBadRequest, outcomeBadRequest, "could not read the payload")
 		return
 	}
-	hm := hmac.New(sha256.New, h.secret)
-	hm.Write(body)
-	if !hmac.Equal(hm.Sum(nil), mac) {
+	defer sb.release()
+	if !hmac.Equal(sb.mac, mac) {
 		reject(http.StatusUnauthorized, outcomeBadSignature, "signature does not match the payload")
 		return
 	}
+	body := sb.bytes
 
 	// From here on the request is GitHub's, so its event name may label metrics.
 	ev, id := r.Header.Get("X-GitHub-Event"), r.Header.Get("X-GitHub-Delivery")
@@ -234,6 +243,18 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.deliveries.Release(id)
 	}
+}
+
+func (h *webhook) rejectLogger(fallback *zerolog.Logger) *zerolog.Logger {
+	if h.rejected != nil {
+		return h.rejected
+	}
+	return fallback
+}
+
+// rejectSampler lets a burst of refusals through each second, then one in 100.
+func rejectSampler() zerolog.Sampler {
+	return &zerolog.BurstSampler{Burst: 20, Period: time.Second, NextSampler: &zerolog.BasicSampler{N: 100}}
 }
 
 // onDispatchError maps the dispatcher's errors to answers. Validation has been
