@@ -3,6 +3,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -183,7 +184,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		dispatcher: dispatcher,
 		deliveries: o.deliveries,
 		metrics:    s.metrics,
-		budget:     newByteBudget(int64(cfg.Server.MaxInflightBytes)),
+		budget:     newByteBudget(int64(cmp.Or(cfg.Server.MaxInflightBytes, config.DefaultMaxInflight))),
 		rejected:   &rejected,
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
