@@ -37,6 +37,7 @@ const (
 	DefaultAdminPort       = 9090
 	DefaultMaxInflight     = 64 << 20
 	DefaultDrainDelay      = 5 * time.Second
+	DefaultAckTimeout      = 9 * time.Second
 )
 
 // Config is the whole server configuration.
@@ -73,6 +74,9 @@ type Server struct {
 	// DrainDelay is how long the listener keeps accepting after SIGTERM while
 	// /readyz already answers 503, so load balancers stop routing first.
 	DrainDelay time.Duration `yaml:"drain_delay"`
+	// AckTimeout is how long a handled delivery waits for its job before it is
+	// answered 202 "still processing"; GitHub gives up after 10 seconds.
+	AckTimeout time.Duration `yaml:"ack_timeout"`
 
 	// AddressSet records that address was given explicitly; without it, setup
 	// mode listens on loopback only.
@@ -237,6 +241,7 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	str("SECWG_ADMIN_ADDRESS", &c.Server.AdminAddress)
 	integer("SECWG_ADMIN_PORT", &c.Server.AdminPort)
 	duration("SECWG_DRAIN_DELAY", &c.Server.DrainDelay)
+	duration("SECWG_ACK_TIMEOUT", &c.Server.AckTimeout)
 	if v, ok := env("SECWG_MAX_INFLIGHT_BYTES"); ok && strings.TrimSpace(v) != "" {
 		if err := c.Server.MaxInflightBytes.parse(v); err != nil {
 			errs = append(errs, fmt.Errorf("SECWG_MAX_INFLIGHT_BYTES=%q: %w", v, err))
@@ -269,6 +274,7 @@ func (c *Config) applyDefaults() {
 	setDefault(&c.Server.AdminPort, DefaultAdminPort)
 	setDefault(&c.Server.MaxInflightBytes, DefaultMaxInflight)
 	setDefault(&c.Server.DrainDelay, DefaultDrainDelay)
+	setDefault(&c.Server.AckTimeout, DefaultAckTimeout)
 	setDefault(&c.Logging.Level, DefaultLogLevel)
 	setDefault(&c.Logging.Format, DefaultLogFormat)
 	setDefault(&c.GitHub.WebURL, DefaultWebURL)
@@ -311,6 +317,9 @@ func (c *Config) validate() error {
 	}
 	if s.AdminPort == s.Port && s.AdminAddress == s.Address {
 		errs = append(errs, fmt.Errorf("server.admin_port (SECWG_ADMIN_PORT) = %d: must differ from server.port, so metrics stay off the public port", s.AdminPort))
+	}
+	if s.AckTimeout < 0 || s.AckTimeout > 10*time.Second {
+		errs = append(errs, fmt.Errorf("server.ack_timeout (SECWG_ACK_TIMEOUT) = %v: must be between 0 and 10s, GitHub's own timeout", s.AckTimeout))
 	}
 	if s.DrainDelay < 0 {
 		errs = append(errs, errors.New("server.drain_delay (SECWG_DRAIN_DELAY) must not be negative"))

@@ -139,6 +139,12 @@ func startApp(t *testing.T, o appOptions) *app {
 		client: &http.Client{Jar: jar}, logs: logs, stop: stop, exited: exited}
 }
 
+// labeledAs is the labeled payload made unique for one delivery: the server
+// treats the same body under a new delivery ID as a replay.
+func labeledAs(id string) string {
+	return labeled[:len(labeled)-1] + `,"test_delivery":"` + id + `"}`
+}
+
 // deliver posts a signed payload and returns the status and body.
 func (a *app) deliver(event, id, body string) (int, string) {
 	a.t.Helper()
@@ -249,6 +255,6 @@ func newTestMetrics() *metrics.Metrics { return metrics.New() }
 
 func nopLogger() zerolog.Logger { return zerolog.Nop() }
 
-func testDispatch(id string) githubapp.Dispatch {
-	return githubapp.Dispatch{Handler: &recorder{events: []string{"issues"}}, EventType: "issues", DeliveryID: id, Payload: []byte(`{}`)}
+func testJob(id string) *job {
+	return &job{handler: &recorder{events: []string{"issues"}}, event: "issues", id: id, payload: []byte(`{}`), finish: func(error) {}}
 }

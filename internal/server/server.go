@@ -169,22 +169,19 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		AppSlug:        s.slug,
 		MaxAnnotations: maxAnnotations,
 	})
-	s.queue = NewQueue(cfg.Server.QueueSize, cfg.Server.Workers, cfg.Server.JobTimeout, s.metrics, o.deliveries, logger)
+	s.queue = NewQueue(cfg.Server.QueueSize, cfg.Server.Workers, cfg.Server.JobTimeout, s.metrics, logger)
 
 	handlers := append(o.handlers, handler.All(handler.Base{Clients: clients, Metrics: s.metrics, AppSlug: s.slug},
 		handler.Services{Groups: cfg.Meetings.Groups, Meetings: s.meetings, Agenda: s.meetings, Checks: checks, CheckRuns: checks})...)
 	rejected := logger.Sample(rejectSampler())
-	dispatcher := githubapp.NewEventDispatcher(handlers, cfg.GitHub.App.WebhookSecret,
-		githubapp.WithScheduler(s.queue),
-		githubapp.WithErrorCallback(onDispatchError),
-		githubapp.WithResponseCallback(onDispatchResponse),
-	)
 	mux.Handle("POST "+WebhookRoute, &webhook{
 		secret:     []byte(cfg.GitHub.App.WebhookSecret),
-		dispatcher: dispatcher,
+		routes:     newRoutes(handlers),
+		queue:      s.queue,
 		deliveries: o.deliveries,
 		metrics:    s.metrics,
 		budget:     newByteBudget(int64(cmp.Or(cfg.Server.MaxInflightBytes, config.DefaultMaxInflight))),
+		ackTimeout: cmp.Or(cfg.Server.AckTimeout, config.DefaultAckTimeout),
 		rejected:   &rejected,
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
