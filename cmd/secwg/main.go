@@ -8,9 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/initmodel"
@@ -24,7 +27,7 @@ const usage = `secwg runs a working group's GitHub App.
 
 Usage:
   secwg serve [--config FILE] [--log-format json|text]   run the App server
-  secwg lint [--base REV] [--format text|json|sarif|github] [--config FILE] PATH...
+  secwg lint [--base REV] [--fix] [--format text|json|sarif|github] [--config FILE] PATH...
                                                         check threat models (exit 1 on errors)
   secwg init [--dir DIR] [--model PATH] [--from FILE [--section HEADING]]
                                                         write a starter threat model and .github/secwg.yml
@@ -102,6 +105,13 @@ func serve(args []string, stderr io.Writer) int {
 		return 2
 	}
 	logger := server.NewLogger(cfg.Logging, stderr)
+	// The Go soft memory limit follows the container's, so the collector works
+	// harder before the kernel's OOM killer would end the pod and its queue.
+	if limit, err := memlimit.Set(memlimit.WithProvider(memlimit.FromCgroup), memlimit.WithRatio(0.9)); err != nil {
+		logger.Debug().Err(err).Msg("no container memory limit found; GOMEMLIMIT unchanged")
+	} else if limit > 0 && limit < math.MaxInt64 {
+		logger.Info().Int64("gomemlimit_bytes", limit).Msg("Go memory limit set from the container's")
+	}
 	srv, err := server.New(cfg, logger)
 	if err != nil {
 		logger.Error().Err(err).Msg("cannot start")

@@ -32,6 +32,9 @@ type outcome struct {
 	title, summary string
 	batches        [][]threatmodel.Annotation
 	annotations    int
+	// reviewed says the head commit has its review of suggestions; the
+	// summary then carries reviewMarker.
+	reviewed bool
 }
 
 // fingerprint identifies an outcome, so that a redelivered event whose result
@@ -176,7 +179,17 @@ func (s *Service) check(ctx context.Context, client *github.Client, installation
 	if err != nil {
 		return fmt.Errorf("checking the threat model: %w", err)
 	}
-	return j.finish(ctx, s.outcomeOf(report))
+	o := s.outcomeOf(report)
+	o.reviewed = j.previous != nil && strings.Contains(j.previous.GetOutput().GetSummary(), reviewMarker)
+	if sugg := suggestions(report, files); len(sugg) > 0 && !o.reviewed {
+		// Suggestions save a round trip; failing to post them fails nothing.
+		if err := j.review(ctx, sugg); err != nil {
+			logger.Warn().Err(err).Msg("the review of suggestions could not be posted")
+		} else {
+			o.reviewed = true
+		}
+	}
+	return j.finish(ctx, o)
 }
 
 func (s *Service) outcomeOf(r *threatmodel.Report) *outcome {
@@ -323,7 +336,11 @@ func (j *job) start(ctx context.Context) error {
 // per request, the first batch with the completion.
 func (j *job) finish(ctx context.Context, o *outcome) error {
 	fp := o.fingerprint()
-	summary := fit(o.summary, marker(fp))
+	tail := marker(fp)
+	if o.reviewed {
+		tail += reviewMarker + "\n"
+	}
+	summary := fit(o.summary, tail)
 	output := func(batch []threatmodel.Annotation) *github.CheckRunOutput {
 		return &github.CheckRunOutput{Title: github.String(o.title), Summary: github.String(summary), Annotations: toGitHub(batch)}
 	}

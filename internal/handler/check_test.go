@@ -1051,3 +1051,89 @@ func TestModelWithoutEntriesIsNeutral(t *testing.T) {
 		})
 	}
 }
+
+const routeCreateReview = "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"
+
+// chkReview is a review as the fake GitHub received it.
+type chkReview struct {
+	CommitID string `json:"commit_id"`
+	Event    string `json:"event"`
+	Body     string `json:"body"`
+	Comments []struct {
+		Path string `json:"path"`
+		Line int    `json:"line"`
+		Side string `json:"side"`
+		Body string `json:"body"`
+	} `json:"comments"`
+}
+
+// acceptReviews makes the fake GitHub record the reviews it is sent.
+func (e *chkEnv) acceptReviews(t *testing.T) *[]chkReview {
+	var reviews []chkReview
+	e.gh.Handle(routeCreateReview, func(w http.ResponseWriter, r *http.Request) {
+		var rv chkReview
+		if err := json.NewDecoder(r.Body).Decode(&rv); err != nil {
+			t.Errorf("review body: %v", err)
+		}
+		e.mu.Lock()
+		reviews = append(reviews, rv)
+		n := len(reviews)
+		e.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"id": 900 + n, "state": "COMMENTED", "commit_id": rv.CommitID, "body": rv.Body})
+	})
+	return &reviews
+}
+
+func TestFixableLinesGetOneReviewOfSuggestionsPerHeadCommit(t *testing.T) {
+	e := newChkEnv(t, 0)
+	reviews := e.acceptReviews(t)
+	model := "# Security\n\n## Threat model\n\n#### T-NEW-001: Swapped blob (CWE-94)\n\n- **STRIDE**: Tampring, EoP\n- **Status**: Accepted\n- **Rationale**: the operator is trusted\n"
+	lines := strings.Split(strings.TrimSuffix(model, "\n"), "\n")
+	e.files[1] = map[string]any{"filename": "SECURITY.md", "status": "added", "changes": len(lines),
+		"patch": fmt.Sprintf("@@ -0,0 +1,%d @@\n+%s", len(lines), strings.Join(lines, "\n+"))}
+	for range 2 { // a redelivery posts no second review
+		if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(*reviews) != 1 {
+		t.Fatalf("%d reviews, want one per head commit", len(*reviews))
+	}
+	rv := (*reviews)[0]
+	if rv.CommitID != chkHead || rv.Event != "COMMENT" || len(rv.Comments) != 1 {
+		t.Fatalf("review %+v", rv)
+	}
+	c := rv.Comments[0]
+	want := "```suggestion\n- **STRIDE**: Tampering, Elevation of privilege\n```\n"
+	if c.Path != "SECURITY.md" || c.Line != 7 || c.Side != "RIGHT" || !strings.HasSuffix(c.Body, want) || !strings.Contains(c.Body, "did you mean Tampering?") {
+		t.Errorf("comment %+v, want a suggestion on line 7 ending %q", c, want)
+	}
+	if n := e.gh.Count(routeCreateReview); n != 1 {
+		t.Errorf("%d review requests, want 1", n)
+	}
+
+	// A new head commit gets a review of its own.
+	const newHead = "3333333333333333333333333333333333333333"
+	if err := e.deliver(t, "pull_request", "pull_request.json", func(p map[string]any) {
+		p["action"] = "synchronize"
+		p["pull_request"].(map[string]any)["head"].(map[string]any)["sha"] = newHead
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(*reviews) != 2 || (*reviews)[1].CommitID != newHead {
+		t.Errorf("reviews %+v, want a second one on the new head", *reviews)
+	}
+}
+
+func TestLinesThePullRequestDidNotAddGetNoSuggestion(t *testing.T) {
+	e := newChkEnv(t, 0)
+	reviews := e.acceptReviews(t)
+	if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, rv := range *reviews {
+		for _, c := range rv.Comments {
+			t.Errorf("suggestion on %s:%d, a line the patch does not add", c.Path, c.Line)
+		}
+	}
+}

@@ -124,3 +124,55 @@ func ApplyFixes(data []byte, fixes []Fix) ([]byte, int) {
 	}
 	return out, applied
 }
+
+// Suggestion is one line of a head file as the fixes of its findings would
+// leave it: what a one-click suggestion replaces the line with.
+type Suggestion struct {
+	Path string
+	Line int
+	// Text is the new line, without its line ending.
+	Text string
+	// Findings are the messages the suggestion resolves.
+	Findings []string
+}
+
+// Suggestions gathers the fixes of a report's findings per line of the head
+// files, in the order of the findings.
+func Suggestions(r *Report) []Suggestion {
+	texts := map[string][]byte{}
+	for _, d := range r.Documents {
+		texts[d.Path] = d.Text
+	}
+	type place struct {
+		path string
+		line int
+	}
+	var order []place
+	fixes := map[place][]Fix{}
+	messages := map[place][]string{}
+	for _, f := range r.Findings {
+		if f.Fix == nil {
+			continue
+		}
+		k := place{f.Path, f.Fix.Line}
+		if _, ok := fixes[k]; !ok {
+			order = append(order, k)
+		}
+		fix := *f.Fix
+		fix.Line = 1 // applied to the line alone
+		fixes[k] = append(fixes[k], fix)
+		messages[k] = append(messages[k], f.Message)
+	}
+	var out []Suggestion
+	for _, k := range order {
+		ls, le, ok := lineBounds(texts[k.path], k.line)
+		if !ok {
+			continue
+		}
+		line, n := ApplyFixes(texts[k.path][ls:le], fixes[k])
+		if n > 0 {
+			out = append(out, Suggestion{Path: k.path, Line: k.line, Text: string(line), Findings: messages[k]})
+		}
+	}
+	return out
+}

@@ -21,6 +21,22 @@ func (s hostileShape) input(size int) []byte {
 	return data[:min(len(data), size)]
 }
 
+// fill writes item(0), item(1)… after prefix while they and suffix fit in
+// size bytes, so that no item is cut short.
+func fill(prefix string, size int, item func(int) string, suffix string) []byte {
+	var b bytes.Buffer
+	b.WriteString(prefix)
+	for i := 0; ; i++ {
+		s := item(i)
+		if b.Len()+len(s)+len(suffix) > size {
+			break
+		}
+		b.WriteString(s)
+	}
+	b.WriteString(suffix)
+	return b.Bytes()
+}
+
 // repeatTo repeats unit after prefix until the result holds about size bytes.
 func repeatTo(prefix, unit, suffix string, size int) []byte {
 	n := max(1, (size-len(prefix)-len(suffix))/len(unit))
@@ -45,12 +61,7 @@ var hostileShapes = []hostileShape{
 		return repeatTo("#### T-A-1: x (CWE-1)\n\n", "- ", "**STRIDE**: Spoofing\n", n)
 	}},
 	{"IndentedListLines", func(n int) []byte {
-		var b bytes.Buffer
-		for i := 0; b.Len() < n; i++ {
-			b.WriteString(strings.Repeat(" ", 2*(i%4000)))
-			b.WriteString("- x\n")
-		}
-		return b.Bytes()
+		return fill("", n, func(i int) string { return strings.Repeat(" ", 2*(i%4000)) + "- x\n" }, "")
 	}},
 	{"NestedBlockQuotes", func(n int) []byte { return repeatTo("", ">", " x\n", n) }},
 	{"LinkOpeners", func(n int) []byte {
@@ -58,21 +69,12 @@ var hostileShapes = []hostileShape{
 	}},
 	{"EmphasisInHeading", func(n int) []byte { return repeatTo("#### T-A-1: ", "*a_", "\n", n) }},
 	{"MitigationIDs", func(n int) []byte {
-		var b bytes.Buffer
-		b.WriteString("#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n- **Mitigations**: ")
-		for i := 0; b.Len() < n; i++ {
-			fmt.Fprintf(&b, "M-%d, ", i)
-		}
-		b.WriteString("\n")
-		return b.Bytes()
+		return fill("#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n- **Mitigations**: ", n,
+			func(i int) string { return fmt.Sprintf("M-%d, ", i) }, "\n")
 	}},
 	{"LinkReferenceDefinitions", func(n int) []byte {
-		var b bytes.Buffer
-		b.WriteString("#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n\n")
-		for i := 0; b.Len() < n; i++ {
-			fmt.Fprintf(&b, "[r%d]: /u\n", i)
-		}
-		return b.Bytes()
+		return fill("#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n\n", n,
+			func(i int) string { return fmt.Sprintf("[r%d]: /u\n", i) }, "")
 	}},
 	{"ManyFindings", func(n int) []byte {
 		return repeatTo("", "# T-A-1: x\n- **STRIDE**: Q\n- **Status**: Q\n- **Mitigations**: M-Q\n", "", n)

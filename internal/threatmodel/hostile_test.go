@@ -4,31 +4,29 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 )
 
-// Generous limits for one check of a file at the size cap: the benchmarks
-// report the real figures, far below these, and the tests only catch a
-// return of the quadratic or memory-hungry paths.
-const (
-	hostileTimeLimit   = 10 * time.Second
-	hostileMemoryLimit = 256 << 20
-)
+// hostileMemoryLimit is a generous limit on the heap one check of a file at
+// the size cap may use: BenchmarkHostile reports the real figures (and the
+// time, which tests do not assert), far below it.
+const hostileMemoryLimit = 256 << 20
 
-func TestHostileInputStaysWithinTimeAndMemory(t *testing.T) {
+func TestHostileInputStaysWithinItsMemoryBudget(t *testing.T) {
+	size := MaxDocumentSize
+	if raceEnabled {
+		size /= 4
+	}
 	for _, s := range hostileShapes {
 		t.Run(s.name, func(t *testing.T) {
-			data := s.input(MaxDocumentSize)
+			data := s.input(size)
 			var r *Report
 			var err error
-			start := time.Now()
 			peak := peakHeap(func() { r, err = Check([]File{{Path: "hostile.md", Data: data}}, Options{}) })
-			elapsed := time.Since(start)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if elapsed > hostileTimeLimit || peak > hostileMemoryLimit {
-				t.Errorf("%d bytes took %v and %d MiB, limits %v and %d MiB", len(data), elapsed, peak>>20, hostileTimeLimit, hostileMemoryLimit>>20)
+			if peak > hostileMemoryLimit {
+				t.Errorf("%d bytes took %d MiB of heap, the limit is %d MiB", len(data), peak>>20, hostileMemoryLimit>>20)
 			}
 			perFile := 0
 			for _, f := range r.Findings {

@@ -120,3 +120,11 @@ func TestFixesApplyOnlyWhereTheyAreUnambiguous(t *testing.T) {
 		t.Errorf("%d fixes applied to UTF-16", n)
 	}
 }
+
+func TestSuggestionsMergeTheFixesOfOneLine(t *testing.T) {
+	r := check(t, "#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Tampring, EoP\n- **Status**: Accepted\n- **Rationale**: r\n- **Environments**: Moon\n")
+	s := Suggestions(r)
+	if len(s) != 1 || s[0].Path != "f0.md" || s[0].Line != 3 || s[0].Text != "- **STRIDE**: Tampering, Elevation of privilege" || len(s[0].Findings) != 2 {
+		t.Errorf("suggestions %+v", s)
+	}
+}
