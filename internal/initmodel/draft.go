@@ -186,16 +186,17 @@ func lineAfter(data []byte, off int) int {
 	return len(data)
 }
 
-// firstParagraph is the first paragraph after h and before stop, on one line.
+// firstParagraph is the first paragraph after h and before stop, on one line;
+// one inside a list item counts, as Node.js writes its examples as bullets.
 func firstParagraph(h *ast.Heading, stop int, data []byte) string {
-	var found string
-	for n := h.NextSibling(); n != nil && found == ""; n = n.NextSibling() {
+	for n := h.NextSibling(); n != nil; n = n.NextSibling() {
+		if s, ok := firstOffset(n); ok && s >= stop {
+			return ""
+		}
+		var found string
 		_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
-			if !entering || (c.Kind() != ast.KindParagraph && c.Kind() != ast.KindTextBlock) {
+			if !entering || (c.Kind() != ast.KindParagraph && c.Kind() != ast.KindTextBlock) || c.Lines().Len() == 0 {
 				return ast.WalkContinue, nil
-			}
-			if c.Lines().Len() == 0 || c.Lines().At(0).Start >= stop {
-				return ast.WalkStop, nil
 			}
 			var parts []string
 			for i := 0; i < c.Lines().Len(); i++ {
@@ -205,11 +206,11 @@ func firstParagraph(h *ast.Heading, stop int, data []byte) string {
 			found = strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
 			return ast.WalkStop, nil
 		})
-		if s, ok := firstOffset(n); ok && s >= stop {
-			break
+		if found != "" {
+			return found
 		}
 	}
-	return found
+	return ""
 }
 
 func firstOffset(n ast.Node) (int, bool) {
