@@ -46,19 +46,19 @@ func lintAsConfigured(t *testing.T, model []byte) *threatmodel.Report {
 }
 
 func TestInitOutputMatchesGolden(t *testing.T) {
-	golden.File(t, "testdata/starter.md.golden", string(Starter("Node.js", nil)))
+	golden.File(t, "testdata/starter.md.golden", string(Starter("Node.js", DefaultModelPath, nil)))
 	golden.File(t, "testdata/secwg.yml.golden", string(Config(DefaultModelPath)))
 }
 
 func TestStarterLintsWithZeroErrors(t *testing.T) {
-	r := lintAsConfigured(t, Starter("Node.js", nil))
+	r := lintAsConfigured(t, Starter("Node.js", DefaultModelPath, nil))
 	if r.Counts.Errors != 0 {
 		t.Errorf("starter has %d errors: %+v", r.Counts.Errors, r.Findings)
 	}
 }
 
 func TestStarterHasTheAgreedOutline(t *testing.T) {
-	model := string(Starter("Node.js", nil))
+	model := string(Starter("Node.js", DefaultModelPath, nil))
 	for _, h := range Outline {
 		if !strings.Contains(model, "\n## "+h+"\n") {
 			t.Errorf("no section %q", h)
@@ -78,7 +78,7 @@ func TestStarterHasTheAgreedOutline(t *testing.T) {
 
 // The examples must stay valid entries, so that a person who uncomments one gets no error.
 func TestStarterExamplesLintCleanOnceUncommented(t *testing.T) {
-	model := strings.NewReplacer("<!--\n#", "#", "\n-->", "\n").Replace(string(Starter("Node.js", nil)))
+	model := strings.NewReplacer("<!--\n#", "#", "\n-->", "\n").Replace(string(Starter("Node.js", DefaultModelPath, nil)))
 	r := lintAsConfigured(t, []byte(model))
 	if r.Counts.Threats != len(threatmodel.Categories) || r.Counts.Mitigations != 1 {
 		t.Fatalf("uncommented starter has %d threats and %d mitigations", r.Counts.Threats, r.Counts.Mitigations)
@@ -99,7 +99,7 @@ func TestDraftFromNodeSecurityMatchesGolden(t *testing.T) {
 	if got := d.Count(KindOutOfScope); got != 16 {
 		t.Errorf("%d drafts from the examples of non-vulnerabilities, want 16", got)
 	}
-	golden.File(t, "testdata/node-security.md.golden", string(Starter("Node.js", d)))
+	golden.File(t, "testdata/node-security.md.golden", string(Starter("Node.js", DefaultModelPath, d)))
 }
 
 func TestDraftsNameTheFieldsLeftToFill(t *testing.T) {
@@ -107,7 +107,7 @@ func TestDraftsNameTheFieldsLeftToFill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := lintAsConfigured(t, Starter("Node.js", d))
+	r := lintAsConfigured(t, Starter("Node.js", DefaultModelPath, d))
 	rules := map[string]map[string]bool{}
 	for _, f := range r.Findings {
 		if rules[f.Entry] == nil {
@@ -135,7 +135,7 @@ func TestDraftIsDeterministic(t *testing.T) {
 	data := nodeSecurity(t)
 	a, _ := Draft("SECURITY.md", data, "")
 	b, _ := Draft("SECURITY.md", data, "")
-	if !bytes.Equal(Starter("x", a), Starter("x", b)) {
+	if !bytes.Equal(Starter("x", DefaultModelPath, a), Starter("x", DefaultModelPath, b)) {
 		t.Error("two drafts of the same input differ")
 	}
 }
@@ -209,7 +209,7 @@ func TestDraftQuotesTheOriginalText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	model := string(Starter("P", d))
+	model := string(Starter("P", DefaultModelPath, d))
 	for _, want := range []string{
 		"- **Rationale**: first line wrapped\n",
 		"- **Source**: [SECURITY.md line 3](SECURITY.md?plain=1#L3)\n",

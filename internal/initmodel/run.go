@@ -77,7 +77,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		path string
 		data []byte
 	}{
-		{modelPath, Starter(*project, drafts)},
+		{modelPath, Starter(*project, filepath.ToSlash(filepath.Clean(*model)), drafts)},
 		{configPath, Config(filepath.ToSlash(filepath.Clean(*model)))},
 	}
 	for _, f := range files {

@@ -15,7 +15,7 @@ func TestInitWritesModelAndConfig(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	for path, want := range map[string][]byte{
-		DefaultModelPath:  Starter("Node.js", nil),
+		DefaultModelPath:  Starter("Node.js", DefaultModelPath, nil),
 		DefaultConfigPath: Config(DefaultModelPath),
 	} {
 		got, err := os.ReadFile(filepath.Join(dir, path))

@@ -44,16 +44,17 @@ var strideExamples = []struct {
 	{threatmodel.ElevationOfPrivilege, "T-EXAMPLE-E01", "Module loaded from an attacker-writable search path (CWE-427)", "Desktop application, Single executable application", "M-EXAMPLE-001"},
 }
 
-// Starter returns a threat model in the agreed outline for project. drafts,
+// Starter returns a threat model in the agreed outline for project, to be
+// written at modelPath (relative to the repository root). drafts,
 // when not nil, fill the Threats section in place of the commented examples.
-func Starter(project string, drafts *Drafts) []byte {
+func Starter(project, modelPath string, drafts *Drafts) []byte {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p("# %s threat model", project)
 	p("")
 	p("This file is checked by secwg on every pull request: each threat is a heading such as")
 	p("`#### T-AREA-001: Title (CWE-NNN)` followed by a list of fields. The format is described in")
-	p("secwg's `docs/threat-model-format.md`; run `secwg lint %s` to check it locally.", DefaultModelPath)
+	p("secwg's `docs/threat-model-format.md`; run `secwg lint %s` to check it locally.", modelPath)
 	p("")
 	p("## %s", HeadingTrust)
 	p("")
