@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -51,8 +52,11 @@ type Config struct {
 	// the meeting commands read the same list.
 	Meetings meeting.Config `yaml:"meetings"`
 
-	// Path is the file the configuration was read from, "" when none was.
+	// Path is the first file the configuration was read from, "" when none was.
 	Path string `yaml:"-"`
+	// CredentialsLoaded is the setup page's credentials file when it was merged
+	// in without being named.
+	CredentialsLoaded string `yaml:"-"`
 }
 
 // Server holds the HTTP listener and the webhook work queue settings.
@@ -113,28 +117,60 @@ type Setup struct {
 	CredentialsPath string `yaml:"credentials_path"`
 }
 
-// Load reads the configuration: path when it is not empty, else DefaultConfigPath
-// when that file exists, else defaults alone; then env overrides it. A private key
-// named by path is read here so that every later check sees one value.
+// Load reads the configuration from path, or from the defaults when path is "";
+// see LoadFiles.
 func Load(path string, env func(string) (string, bool)) (*Config, error) {
+	var paths []string
+	if path != "" {
+		paths = []string{path}
+	}
+	return LoadFiles(paths, env)
+}
+
+// LoadFiles reads the configuration: each of paths in order, a later file
+// overriding the keys it sets, or DefaultConfigPath when paths is empty and that
+// file exists; then the credentials file the setup page writes
+// (setup.credentials_path), when it exists and was not named; then the
+// environment overrides it all. So after setup the same `secwg serve` starts
+// with both the working group's configuration and the App's credentials. A
+// private key named by path is read here so that every later check sees one value.
+func LoadFiles(paths []string, env func(string) (string, bool)) (*Config, error) {
 	c := &Config{}
-	explicit := path != ""
-	if !explicit {
-		path = DefaultConfigPath
-	}
-	data, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		if err := decodeStrict(path, data, c); err != nil {
-			return nil, err
-		}
-		c.Path = path
-		c.noteSources(path, data)
-	case explicit || !errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("reading config: %w", err)
-	}
 	if env == nil {
 		env = os.LookupEnv
+	}
+	explicit := len(paths) > 0
+	if !explicit {
+		paths = []string{DefaultConfigPath}
+	}
+	loaded := map[string]bool{}
+	for _, path := range paths {
+		found, err := c.decodeFile(path, explicit)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			loaded[filepath.Clean(path)] = true
+			if c.Path == "" {
+				c.Path = path
+			}
+		}
+	}
+	creds := c.Setup.CredentialsPath
+	if v, ok := env("SECWG_CREDENTIALS_PATH"); ok && v != "" {
+		creds = v
+	}
+	if creds == "" {
+		creds = DefaultCredentialsPath
+	}
+	if !loaded[filepath.Clean(creds)] {
+		found, err := c.decodeFile(creds, false)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			c.CredentialsLoaded = creds
+		}
 	}
 	if err := c.applyEnv(env); err != nil {
 		return nil, err
@@ -147,6 +183,24 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// decodeFile merges one YAML file into c. A missing file is an error only when
+// it was named.
+func (c *Config) decodeFile(path string, required bool) (bool, error) {
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+	case !required && errors.Is(err, os.ErrNotExist):
+		return false, nil
+	default:
+		return false, fmt.Errorf("reading config: %w", err)
+	}
+	if err := decodeStrict(path, data, c); err != nil {
+		return false, err
+	}
+	c.noteSources(path, data)
+	return true, nil
 }
 
 var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type config\.(\w+)$`)

@@ -84,7 +84,7 @@ func TestSetupRegistersTheAppThroughTheManifestFlow(t *testing.T) {
 		"client_id": "Iv1.x", "client_secret": "cs", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
 	})
 	status, page = a.get("/setup/callback?code=abc123&state=" + url.QueryEscape(state))
-	if status != 200 || !strings.Contains(page, "secwg-nodejs") || !strings.Contains(page, "secwg serve --config") {
+	if status != 200 || !strings.Contains(page, "secwg-nodejs") || !strings.Contains(page, "<code>secwg serve</code>") {
 		t.Fatalf("callback: %d\n%s", status, page)
 	}
 	if n := a.github.Count("POST /app-manifests/{code}/conversions"); n != 1 {
