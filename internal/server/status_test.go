@@ -12,7 +12,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/secwg/secwg/internal/githubtest"
-	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/meetingsync/meetingsynctest"
 )
 
@@ -38,7 +37,7 @@ func installationsReply(gh *githubtest.Server) {
 func repoJSON(full string, id int64) map[string]any {
 	owner, name, _ := strings.Cut(full, "/")
 	return map[string]any{"id": id, "node_id": "R_" + name, "name": name, "full_name": full, "private": false,
-		"owner": map[string]any{"login": owner, "id": 9950313, "type": "Organization"},
+		"owner":    map[string]any{"login": owner, "id": 9950313, "type": "Organization"},
 		"html_url": "https://github.com/" + full, "url": "https://api.github.com/repos/" + full}
 }
 
@@ -65,15 +64,7 @@ func TestStatusPageShowsWhatAnOperatorLooksFor(t *testing.T) {
 			fake = meetingsynctest.New(gh)
 			installationsReply(gh)
 		},
-		configure: func(c *configT) {
-			g := meeting.DefaultGroup()
-			g.ID, g.Org, g.Repo = "security-wg", "nodejs", "nodejs/security-wg"
-			g.Schedule = &meeting.Schedule{RRule: "FREQ=DAILY", Start: time.Now().UTC().Truncate(time.Hour).Add(-238 * time.Hour).Format(time.RFC3339), Timezone: "UTC"}
-			c.Meetings = meeting.Config{Groups: []meeting.Group{g}}
-			if err := c.Meetings.Validate(); err != nil {
-				t.Fatal(err)
-			}
-		},
+		configure: func(c *configT) { withSecurityWG(t, c) },
 	})
 	eventually(t, "the meeting issue", func() bool {
 		return len(fake.IssuesBy("nodejs/security-wg", meetingsynctest.AppLogin)) == 1
