@@ -16,7 +16,7 @@ import (
 func TestServeRunsTheMeetingGroups(t *testing.T) {
 	var fake *meetingsynctest.GitHub
 	a := startApp(t, appOptions{
-		github: func(gh *githubtest.Server) { fake = meetingsynctest.New(gh) },
+		github:    func(gh *githubtest.Server) { fake = meetingsynctest.New(gh) },
 		configure: func(c *configT) { withSecurityWG(t, c) },
 	})
 	t.Cleanup(func() {
