@@ -92,6 +92,8 @@ type webhook struct {
 	// rejected logs refusals with sampling: a flood of forged requests is
 	// counted in full but cannot fill the disk with log lines.
 	rejected *zerolog.Logger
+	// recent keeps the last verified deliveries for the status page.
+	recent *recentDeliveries
 }
 
 // newRoutes maps each event to its handler; the first handler named for an
@@ -126,6 +128,9 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // record writes the delivery's one log line and counts it.
 func (h *webhook) record(logger *zerolog.Logger, a *answer, status int, d time.Duration) {
 	h.metrics.Deliveries.WithLabelValues(a.event, a.action, a.outcome).Inc()
+	if h.recent != nil && a.id != "" {
+		h.recent.add(deliveryRecord{At: time.Now(), ID: a.id, Event: a.event, Action: a.action, Outcome: a.outcome, Status: status, Duration: d})
+	}
 	e := logger.Info()
 	if status >= 400 {
 		e = h.rejectLogger(logger).Warn().Str("reason", a.reason)
