@@ -172,6 +172,17 @@ func TestDraftCandidates(t *testing.T) {
 			want:    []string{"B/0/9"},
 		},
 		{
+			name:    "the section may itself be the list of examples",
+			doc:     "# Doc\n\n## Threat List\n\n### A\n\n### B\n\n## Other\n\n### C\n",
+			section: "threat list",
+			want:    []string{"A/0/5", "B/0/7"},
+		},
+		{
+			name: "CRLF line endings",
+			doc:  "## Examples of vulnerabilities\r\n\r\n### A\r\n\r\ntext\r\n",
+			want: []string{"A/0/3"},
+		},
+		{
 			name: "headings in code blocks are not read",
 			doc:  "## Threats\n\n```\n### not a heading\n```\n\n### A\n",
 			want: []string{"A/0/7"},
