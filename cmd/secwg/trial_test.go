@@ -174,4 +174,3 @@ func get(t *testing.T, c *http.Client, u string, want int) string {
 	}
 	return string(b)
 }
-
