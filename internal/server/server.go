@@ -191,6 +191,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		ackTimeout: cmp.Or(cfg.Server.AckTimeout, config.DefaultAckTimeout),
 		rejected:   &rejected,
 		recent:     &s.recent,
+		logger:     &s.logger,
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "secwg %s is running. GitHub webhooks go to %s.\n", version.String(), WebhookRoute)
@@ -247,7 +248,16 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		hlog.FromRequest(r).Info().Str("method", r.Method).Str("path", r.URL.Path).
 			Int("status", status).Int("size", size).Dur("duration", d).Msg("http_request")
 	})
-	return hlog.NewHandler(s.logger)(access(next))
+	logged := hlog.NewHandler(s.logger)(access(next))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The webhook writes its own line with its own logger: the access log's
+		// per-request logger and writer wrapper would only cost time there.
+		if r.URL.Path == WebhookRoute && r.Method == http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		logged.ServeHTTP(w, r)
+	})
 }
 
 // Run listens on the configured addresses until ctx ends, then shuts down.
