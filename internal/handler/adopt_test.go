@@ -64,3 +64,38 @@ func TestEmptyModelRunIsNeutralAndExplainsHowToStart(t *testing.T) {
 		}
 	}
 }
+
+// A change to one threat of a Threat Dragon model is held to the rules; the
+// threats it leaves alone are notices.
+func TestThreatDragonChangeIsEnforcedOnlyOnTheThreatItTouches(t *testing.T) {
+	e := newChkEnv(t, 0)
+	e.put("nodejs", "node-sec", "main", checkrun.ConfigPath, []byte("threat_model:\n  paths: [\"threat-model/*.json\"]\n"))
+	base := chkFixture(t, "threat-dragon.json")
+	head := []byte(strings.Replace(string(base), `"Clean",
+                  "status": "Mitigated",`, `"Clean",
+                  "status": "Closed",`, 1))
+	if string(head) == string(base) {
+		t.Fatal("the fixture's clean threat was not found")
+	}
+	e.put("nodejs", "node-sec", chkBase, "threat-model/web.json", base)
+	e.put("nodejs", "node-sec", chkHead, "threat-model/web.json", head)
+	e.files[1] = map[string]any{"filename": "threat-model/web.json", "status": "modified", "changes": 2,
+		"patch": "@@ -67,3 +67,3 @@\n                   \"title\": \"Clean\",\n-                  \"status\": \"Mitigated\",\n+                  \"status\": \"Closed\",\n                   \"severity\": \"High\","}
+	if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+		t.Fatal(err)
+	}
+	r := e.allRuns()[0]
+	var failures, notices []string
+	for _, a := range r.Annotations {
+		at := fmt.Sprintf("%v", a["start_line"])
+		switch a["annotation_level"] {
+		case "failure":
+			failures = append(failures, at)
+		case "notice":
+			notices = append(notices, at)
+		}
+	}
+	if r.Conclusion != "failure" || !slices.Equal(failures, []string{"65"}) || len(notices) != 4 {
+		t.Errorf("conclusion %s, failures on lines %q, %d notices; want failure, [65] and 4", r.Conclusion, failures, len(notices))
+	}
+}
