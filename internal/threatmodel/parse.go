@@ -384,9 +384,13 @@ func (p *docParser) misplacedFields(h *ast.Heading, end ast.Node) string {
 				hint = "its fields are not in a bullet list; start each with - as in - **STRIDE**: Tampering"
 			}
 		case *ast.List:
-			if n.IsOrdered() {
+			switch first := n.FirstChild(); {
+			case n.IsOrdered():
 				hint = "its fields are in a numbered list; use - bullets as in - **STRIDE**: Tampering"
-			} else {
+			case first != nil && first.FirstChild() != nil && first.FirstChild().FirstChild() != nil &&
+				first.FirstChild().FirstChild().Kind() == ast.KindEmphasis:
+				hint = "its field list does not follow the heading directly; move it up, above the prose"
+			default:
 				hint = "its field labels are not bold; write - **STRIDE**: Tampering"
 			}
 		default:
