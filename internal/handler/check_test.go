@@ -21,6 +21,7 @@ import (
 	"github.com/secwg/secwg/internal/githubclient"
 	"github.com/secwg/secwg/internal/githubtest"
 	"github.com/secwg/secwg/internal/handler"
+	"github.com/secwg/secwg/internal/threatmodel"
 )
 
 // Routes the threat-model check may call, as the fake GitHub registers them.
@@ -1135,5 +1136,27 @@ func TestLinesThePullRequestDidNotAddGetNoSuggestion(t *testing.T) {
 		for _, c := range rv.Comments {
 			t.Errorf("suggestion on %s:%d, a line the patch does not add", c.Path, c.Line)
 		}
+	}
+}
+
+func TestModelFilesPastTheCheckBudgetFail(t *testing.T) {
+	e := newChkEnv(t, 0)
+	e.contents = map[string][]byte{}
+	e.put("nodejs", "node-sec", "main", checkrun.ConfigPath, []byte("threat_model:\n  paths: [\"threats/*.md\"]\n"))
+	const changed = "#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n- **Status**: Accepted\n- **Rationale**: r\n"
+	lines := strings.Split(strings.TrimSuffix(changed, "\n"), "\n")
+	e.files = []map[string]any{{"filename": "threats/a.md", "status": "added", "changes": len(lines),
+		"patch": fmt.Sprintf("@@ -0,0 +1,%d @@\n+%s", len(lines), strings.Join(lines, "\n+"))}}
+	e.put("nodejs", "node-sec", chkHead, "threats/a.md", []byte(changed))
+	filler := []byte(strings.Repeat("Prose.\n", threatmodel.MaxDocumentSize/7))
+	for i := range threatmodel.MaxModelSize/threatmodel.MaxDocumentSize + 1 {
+		e.put("nodejs", "node-sec", chkHead, fmt.Sprintf("threats/z%02d.md", i), filler)
+	}
+	if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+		t.Fatal(err)
+	}
+	r := e.allRuns()[0]
+	if r.Conclusion != "failure" || r.Title != "Threat model too large" || !strings.Contains(r.Summary, "8 MiB together") {
+		t.Errorf("run %s %q:\n%s", r.Conclusion, r.Title, r.Summary)
 	}
 }

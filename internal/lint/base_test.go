@@ -2,12 +2,15 @@ package lint
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/secwg/secwg/internal/threatmodel"
 )
 
 const (
@@ -157,4 +160,18 @@ func TestFixRewritesFindingsWithOneFix(t *testing.T) {
 	}
 	// Nothing left to fix: the file is left alone and nothing is said.
 	expectRun(t, Command{}, []string{"--fix", "m.md"}, ExitFail, []string{"[environment-unknown]"}, "")
+}
+
+func TestLintRefusesFilesPastTheBudgets(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	write(t, "big.md", strings.Repeat("x", threatmodel.MaxDocumentSize+1))
+	expectRun(t, Command{}, []string{"big.md"}, ExitUsage, nil, "real threat models are under 100 KB")
+	var many []string
+	for i := range threatmodel.MaxModelSize/threatmodel.MaxDocumentSize + 1 {
+		name := fmt.Sprintf("m%d.md", i)
+		write(t, name, strings.Repeat("x", threatmodel.MaxDocumentSize))
+		many = append(many, name)
+	}
+	expectRun(t, Command{}, many, ExitUsage, nil, "lint fewer files at once")
 }

@@ -58,11 +58,25 @@ func newFinding(path string, pos Position, rule, entry, msg string) Finding {
 // PlainHelp is a rule's help without Markdown, for plain-text output.
 func (r Rule) PlainHelp() string { return strings.NewReplacer("**", "", "`", "").Replace(r.Help) }
 
+// candidates are the values "did you mean" may offer, with their
+// normalised spellings computed once.
+type candidates struct {
+	names, normal []string
+}
+
+func newCandidates(names []string) candidates {
+	c := candidates{names: names}
+	for _, n := range names {
+		c.normal = append(c.normal, normalize(n))
+	}
+	return c
+}
+
 // suggestion returns the one candidate within a small edit distance of s, for
 // "did you mean": one typo in a short word, two in a longer one.
-func suggestion(candidates []string, s string) (string, bool) {
+func (c candidates) suggestion(s string) (string, bool) {
 	n := normalize(s)
-	if n == "" || utf8.RuneCountInString(n) > 40 {
+	if n == "" || len(n) > 160 || utf8.RuneCountInString(n) > 40 {
 		return "", false
 	}
 	limit := 1
@@ -70,12 +84,12 @@ func suggestion(candidates []string, s string) (string, bool) {
 		limit = 2
 	}
 	best, bestDist, ties := "", limit+1, 0
-	for _, c := range candidates {
-		d := editDistance(n, normalize(c), limit)
+	for i, cand := range c.normal {
+		d := editDistance(n, cand, limit)
 		switch {
 		case d < bestDist:
-			best, bestDist, ties = c, d, 1
-		case d == bestDist && c != best:
+			best, bestDist, ties = c.names[i], d, 1
+		case d == bestDist && c.names[i] != best:
 			ties++
 		}
 	}

@@ -36,6 +36,8 @@ func TestMessagesSayWhatWasMeant(t *testing.T) {
 			"its fields are in a code block", nil},
 		{"fields in a numbered list", "#### T-A-1: x (CWE-1)\n\n1. **STRIDE**: Spoofing\n2. **Status**: Open\n", RuleFieldMisplaced,
 			"its fields are in a numbered list", nil},
+		{"field list after prose", "#### T-A-1: x (CWE-1)\n\nAn attacker swaps the blob.\n\n- **STRIDE**: Spoofing\n- **Status**: Open\n", RuleFieldMisplaced,
+			"its field list does not follow the heading directly", nil},
 		{"labels without bold", "#### T-A-1: x (CWE-1)\n\n- STRIDE: Spoofing\n- Status: Open\n", RuleFieldMisplaced,
 			"its field labels are not bold", nil},
 	}

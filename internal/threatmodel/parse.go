@@ -118,7 +118,7 @@ const (
 )
 
 // labelNames are the labels "did you mean" offers.
-var labelNames = []string{"STRIDE", "Mitigations", "Status", "Environments", "Rationale", "Transferred to", "Decision", "Since", "Link"}
+var labelNames = newCandidates([]string{"STRIDE", "Mitigations", "Status", "Environments", "Rationale", "Transferred to", "Decision", "Since", "Link"})
 
 var labelAliases = map[string]string{
 	"stride": labelSTRIDE, "stride category": labelSTRIDE, "stride categories": labelSTRIDE,
@@ -399,9 +399,13 @@ func (p *docParser) misplacedFields(h *ast.Heading, end ast.Node) string {
 				hint = "its fields are not in a bullet list; start each with - as in - **STRIDE**: Tampering"
 			}
 		case *ast.List:
-			if n.IsOrdered() {
+			switch first := n.FirstChild(); {
+			case n.IsOrdered():
 				hint = "its fields are in a numbered list; use - bullets as in - **STRIDE**: Tampering"
-			} else {
+			case first != nil && first.FirstChild() != nil && first.FirstChild().FirstChild() != nil &&
+				first.FirstChild().FirstChild().Kind() == ast.KindEmphasis:
+				hint = "its field list does not follow the heading directly; move it up, above the prose"
+			default:
 				hint = "its field labels are not bold; write - **STRIDE**: Tampering"
 			}
 		default:
@@ -519,7 +523,7 @@ func (p *docParser) fields(list *ast.List, id string) []Field {
 		}
 		f, label, ok := p.field(para)
 		if !ok {
-			if s, ok := suggestion(labelNames, label); ok && label != "" {
+			if s, ok := labelNames.suggestion(label); ok && label != "" && !p.full() {
 				p.fixFinding(p.pos(para), RuleFieldUnknown, foldDashes(id), fmt.Sprintf("%s is not a field: did you mean %s?", em(label), em(s)), label, s)
 			}
 			continue
@@ -676,6 +680,10 @@ func writeInline(b *strings.Builder, n ast.Node, body []byte, link *string, code
 	}
 }
 
+// full reports whether the parser has stopped collecting findings, so that
+// callers skip the work of a message no one will read.
+func (p *docParser) full() bool { return len(p.doc.Findings) >= MaxParseFindings }
+
 func (p *docParser) finding(pos Position, rule, entry, msg string) {
 	p.fixFinding(pos, rule, entry, msg, "", "")
 }
@@ -713,6 +721,8 @@ func (p *docParser) threat(e Entry) *Threat {
 			switch {
 			case !ok && hint != "":
 				p.finding(f.Pos, RuleStrideUnknown, e.ID, fmt.Sprintf("%s is not a STRIDE category: %s", quote(v), hint))
+			case !ok && p.full():
+				p.dropped++
 			case !ok:
 				if s, ok := strideVocabulary.suggest(v); ok {
 					p.fixFinding(f.Pos, RuleStrideUnknown, e.ID, fmt.Sprintf("%s is not a STRIDE category: did you mean %s?", quote(v), s), v, s)
@@ -824,6 +834,10 @@ func (p *docParser) status(f Field, id string, v vocabulary, values []string) st
 	c, hint, ok := v.lookup(f.Value)
 	if ok {
 		return c
+	}
+	if p.full() {
+		p.dropped++
+		return ""
 	}
 	msg := fmt.Sprintf("status %s is not one of %s", quote(f.Value), strings.Join(values, ", "))
 	if f.Value == "" {

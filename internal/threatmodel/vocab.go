@@ -59,11 +59,11 @@ type vocabulary struct {
 	canonical map[string]string
 	lookalike map[string]string
 	// names are what "did you mean" offers: the canonical values.
-	names []string
+	names candidates
 }
 
 func newVocabulary(values []string, aliases, lookalikes map[string]string) vocabulary {
-	v := vocabulary{canonical: map[string]string{}, lookalike: map[string]string{}, names: values}
+	v := vocabulary{canonical: map[string]string{}, lookalike: map[string]string{}, names: newCandidates(values)}
 	for _, c := range values {
 		v.canonical[normalize(c)] = c
 	}
@@ -101,7 +101,7 @@ func (v vocabulary) suggest(s string) (string, bool) {
 			return c2, true
 		}
 	}
-	return suggestion(v.names, s)
+	return v.names.suggestion(s)
 }
 
 // normalize folds case, hyphens, underscores and every kind of space (the
