@@ -12,9 +12,15 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// MaxTableRows is how many table rows of one file are read as entries; real
-// models hold tens. The rest are reported once as limit-exceeded.
-const MaxTableRows = 1000
+// Table limits: real models hold tens of rows and under ten columns.
+const (
+	// MaxTableRows is how many table rows of one file are read as entries;
+	// the rest are reported once as limit-exceeded.
+	MaxTableRows = 1000
+	// MaxTableColumns is the widest table read as threats or mitigations;
+	// a wider one is prose.
+	MaxTableColumns = 64
+)
 
 // cellParser reads a table cell's inline markup. Cells hold no blocks, so it
 // knows only paragraphs: a cell reading "- x" or "# x" stays text.
@@ -45,8 +51,9 @@ type cell struct {
 
 // splitRow splits a table line into cells as GitHub does: an optional
 // leading and trailing pipe, cells separated by pipes not escaped with a
-// backslash, `\|` standing for a pipe inside a cell.
-func splitRow(line []byte, off int) []cell {
+// backslash, `\|` standing for a pipe inside a cell. It stops after limit
+// cells, so a hostile line costs no more than a real one.
+func splitRow(line []byte, off, limit int) []cell {
 	end := len(bytes.TrimRight(line, " \t\r\n"))
 	start := len(line) - len(bytes.TrimLeft(line, " \t"))
 	line = line[:end]
@@ -58,13 +65,17 @@ func splitRow(line []byte, off int) []cell {
 	}
 	var cells []cell
 	from := start
-	for i := start; i <= end; i++ {
+	for i := start; i <= end && len(cells) < limit; i++ {
 		if i < end && (line[i] != '|' || line[i-1] == '\\') {
 			continue
 		}
 		c := line[from:i]
 		lead := len(c) - len(bytes.TrimLeft(c, " \t"))
-		cells = append(cells, cell{raw: bytes.ReplaceAll(bytes.TrimSpace(c), []byte(`\|`), []byte("|")), off: off + from + lead})
+		c = bytes.TrimSpace(c)
+		if bytes.Contains(c, []byte(`\|`)) {
+			c = bytes.ReplaceAll(c, []byte(`\|`), []byte("|"))
+		}
+		cells = append(cells, cell{raw: c, off: off + from + lead})
 		from = i + 1
 	}
 	return cells
@@ -72,7 +83,7 @@ func splitRow(line []byte, off int) []cell {
 
 // isDelimiterRow reports whether a line is a table's `|---|:---:|` row with n cells.
 func isDelimiterRow(line []byte, n int) bool {
-	cells := splitRow(line, 0)
+	cells := splitRow(line, 0, n+1)
 	if len(cells) != n || n == 0 {
 		return false
 	}
@@ -118,9 +129,9 @@ func (p *docParser) table(para *ast.Paragraph) {
 	lines := para.Lines()
 	for i := 0; i+1 < lines.Len(); i++ {
 		hseg := lines.At(i)
-		header := splitRow(hseg.Value(p.body), hseg.Start)
+		header := splitRow(hseg.Value(p.body), hseg.Start, MaxTableColumns+1)
 		dseg := lines.At(i + 1)
-		if len(header) < 2 || !isDelimiterRow(dseg.Value(p.body), len(header)) {
+		if len(header) < 2 || len(header) > MaxTableColumns || !isDelimiterRow(dseg.Value(p.body), len(header)) {
 			continue
 		}
 		roles, kind := p.columns(header)
@@ -135,7 +146,7 @@ func (p *docParser) table(para *ast.Paragraph) {
 			}
 			p.tableRows++
 			seg := lines.At(j)
-			p.row(kind, roles, hseg.Value(p.body), splitRow(seg.Value(p.body), seg.Start))
+			p.row(kind, roles, hseg.Value(p.body), splitRow(seg.Value(p.body), seg.Start, len(roles)))
 		}
 		return
 	}

@@ -23,3 +23,17 @@ func BenchmarkTableAtTheSizeCap(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTableWideHeader parses a table whose header and delimiter rows
+// fill the size cap with cells: each header cell is read once.
+func BenchmarkTableWideHeader(b *testing.B) {
+	n := MaxDocumentSize/8 - 20
+	data := []byte("| ID | STRIDE | Mitigations " + strings.Repeat("|*a*", n) + "|\n|---|---|---" + strings.Repeat("|---", n) + "|\n| T-A-1 | Tampering | M-A-1 |\n")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("t.md", data, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

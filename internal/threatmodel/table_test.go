@@ -67,7 +67,7 @@ func TestTableCells(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []string
-		for _, c := range splitRow([]byte(tt.line), 0) {
+		for _, c := range splitRow([]byte(tt.line), 0, MaxTableColumns) {
 			got = append(got, string(c.raw))
 		}
 		if strings.Join(got, "¦") != strings.Join(tt.want, "¦") {
@@ -128,5 +128,21 @@ func TestTableRowsPastTheLimitAreReportedOnce(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d limit-exceeded findings, want 1", n)
+	}
+}
+
+func TestTablesWiderThanTheLimitAreProse(t *testing.T) {
+	wide := strings.Repeat("| x ", MaxTableColumns)
+	model := "| ID | STRIDE | Mitigations " + wide + "|\n" + strings.Repeat("|---", MaxTableColumns+3) + "|\n| T-A-1 | Tampering | inline |\n"
+	doc, err := Parse("m.md", []byte(model), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Threats) != 0 {
+		t.Errorf("a table of %d columns was read as a model", MaxTableColumns+3)
+	}
+	model = "| ID | STRIDE | Mitigations " + strings.Repeat("| x ", MaxTableColumns-3) + "|\n" + strings.Repeat("|---", MaxTableColumns) + "|\n| T-A-1 | Tampering | inline |\n"
+	if doc, _ = Parse("m.md", []byte(model), ""); len(doc.Threats) != 1 {
+		t.Errorf("a table of %d columns was not read", MaxTableColumns)
 	}
 }
