@@ -37,3 +37,25 @@ func BenchmarkTableWideHeader(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkThreatDragonAtTheSizeCap checks a Threat Dragon model at
+// MaxDocumentSize whose every threat is Open with no mitigation.
+func BenchmarkThreatDragonAtTheSizeCap(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"summary": {"title": "big"}, "detail": {"diagrams": [{"diagramType": "STRIDE", "cells": [{"data": {"name": "x", "threats": [`)
+	for i := 0; sb.Len() < MaxDocumentSize-300; i++ {
+		if i > 0 {
+			sb.WriteString(",\n")
+		}
+		fmt.Fprintf(&sb, `{"id": "%08d-0000-4000-8000-000000000000", "title": "Threat %d", "status": "Open", "severity": "High", "type": "Tampring", "mitigation": ""}`, i, i)
+	}
+	sb.WriteString("]}}]}]}}")
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Check([]File{{Path: "t.json", Data: data}}, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
