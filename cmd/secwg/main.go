@@ -28,7 +28,7 @@ const usage = `secwg runs a working group's GitHub App.
 Usage:
   secwg serve [--config FILE]... [--log-format json|text]
                                                         run the App server
-  secwg lint [--base REV] [--format text|json|sarif|github] [--config FILE] PATH...
+  secwg lint [--base REV] [--fix] [--format text|json|sarif|github] [--config FILE] PATH...
                                                         check threat models (exit 1 on errors)
   secwg meeting next --config FILE --group ID [--now RFC3339]
                                                         the next meeting, in UTC and every zone
