@@ -144,8 +144,10 @@ func eventCases() []eventCase {
 				set(p, "issue.labels", []any{label})
 				return p
 			},
-			config:  dailyGroup,
-			routes:  func(t *testing.T, gh *githubtest.Server) { gh.ReplyJSON("GET /repos/{owner}/{repo}/issues", 200, []any{}) },
+			config: dailyGroup,
+			routes: func(t *testing.T, gh *githubtest.Server) {
+				gh.ReplyJSON("GET /repos/{owner}/{repo}/issues", 200, []any{})
+			},
 			handled: true,
 			want:    []string{"GET " + repoPath + "/issues"},
 		},

@@ -258,13 +258,13 @@ func runServer(t *testing.T, gh *githubtest.Server, d delivery) (handled bool) {
 	set(m, "installation", map[string]any{"id": installation, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNDI="})
 	body := mustJSON(t, m)
 	env := map[string]string{
-		"GITHUB_V3_API_URL":          gh.URL(),
-		"GITHUB_V4_API_URL":          gh.URL() + "graphql",
-		"GITHUB_APP_INTEGRATION_ID":  strconv.FormatInt(githubtest.AppID, 10),
-		"GITHUB_APP_WEBHOOK_SECRET":  webhookSecret,
-		"GITHUB_APP_PRIVATE_KEY":     string(gh.PrivateKeyPEM()),
-		"SECWG_LOG_LEVEL":            "debug",
-		"SECWG_JOB_TIMEOUT":          "30s",
+		"GITHUB_V3_API_URL":         gh.URL(),
+		"GITHUB_V4_API_URL":         gh.URL() + "graphql",
+		"GITHUB_APP_INTEGRATION_ID": strconv.FormatInt(githubtest.AppID, 10),
+		"GITHUB_APP_WEBHOOK_SECRET": webhookSecret,
+		"GITHUB_APP_PRIVATE_KEY":    string(gh.PrivateKeyPEM()),
+		"SECWG_LOG_LEVEL":           "debug",
+		"SECWG_JOB_TIMEOUT":         "30s",
 	}
 	cfg, err := config.Load(d.config, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
