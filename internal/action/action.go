@@ -53,6 +53,12 @@ var eventHandlers = map[string]string{
 // passEvents run one meeting sync pass: they carry no item to react to.
 var passEvents = map[string]bool{"schedule": true, "workflow_dispatch": true}
 
+// WebhookEvent is the webhook event whose handler runs a workflow event.
+func WebhookEvent(workflowEvent string) (string, bool) {
+	e, ok := eventHandlers[workflowEvent]
+	return e, ok
+}
+
 // Events lists every workflow event secwg action acts on.
 func Events() []string {
 	out := make([]string, 0, len(eventHandlers)+len(passEvents))
