@@ -35,7 +35,9 @@ func TestExitCodes(t *testing.T) {
 		},
 		{
 			name: "event secwg does not act on", code: action.ExitOK,
-			w: func(t *testing.T) workflow { return workflow{event: "release", payload: []byte(`{"action":"published"}`)} },
+			w: func(t *testing.T) workflow {
+				return workflow{event: "release", payload: []byte(`{"action":"published"}`)}
+			},
 		},
 		{
 			name: "action secwg does not act on", code: action.ExitOK,
@@ -93,7 +95,9 @@ func TestExitCodes(t *testing.T) {
 		},
 		{
 			name: "unexpected argument", code: action.ExitUsage, message: `unexpected argument "lint"`,
-			w: func(t *testing.T) workflow { return workflow{event: "issues", payload: []byte(`{}`), args: []string{"lint"}} },
+			w: func(t *testing.T) workflow {
+				return workflow{event: "issues", payload: []byte(`{}`), args: []string{"lint"}}
+			},
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
