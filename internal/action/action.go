@@ -80,6 +80,8 @@ type Options struct {
 	AppID   int64
 	// TokenKind decides how team membership is read.
 	TokenKind TokenKind
+	// Features are the parts of secwg that run; nil is AllFeatures.
+	Features Features
 	// Now is the clock of the meeting pass; nil is time.Now.
 	Now func() time.Time
 	// Retry replaces the client's retry policy; zero is the server's default.
@@ -114,6 +116,9 @@ func New(env Env, cfg *config.Config, logger zerolog.Logger, o Options) (*Runner
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Features == nil {
+		o.Features = AllFeatures
+	}
 	if o.Retry.MaxAttempts == 0 {
 		o.Retry = githubclient.DefaultRetryPolicy()
 	}
@@ -139,8 +144,13 @@ func New(env Env, cfg *config.Config, logger zerolog.Logger, o Options) (*Runner
 	checks := checkrun.New(clients, time.Now, logger, checkrun.Options{
 		AppID: o.AppID, AppSlug: slug, MaxAnnotations: maxAnnotations,
 	})
-	services := handler.Services{Groups: cfg.Meetings.Groups, Meetings: meetings, Agenda: meetings,
-		Checks: checks, CheckRuns: checks}
+	services := handler.Services{Groups: cfg.Meetings.Groups}
+	if o.Features.Has(Meetings) {
+		services.Meetings, services.Agenda = meetings, meetings
+	}
+	if o.Features.Has(Checks) {
+		services.Checks, services.CheckRuns = checks, checks
+	}
 	if o.TokenKind == WorkflowToken {
 		services.WrapChecker = func(api command.Checker) command.Checker {
 			return &repoTeamChecker{Checker: api, owner: env.Owner(), repo: env.Name()}
@@ -150,6 +160,9 @@ func New(env Env, cfg *config.Config, logger zerolog.Logger, o Options) (*Runner
 		handlers: map[string]githubapp.EventHandler{}}
 	for _, h := range handler.All(handler.Base{Clients: clients, Metrics: m, AppSlug: slug}, services) {
 		for _, ev := range h.Handles() {
+			if ev == "issue_comment" && !o.Features.Has(Commands) {
+				continue
+			}
 			r.handlers[ev] = h
 		}
 	}
@@ -192,6 +205,9 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 // pass runs one meeting sync pass over every configured group, the pass the
 // server runs every sync interval.
 func (r *Runner) pass(ctx context.Context) (Outcome, error) {
+	if !r.opts.Features.Has(Meetings) {
+		return Ignored, nil
+	}
 	if len(r.cfg.Meetings.Groups) == 0 {
 		r.logger.Info().Msg("no meeting groups are configured; nothing to do")
 		return Ignored, nil

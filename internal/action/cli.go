@@ -29,6 +29,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, lookup f
 	slug := fs.String("app-slug", getenv("SECWG_APP_SLUG"), "slug of the App the token belongs to (default "+DefaultAppSlug+"; env SECWG_APP_SLUG)")
 	appID := fs.String("app-id", getenv("SECWG_APP_ID"), "id of the App the token belongs to, when known (env SECWG_APP_ID)")
 	kind := fs.String("token-kind", getenv("SECWG_TOKEN_KIND"), "workflow (the job's GITHUB_TOKEN) or app (an App installation token) (env SECWG_TOKEN_KIND)")
+	features := fs.String("features", getenv("SECWG_FEATURES"), "the parts of secwg to run: checks, commands, meetings (default all; env SECWG_FEATURES)")
 	now := fs.String("now", "", "pretend the time is this RFC 3339 `instant` (meeting pass)")
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage
@@ -54,6 +55,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, lookup f
 		return fail(ExitUsage, "%v", err)
 	}
 	if o.TokenKind, err = ParseTokenKind(*kind); err != nil {
+		return fail(ExitUsage, "%v", err)
+	}
+	if o.Features, err = ParseFeatures(*features); err != nil {
 		return fail(ExitUsage, "%v", err)
 	}
 	if *now != "" {

@@ -76,6 +76,12 @@ func TestExitCodes(t *testing.T) {
 			w: func(t *testing.T) workflow { return workflow{event: "issues", payload: []byte(`{}`), kind: "pat"} },
 		},
 		{
+			name: "unknown feature", code: action.ExitUsage, message: `feature "lint": want checks, commands or meetings`,
+			w: func(t *testing.T) workflow {
+				return workflow{event: "issues", payload: []byte(`{}`), env: map[string]string{"SECWG_FEATURES": "checks,lint"}}
+			},
+		},
+		{
 			name: "malformed App id", code: action.ExitUsage, message: `app id "abc"`,
 			w: func(t *testing.T) workflow {
 				return workflow{event: "issues", payload: []byte(`{}`), env: map[string]string{"SECWG_APP_ID": "abc"}}
@@ -181,5 +187,53 @@ func TestWorkflowRunsTheServersHandlers(t *testing.T) {
 	}
 	if acted == 0 {
 		t.Error("no delivery of the corpus was acted on; the comparison proves nothing")
+	}
+}
+
+// TestFeaturesLimitWhatRuns pins that a workflow runs only the features it
+// names: a reopened pull request carrying the agenda label is both a check
+// and an agenda change, and each workflow does its own part with its own
+// permissions.
+func TestFeaturesLimitWhatRuns(t *testing.T) {
+	reopened := func(t *testing.T) []byte {
+		p := corpusPayload(t, "pull_request/reopened.payload.json")
+		set(p, "pull_request.labels", []any{map[string]any{"id": 7, "node_id": "LA_7", "url": "https://api.github.com/repos/Codertocat/Hello-World/labels/wg-agenda",
+			"name": "wg-agenda", "color": "ededed", "default": false, "description": nil}})
+		return mustJSON(t, p)
+	}
+	check := []string{"POST /graphql", "GET /repos/Codertocat/.github/contents/.github/secwg.yml"}
+	agenda := []string{"GET " + repoPath + "/issues"}
+	for _, c := range []struct {
+		features string
+		want     []string
+		done     bool
+	}{
+		{"checks", check, true},
+		{"meetings", agenda, true},
+		{"commands", nil, false},
+		{"", append(append([]string{}, agenda...), check...), true},
+	} {
+		t.Run("features="+c.features, func(t *testing.T) {
+			gh := githubtest.New(t)
+			gh.Handle(githubtest.PatternGraphQL, githubtest.GraphQLData(map[string]any{"repository": map[string]any{
+				"config": nil, "head": map[string]any{"checkSuites": map[string]any{"nodes": []any{}}}}}).ServeHTTP)
+			gh.Handle("GET /repos/{owner}/{repo}/contents/{path...}", notFound)
+			gh.ReplyJSON("GET /repos/{owner}/{repo}/issues", 200, []any{})
+			res := runAction(t, gh, workflow{event: "pull_request_target", payload: reopened(t), config: dailyGroup(t),
+				env: map[string]string{"SECWG_FEATURES": c.features}})
+			if res.code != action.ExitOK {
+				t.Fatalf("exit %d: %s", res.code, res.stderr)
+			}
+			if done := strings.Contains(res.stdout, ": done"); done != c.done {
+				t.Errorf("step said %q, want done = %v", strings.TrimSpace(res.stdout), c.done)
+			}
+			got := calls(gh, 0)
+			slices.Sort(got)
+			want := slices.Clone(c.want)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("requests:\n%s", diffCalls(got, want))
+			}
+		})
 	}
 }
