@@ -181,9 +181,7 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 	if passEvents[r.env.EventName] {
 		return r.pass(ctx)
 	}
-	webhookEvent, ok := eventHandlers[r.env.EventName]
-	h := r.handlers[webhookEvent]
-	if !ok || h == nil {
+	if !r.Acts(r.env.EventName, "") {
 		return Ignored, nil
 	}
 	payload, err := readPayload(r.env.EventPath)
@@ -191,15 +189,31 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 		return "", err
 	}
 	action := actionOf(payload)
-	if af, ok := h.(actionFilter); ok && !af.HandlesAction(webhookEvent, action) {
+	if !r.Acts(r.env.EventName, action) {
 		return Ignored, nil
 	}
+	webhookEvent := eventHandlers[r.env.EventName]
+	h := r.handlers[webhookEvent]
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Server.JobTimeout)
 	defer cancel()
 	if err := h.Handle(ctx, webhookEvent, r.env.RunID, payload); err != nil {
 		return "", fmt.Errorf("%s %s: %w", r.env.EventName, action, err)
 	}
 	return Handled, nil
+}
+
+// Acts reports whether the runner acts on a workflow event with an action;
+// "" asks whether it acts on any action of the event.
+func (r *Runner) Acts(event, action string) bool {
+	if passEvents[event] {
+		return r.opts.Features.Has(Meetings)
+	}
+	h := r.handlers[eventHandlers[event]]
+	if h == nil {
+		return false
+	}
+	af, ok := h.(actionFilter)
+	return !ok || action == "" || af.HandlesAction(eventHandlers[event], action)
 }
 
 // pass runs one meeting sync pass over every configured group, the pass the
