@@ -259,7 +259,7 @@ func TestWorkflowAndServerMakeTheSameRequests(t *testing.T) {
 					if handled != c.handled {
 						t.Errorf("server handled = %v, want %v", handled, c.handled)
 					}
-					if d := diffCalls(calls(gh, 0), c.want); d != "" {
+					if d := diffCalls(calls(gh), c.want); d != "" {
 						t.Errorf("server requests differ from the table:\n%s", d)
 					}
 					serverRequests = apiRequests(gh)
@@ -283,7 +283,7 @@ func TestWorkflowAndServerMakeTheSameRequests(t *testing.T) {
 						if kind == action.WorkflowToken && c.workflowWant != nil {
 							want = c.workflowWant
 						}
-						if d := diffCalls(calls(gh, 0), want); d != "" {
+						if d := diffCalls(calls(gh), want); d != "" {
 							t.Errorf("workflow requests differ from the table:\n%s", d)
 						} else if serverRequests != nil && (kind == action.AppToken || c.workflowWant == nil) {
 							// Same calls: then the same queries and bodies too.

@@ -164,12 +164,12 @@ func authOnly(r githubtest.Request) bool {
 		(r.Method == http.MethodGet && r.Path == "/app")
 }
 
-// calls lists the requests from index from on as "METHOD /path", leaving
+// calls lists the requests as "METHOD /path", leaving
 // out what only App authentication costs: installation tokens, GET /app and
 // the look-up of the installation on a repository or organisation.
-func calls(gh *githubtest.Server, from int) []string {
+func calls(gh *githubtest.Server) []string {
 	var out []string
-	for _, r := range gh.Requests()[from:] {
+	for _, r := range gh.Requests() {
 		if authOnly(r) {
 			continue
 		}
