@@ -20,35 +20,35 @@ import (
 // to do, 1 when the work failed, 2 when nothing could be tried, each with a
 // message that says why, and a workflow annotation in a runner.
 func TestExitCodes(t *testing.T) {
-	helpComment := func(t *testing.T) []byte { return mustJSON(t, comment("/help")(t)) }
+	helpComment := func(t testing.TB) []byte { return mustJSON(t, comment("/help")(t)) }
 	for _, c := range []struct {
 		name    string
-		w       func(t *testing.T) workflow
-		routes  func(t *testing.T, gh *githubtest.Server)
+		w       func(t testing.TB) workflow
+		routes  func(t testing.TB, gh *githubtest.Server)
 		code    int
 		message string // in stderr
 	}{
 		{
 			name: "handled", code: action.ExitOK, message: "",
-			w:      func(t *testing.T) workflow { return workflow{event: "issue_comment", payload: helpComment(t)} },
-			routes: func(t *testing.T, gh *githubtest.Server) { reactionRoute(t, gh); replyRoutes(t, gh) },
+			w:      func(t testing.TB) workflow { return workflow{event: "issue_comment", payload: helpComment(t)} },
+			routes: func(t testing.TB, gh *githubtest.Server) { reactionRoute(t, gh); replyRoutes(t, gh) },
 		},
 		{
 			name: "event secwg does not act on", code: action.ExitOK,
-			w: func(t *testing.T) workflow {
+			w: func(t testing.TB) workflow {
 				return workflow{event: "release", payload: []byte(`{"action":"published"}`)}
 			},
 		},
 		{
 			name: "action secwg does not act on", code: action.ExitOK,
-			w: func(t *testing.T) workflow {
+			w: func(t testing.TB) workflow {
 				return workflow{event: "issue_comment", payload: mustJSON(t, corpusPayload(t, "issue_comment/deleted.payload.json"))}
 			},
 		},
 		{
 			name: "GitHub refuses a write", code: action.ExitFailed, message: "reacting +1 to comment 492700400",
-			w: func(t *testing.T) workflow { return workflow{event: "issue_comment", payload: helpComment(t)} },
-			routes: func(t *testing.T, gh *githubtest.Server) {
+			w: func(t testing.TB) workflow { return workflow{event: "issue_comment", payload: helpComment(t)} },
+			routes: func(t testing.TB, gh *githubtest.Server) {
 				gh.Handle("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", func(w http.ResponseWriter, r *http.Request) {
 					writeJSON(w, 403, map[string]any{"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest"})
 				})
@@ -57,51 +57,58 @@ func TestExitCodes(t *testing.T) {
 		},
 		{
 			name: "payload is not JSON", code: action.ExitFailed, message: "is not a JSON object",
-			w: func(t *testing.T) workflow { return workflow{event: "issues", payload: []byte("<html>")} },
+			w: func(t testing.TB) workflow { return workflow{event: "issues", payload: []byte("<html>")} },
+		},
+		{
+			name: "payload over GitHub's cap", code: action.ExitFailed, message: "is larger than 26214400 bytes",
+			w: func(t testing.TB) workflow {
+				big := `{"action":"labeled","pad":"` + strings.Repeat("x", action.MaxPayloadBytes) + `"}`
+				return workflow{event: "issues", payload: []byte(big)}
+			},
 		},
 		{
 			name: "runner variables missing", code: action.ExitUsage, message: "GITHUB_TOKEN, GITHUB_REPOSITORY not set",
-			w: func(t *testing.T) workflow {
+			w: func(t testing.TB) workflow {
 				return workflow{event: "issues", payload: []byte(`{}`), env: map[string]string{"GITHUB_TOKEN": "", "GITHUB_REPOSITORY": ""}}
 			},
 		},
 		{
 			name: "repository not owner/name", code: action.ExitUsage, message: `GITHUB_REPOSITORY="Hello-World" is not owner/name`,
-			w: func(t *testing.T) workflow {
+			w: func(t testing.TB) workflow {
 				return workflow{event: "issues", payload: []byte(`{}`), env: map[string]string{"GITHUB_REPOSITORY": "Hello-World"}}
 			},
 		},
 		{
 			name: "unknown token kind", code: action.ExitUsage, message: `token kind "pat": want workflow or app`,
-			w: func(t *testing.T) workflow { return workflow{event: "issues", payload: []byte(`{}`), kind: "pat"} },
+			w: func(t testing.TB) workflow { return workflow{event: "issues", payload: []byte(`{}`), kind: "pat"} },
 		},
 		{
 			name: "unknown feature", code: action.ExitUsage, message: `feature "lint": want checks, commands or meetings`,
-			w: func(t *testing.T) workflow {
+			w: func(t testing.TB) workflow {
 				return workflow{event: "issues", payload: []byte(`{}`), env: map[string]string{"SECWG_FEATURES": "checks,lint"}}
 			},
 		},
 		{
 			name: "malformed App id", code: action.ExitUsage, message: `app id "abc"`,
-			w: func(t *testing.T) workflow {
+			w: func(t testing.TB) workflow {
 				return workflow{event: "issues", payload: []byte(`{}`), env: map[string]string{"SECWG_APP_ID": "abc"}}
 			},
 		},
 		{
 			name: "configuration missing", code: action.ExitUsage, message: "loading the configuration",
-			w: func(t *testing.T) workflow {
+			w: func(t testing.TB) workflow {
 				return workflow{event: "issues", payload: []byte(`{}`), config: "no/such/secwg.yml"}
 			},
 		},
 		{
 			name: "configuration with a typo", code: action.ExitUsage, message: "meetingz",
-			w: func(t *testing.T) workflow {
+			w: func(t testing.TB) workflow {
 				return workflow{event: "schedule", payload: []byte(`{}`), config: writeFile(t, "secwg.yml", "meetingz: []\n")}
 			},
 		},
 		{
 			name: "unexpected argument", code: action.ExitUsage, message: `unexpected argument "lint"`,
-			w: func(t *testing.T) workflow {
+			w: func(t testing.TB) workflow {
 				return workflow{event: "issues", payload: []byte(`{}`), args: []string{"lint"}}
 			},
 		},
@@ -195,7 +202,7 @@ func TestWorkflowRunsTheServersHandlers(t *testing.T) {
 // and an agenda change, and each workflow does its own part with its own
 // permissions.
 func TestFeaturesLimitWhatRuns(t *testing.T) {
-	reopened := func(t *testing.T) []byte {
+	reopened := func(t testing.TB) []byte {
 		p := corpusPayload(t, "pull_request/reopened.payload.json")
 		set(p, "pull_request.labels", []any{map[string]any{"id": 7, "node_id": "LA_7", "url": "https://api.github.com/repos/Codertocat/Hello-World/labels/wg-agenda",
 			"name": "wg-agenda", "color": "ededed", "default": false, "description": nil}})

@@ -99,7 +99,7 @@ type workflowFile struct {
 var yamlBlock = regexp.MustCompile("(?ms)^```yaml\n(.*?)^```")
 
 // workflowsIn returns the YAML blocks of a Markdown file that are workflows.
-func workflowsIn(t *testing.T, path string) []string {
+func workflowsIn(t testing.TB, path string) []string {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -115,7 +115,7 @@ func workflowsIn(t *testing.T, path string) []string {
 }
 
 // actionInputs are the inputs action.yml declares.
-func actionInputs(t *testing.T) map[string]bool {
+func actionInputs(t testing.TB) map[string]bool {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(moduleRoot(t), "action.yml"))
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 
 // groupConfig is a configuration with one meeting group in the corpus's
 // repository, meeting on the rule given.
-func groupConfig(t *testing.T, rrule, start string) string {
+func groupConfig(t testing.TB, rrule, start string) string {
 	return writeFile(t, "secwg.yml", `logging: {level: debug, format: json}
 meetings:
   groups:
@@ -28,7 +28,7 @@ meetings:
 
 // dailyGroup meets every day, so that its next meeting is always within the
 // lead time, at whatever moment the server path runs.
-func dailyGroup(t *testing.T) string { return groupConfig(t, "FREQ=DAILY", "2026-01-01T14:00:00Z") }
+func dailyGroup(t testing.TB) string { return groupConfig(t, "FREQ=DAILY", "2026-01-01T14:00:00Z") }
 
 const (
 	repoPath  = "/repos/Codertocat/Hello-World"
@@ -36,33 +36,33 @@ const (
 )
 
 // Answers the fake gives, from GitHub's own examples.
-func reactionRoute(t *testing.T, gh *githubtest.Server) {
+func reactionRoute(t testing.TB, gh *githubtest.Server) {
 	gh.ReplyJSON("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", 201, example(t, "reaction"))
 }
 
-func replyRoutes(t *testing.T, gh *githubtest.Server) {
+func replyRoutes(t testing.TB, gh *githubtest.Server) {
 	gh.ReplyJSON("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", 200, []any{})
 	gh.ReplyJSON("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", 201,
 		exampleObject(t, "issue-comment", map[string]any{"id": 9001}))
 }
 
-func permissionRoute(t *testing.T, gh *githubtest.Server, role string) {
+func permissionRoute(t testing.TB, gh *githubtest.Server, role string) {
 	gh.ReplyJSON("GET /repos/{owner}/{repo}/collaborators/{username}/permission", 200,
 		exampleObject(t, "repository-collaborator-permission-response-if-user-has-admin-permissions",
 			map[string]any{"permission": role, "role_name": role}))
 }
 
 // comment is the corpus's new comment, saying body.
-func comment(body string) func(t *testing.T) map[string]any {
-	return func(t *testing.T) map[string]any {
+func comment(body string) func(t testing.TB) map[string]any {
+	return func(t testing.TB) map[string]any {
 		p := corpusPayload(t, "issue_comment/created.payload.json")
 		set(p, "comment.body", body)
 		return p
 	}
 }
 
-func corpus(rel string) func(t *testing.T) map[string]any {
-	return func(t *testing.T) map[string]any { return corpusPayload(t, rel) }
+func corpus(rel string) func(t testing.TB) map[string]any {
+	return func(t testing.TB) map[string]any { return corpusPayload(t, rel) }
 }
 
 // eventCase is one payload and what both modes must ask of GitHub for it.
@@ -72,10 +72,10 @@ type eventCase struct {
 	// event the server receives for it, "" when GitHub sends it no webhook.
 	events  []string
 	webhook string
-	payload func(t *testing.T) map[string]any
-	config  func(t *testing.T) string
+	payload func(t testing.TB) map[string]any
+	config  func(t testing.TB) string
 	args    []string
-	routes  func(t *testing.T, gh *githubtest.Server)
+	routes  func(t testing.TB, gh *githubtest.Server)
 	// handled is whether secwg works on it (the server queues it; the
 	// workflow step says done rather than nothing to do).
 	handled bool
@@ -93,7 +93,7 @@ func eventCases() []eventCase {
 		{
 			name: "help command replies with the command list", events: []string{"issue_comment"}, webhook: "issue_comment",
 			payload: comment("/help"),
-			routes:  func(t *testing.T, gh *githubtest.Server) { reactionRoute(t, gh); replyRoutes(t, gh) },
+			routes:  func(t testing.TB, gh *githubtest.Server) { reactionRoute(t, gh); replyRoutes(t, gh) },
 			handled: true,
 			want: []string{
 				"POST " + repoPath + "/issues/comments/" + commentID + "/reactions",
@@ -105,7 +105,7 @@ func eventCases() []eventCase {
 		{
 			name: "agenda command labels the issue for a team member or triager", events: []string{"issue_comment"}, webhook: "issue_comment",
 			payload: comment("/agenda"), config: dailyGroup,
-			routes: func(t *testing.T, gh *githubtest.Server) {
+			routes: func(t testing.TB, gh *githubtest.Server) {
 				gh.Handle("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", notFound)
 				permissionRoute(t, gh, "write")
 				gh.ReplyJSON("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", 200, example(t, "label-items"))
@@ -136,7 +136,7 @@ func eventCases() []eventCase {
 		},
 		{
 			name: "agenda label looks for the upcoming meeting issue", events: []string{"issues"}, webhook: "issues",
-			payload: func(t *testing.T) map[string]any {
+			payload: func(t testing.TB) map[string]any {
 				p := corpusPayload(t, "issues/labeled.payload.json")
 				label := map[string]any{"id": 7, "node_id": "LA_7", "url": "https://api.github.com/repos/Codertocat/Hello-World/labels/wg-agenda",
 					"name": "wg-agenda", "color": "ededed", "default": false, "description": nil}
@@ -145,7 +145,7 @@ func eventCases() []eventCase {
 				return p
 			},
 			config: dailyGroup,
-			routes: func(t *testing.T, gh *githubtest.Server) {
+			routes: func(t testing.TB, gh *githubtest.Server) {
 				gh.ReplyJSON("GET /repos/{owner}/{repo}/issues", 200, []any{})
 			},
 			handled: true,
@@ -163,7 +163,7 @@ func eventCases() []eventCase {
 			name:   "pull request runs the check from the base branch's configuration",
 			events: []string{"pull_request", "pull_request_target"}, webhook: "pull_request",
 			payload: corpus("pull_request/opened.payload.json"),
-			routes: func(t *testing.T, gh *githubtest.Server) {
+			routes: func(t testing.TB, gh *githubtest.Server) {
 				gh.Handle(githubtest.PatternGraphQL, func(w http.ResponseWriter, r *http.Request) {
 					q, err := githubtest.DecodeGraphQL(r)
 					if err != nil {
@@ -186,14 +186,14 @@ func eventCases() []eventCase {
 		},
 		{
 			name: "re-requested suite of this App looks for its runs", events: []string{"check_suite"}, webhook: "check_suite",
-			payload: func(t *testing.T) map[string]any {
+			payload: func(t testing.TB) map[string]any {
 				p := corpusPayload(t, "check_suite/rerequested.payload.json")
 				set(p, "check_suite.app.id", githubtest.AppID)
 				set(p, "check_suite.app.slug", githubtest.AppSlug)
 				set(p, "check_suite.pull_requests", []any{})
 				return p
 			},
-			routes: func(t *testing.T, gh *githubtest.Server) {
+			routes: func(t testing.TB, gh *githubtest.Server) {
 				gh.ReplyJSON("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", 200, map[string]any{"total_count": 0, "check_runs": []any{}})
 			},
 			handled: true,
@@ -213,12 +213,12 @@ func eventCases() []eventCase {
 		},
 		{
 			name: "scheduled pass opens the next meeting's issue", events: []string{"schedule", "workflow_dispatch"},
-			payload: func(*testing.T) map[string]any { return map[string]any{"schedule": "0 * * * *"} },
-			config: func(t *testing.T) string {
+			payload: func(testing.TB) map[string]any { return map[string]any{"schedule": "0 * * * *"} },
+			config: func(t testing.TB) string {
 				return groupConfig(t, "FREQ=WEEKLY;BYDAY=TH", "2030-01-03T14:00:00Z")
 			},
 			args: []string{"--now", "2030-01-01T12:00:00Z"},
-			routes: func(t *testing.T, gh *githubtest.Server) {
+			routes: func(t testing.TB, gh *githubtest.Server) {
 				gh.ReplyJSON("GET /repos/{owner}/{repo}/issues", 200, []any{})
 				gh.ReplyJSON("GET /search/issues", 200, map[string]any{"total_count": 0, "incomplete_results": false, "items": []any{}})
 				gh.ReplyJSON("POST /repos/{owner}/{repo}/issues", 201, exampleObject(t, "issue", map[string]any{"number": 12}))
@@ -232,7 +232,7 @@ func eventCases() []eventCase {
 		},
 		{
 			name: "scheduled pass without groups does nothing", events: []string{"schedule"},
-			payload: func(*testing.T) map[string]any { return map[string]any{"schedule": "0 * * * *"} },
+			payload: func(testing.TB) map[string]any { return map[string]any{"schedule": "0 * * * *"} },
 		},
 	}
 }

@@ -18,7 +18,7 @@ const (
 	forkBase = "2222222222222222222222222222222222222222"
 )
 
-func readTestdata(t *testing.T, name string) string {
+func readTestdata(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "fork", name))
 	if err != nil {
@@ -28,7 +28,7 @@ func readTestdata(t *testing.T, name string) string {
 }
 
 // forkPullRequest is the corpus's opened pull request, coming from a fork.
-func forkPullRequest(t *testing.T) map[string]any {
+func forkPullRequest(t testing.TB) map[string]any {
 	p := corpusPayload(t, "pull_request/opened.payload.json")
 	set(p, "pull_request.head.sha", forkHead)
 	set(p, "pull_request.head.ref", "threat-model")
@@ -51,7 +51,7 @@ type forkGitHub struct {
 	runRepo    string
 }
 
-func newForkGitHub(t *testing.T, baseConfig string) *forkGitHub {
+func newForkGitHub(t testing.TB, baseConfig string) *forkGitHub {
 	f := &forkGitHub{gh: githubtest.New(t)}
 	f.gh.Handle(githubtest.PatternGraphQL, func(w http.ResponseWriter, r *http.Request) {
 		q, err := githubtest.DecodeGraphQL(r)
@@ -116,7 +116,7 @@ func newForkGitHub(t *testing.T, baseConfig string) *forkGitHub {
 }
 
 // exampleApp is GitHub's example App, as this App.
-func exampleApp(t *testing.T) map[string]any {
+func exampleApp(t testing.TB) map[string]any {
 	app := example(t, "check-run").(map[string]any)["app"].(map[string]any)
 	app["id"], app["slug"] = githubtest.AppID, githubtest.AppSlug
 	return app

@@ -39,7 +39,7 @@ var (
 )
 
 // example is a fresh copy of GitHub's example answer name.
-func example(t *testing.T, name string) any {
+func example(t testing.TB, name string) any {
 	t.Helper()
 	path := os.Getenv("SECWG_OPENAPI")
 	if path == "" {
@@ -78,7 +78,7 @@ func example(t *testing.T, name string) any {
 }
 
 // exampleObject is example with fields replaced.
-func exampleObject(t *testing.T, name string, set map[string]any) map[string]any {
+func exampleObject(t testing.TB, name string, set map[string]any) map[string]any {
 	t.Helper()
 	m := example(t, name).(map[string]any)
 	for k, v := range set {
@@ -88,7 +88,7 @@ func exampleObject(t *testing.T, name string, set map[string]any) map[string]any
 }
 
 // corpusPayload reads a recorded webhook payload, relative to the corpus.
-func corpusPayload(t *testing.T, rel string) map[string]any {
+func corpusPayload(t testing.TB, rel string) map[string]any {
 	t.Helper()
 	dir := os.Getenv(githubtest.EnvWebhookCorpus)
 	if dir == "" {
@@ -119,7 +119,7 @@ func set(m map[string]any, path string, value any) {
 	m[keys[len(keys)-1]] = value
 }
 
-func mustJSON(t *testing.T, v any) []byte {
+func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -139,7 +139,7 @@ func notFound(w http.ResponseWriter, _ *http.Request) {
 }
 
 // writeFile writes content to a new file in a test directory.
-func writeFile(t *testing.T, name, content string) string {
+func writeFile(t testing.TB, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
@@ -195,7 +195,7 @@ type result struct {
 
 // runAction runs secwg action against gh. The payload is written as the
 // runner writes it, without an installation: Actions payloads carry none.
-func runAction(t *testing.T, gh *githubtest.Server, w workflow) result {
+func runAction(t testing.TB, gh *githubtest.Server, w workflow) result {
 	t.Helper()
 	payload := w.payload
 	if len(payload) > 0 {
@@ -249,7 +249,7 @@ type delivery struct {
 // runServer sends the payload to the real server's webhook handler, signed,
 // and waits for the job: the server answers at once and works in its queue.
 // handled is whether the server queued work for it.
-func runServer(t *testing.T, gh *githubtest.Server, d delivery) (handled bool) {
+func runServer(t testing.TB, gh *githubtest.Server, d delivery) (handled bool) {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(d.payload, &m); err != nil {
@@ -295,7 +295,7 @@ func runServer(t *testing.T, gh *githubtest.Server, d delivery) (handled bool) {
 }
 
 // jobsDone counts the jobs the queue finished, from its duration histogram.
-func jobsDone(t *testing.T, g prometheus.Gatherer) uint64 {
+func jobsDone(t testing.TB, g prometheus.Gatherer) uint64 {
 	t.Helper()
 	families, err := g.Gather()
 	if err != nil {
@@ -314,7 +314,7 @@ func jobsDone(t *testing.T, g prometheus.Gatherer) uint64 {
 }
 
 // waitFor polls cond until it holds, failing the test after a generous bound.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {

@@ -18,7 +18,7 @@ import (
 )
 
 // moduleRoot is the repository root, where action.yml lives.
-func moduleRoot(t *testing.T) string {
+func moduleRoot(t testing.TB) string {
 	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -35,7 +35,7 @@ var (
 
 // secwgBinary builds cmd/secwg once for the script tests, as the action's
 // build step does.
-func secwgBinary(t *testing.T) string {
+func secwgBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "secwg-action-test")
@@ -61,7 +61,7 @@ func secwgBinary(t *testing.T) string {
 
 // runScript runs action/run.sh as the action's last step does, from dir,
 // with the step's environment.
-func runScript(t *testing.T, dir string, env map[string]string) (code int, stdout, stderr string) {
+func runScript(t testing.TB, dir string, env map[string]string) (code int, stdout, stderr string) {
 	t.Helper()
 	bash, err := exec.LookPath("bash")
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 // allowed to whoever has write access to the workflow's repository, refused
 // to anyone with less, and the team API is never asked. An App token asks it.
 func TestWorkflowTokenJudgesTeamsByRepositoryPermission(t *testing.T) {
-	teamOnly := func(t *testing.T) string {
+	teamOnly := func(t testing.TB) string {
 		return writeFile(t, "secwg.yml", `meetings:
   groups:
     - id: hello-wg
