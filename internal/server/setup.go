@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/time/rate"
 
 	configfiles "github.com/secwg/secwg/config"
 	"github.com/secwg/secwg/templates"
@@ -29,29 +31,90 @@ var setupPages = template.Must(template.ParseFS(templates.FS, "setup.html.tmpl")
 // setup registers the GitHub App through the App Manifest flow when secwg starts
 // without credentials: a form here, confirmation on GitHub, then a code that is
 // exchanged for the App's id, key and webhook secret.
+//
+// Whoever finishes the flow chooses the App secwg will act as, so every route
+// requires the one-time token printed in the log at start: the first visit with
+// ?token= sets an HttpOnly, SameSite=Strict cookie that the later steps need.
 type setup struct {
+	setupOptions
+
+	mu      sync.Mutex
+	states  map[string]time.Time
+	order   []string // states, oldest first, for eviction
+	done    bool
+	limiter *clientLimiter
+}
+
+type setupOptions struct {
+	token           string
 	publicURL       string
 	webURL          string
 	apiURL          string
 	credentialsPath string
 	httpClient      *http.Client
-
-	mu     sync.Mutex
-	states map[string]time.Time
-	done   bool
 }
 
-const setupStateTTL = time.Hour
+const (
+	setupStateTTL = time.Hour
+	// maxSetupStates bounds the registrations in progress; the oldest is
+	// forgotten first, so a flood cannot lock the operator out.
+	maxSetupStates = 64
+	setupCookie    = "secwg_setup"
+)
 
 var orgName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
 
+func newSetup(o setupOptions) *setup {
+	return &setup{setupOptions: o, states: map[string]time.Time{}, limiter: newClientLimiter(rate.Every(6*time.Second), 5)}
+}
+
 func (s *setup) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.start)
-	mux.HandleFunc("POST /setup/start", s.begin)
+	mux.HandleFunc("POST /setup/start", s.requireCookie(s.begin))
 	mux.HandleFunc("GET /setup/callback", s.callback)
 }
 
+// hasCookie reports whether the browser opened the setup link.
+func (s *setup) hasCookie(r *http.Request) bool {
+	c, err := r.Cookie(setupCookie)
+	return err == nil && s.validToken(c.Value)
+}
+
+func (s *setup) validToken(t string) bool {
+	return s.token != "" && subtle.ConstantTimeCompare([]byte(t), []byte(s.token)) == 1
+}
+
+func (s *setup) requireCookie(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.hasCookie(r) {
+			s.forbidden(w)
+			return
+		}
+		next(w, r)
+	}
+}
+
+func (s *setup) forbidden(w http.ResponseWriter) {
+	s.fail(w, http.StatusForbidden, "Open the setup link that secwg printed in its log when it started (it ends in ?token=…). "+
+		"Only that link can register the App.")
+}
+
 func (s *setup) start(w http.ResponseWriter, r *http.Request) {
+	if t := r.URL.Query().Get("token"); t != "" {
+		if !s.validToken(t) {
+			s.forbidden(w)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: setupCookie, Value: s.token, Path: "/", HttpOnly: true,
+			Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: int(setupStateTTL / time.Second)})
+		// Drop the token from the address bar and the browser's history.
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	if !s.hasCookie(r) {
+		s.forbidden(w)
+		return
+	}
 	public := s.publicURL
 	if public == "" {
 		scheme := "http"
@@ -64,6 +127,15 @@ func (s *setup) start(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *setup) begin(w http.ResponseWriter, r *http.Request) {
+	if !s.limiter.allow(clientKey(r)) {
+		w.Header().Set("Retry-After", "6")
+		s.fail(w, http.StatusTooManyRequests, "Too many registrations were started from here; wait a few seconds and try again.")
+		return
+	}
+	if _, err := os.Lstat(s.credentialsPath); err == nil {
+		s.fail(w, http.StatusConflict, "The credentials file "+s.credentialsPath+" already exists. Start secwg with it, or move it away to register another App.")
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, http.StatusBadRequest, "The form could not be read.")
@@ -130,16 +202,12 @@ func (s *setup) newState() (string, error) {
 	st := hex.EncodeToString(b)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
-	for k, t := range s.states {
-		if now.Sub(t) > setupStateTTL {
-			delete(s.states, k)
-		}
+	for len(s.order) >= maxSetupStates {
+		delete(s.states, s.order[0])
+		s.order = s.order[1:]
 	}
-	if len(s.states) >= 1000 {
-		return "", errors.New("too many setups in progress")
-	}
-	s.states[st] = now
+	s.states[st] = time.Now()
+	s.order = append(s.order, st)
 	return st, nil
 }
 
@@ -149,13 +217,42 @@ func (s *setup) takeState(st string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.states[st]
+	if !ok {
+		return false
+	}
 	delete(s.states, st)
-	return ok && time.Since(t) <= setupStateTTL
+	for i, o := range s.order {
+		if o == st {
+			s.order = append(s.order[:i:i], s.order[i+1:]...)
+			break
+		}
+	}
+	return time.Since(t) <= setupStateTTL
+}
+
+func (s *setup) knownState(st string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.states[st]
+	return ok
 }
 
 func (s *setup) callback(w http.ResponseWriter, r *http.Request) {
 	logger := zerolog.Ctx(r.Context())
-	code, state := r.URL.Query().Get("code"), r.URL.Query().Get("state")
+	q := r.URL.Query()
+	code, state := q.Get("code"), q.Get("state")
+	if !s.hasCookie(r) {
+		// GitHub's redirect is a cross-site navigation, which a SameSite=Strict
+		// cookie does not follow. One reload from this page is same-site and
+		// carries it; a browser that never opened the setup link still has none.
+		if q.Get("again") == "" && s.knownState(state) {
+			q.Set("again", "1")
+			s.render(w, http.StatusForbidden, "continue", map[string]string{"URL": "/setup/callback?" + q.Encode()})
+			return
+		}
+		s.forbidden(w)
+		return
+	}
 	if code == "" || len(code) > 256 || !s.takeState(state) {
 		s.fail(w, http.StatusBadRequest, "This link is not from a registration started here, or it has expired.")
 		return
@@ -167,15 +264,27 @@ func (s *setup) callback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusConflict, "An App is already registered; restart secwg with its credentials.")
 		return
 	}
+	// Claim the file before GitHub hands over the key, so that a failure here
+	// leaves no App on GitHub whose only key was thrown away.
+	f, err := os.OpenFile(s.credentialsPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		logger.Error().Err(err).Msg("could not create the credentials file")
+		s.fail(w, http.StatusConflict, "The credentials file "+s.credentialsPath+" cannot be created ("+err.Error()+
+			"); nothing was registered. Move the existing file away or fix the folder's permissions, then start again.")
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	app, err := s.convert(ctx, code)
 	if err != nil {
+		f.Close()
+		os.Remove(s.credentialsPath)
 		logger.Error().Err(err).Msg("App manifest conversion failed")
 		s.fail(w, http.StatusBadGateway, "GitHub did not accept the registration code: "+err.Error())
 		return
 	}
-	if err := writeCredentials(s.credentialsPath, app); err != nil {
+	if err := writeCredentials(f, app); err != nil {
+		os.Remove(s.credentialsPath)
 		logger.Error().Err(err).Msg("could not save the App credentials")
 		s.fail(w, http.StatusInternalServerError, "The App was created on GitHub but its credentials could not be saved: "+err.Error()+
 			". Delete the App in GitHub's settings and start again.")
@@ -221,25 +330,21 @@ type credentialsFile struct {
 	} `yaml:"github"`
 }
 
-// writeCredentials creates the file readable only by its owner, and never
-// overwrites one: an existing file may hold another App's only copy of its key.
-func writeCredentials(path string, app *github.AppConfig) error {
+// writeCredentials fills the file the callback created exclusively, readable only
+// by its owner: an existing file may hold another App's only copy of its key.
+func writeCredentials(f *os.File, app *github.AppConfig) error {
 	var c credentialsFile
 	c.GitHub.App.IntegrationID = app.GetID()
 	c.GitHub.App.WebhookSecret = app.GetWebhookSecret()
 	c.GitHub.App.PrivateKey = app.GetPEM()
 	data, err := yaml.Marshal(&c)
 	if err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+		f.Close()
 		return err
 	}
 	header := fmt.Sprintf("# Credentials of the GitHub App %q, saved by secwg's setup page.\n# Keep this file secret.\n", app.GetSlug())
 	if _, err := f.WriteString(header + string(data)); err != nil {
 		f.Close()
-		os.Remove(path)
 		return err
 	}
 	return f.Close()
