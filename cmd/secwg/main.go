@@ -37,7 +37,7 @@ Usage:
                                                         print a meeting issue or minutes
   secwg meeting sync [--config FILE] [--now RFC3339] [--dry-run]
                                                         one reconcile pass over every meeting group
-  secwg action [--config FILE] [--app-slug SLUG] [--app-id ID] [--token-kind workflow|app]
+  secwg action [--config FILE] [--features LIST] [--token-kind workflow|app] [--app-slug SLUG] [--app-id ID]
                                                         handle one GitHub Actions event (see docs/actions.md)
   secwg version                                         print the version
 
