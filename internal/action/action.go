@@ -84,8 +84,6 @@ type Options struct {
 	Features Features
 	// Now is the clock of the meeting pass; nil is time.Now.
 	Now func() time.Time
-	// Retry replaces the client's retry policy; zero is the server's default.
-	Retry githubclient.RetryPolicy
 }
 
 // Runner runs one workflow event.
@@ -119,13 +117,10 @@ func New(env Env, cfg *config.Config, logger zerolog.Logger, o Options) (*Runner
 	if o.Features == nil {
 		o.Features = AllFeatures
 	}
-	if o.Retry.MaxAttempts == 0 {
-		o.Retry = githubclient.DefaultRetryPolicy()
-	}
 	ghc := githubapp.Config{WebURL: env.ServerURL, V3APIURL: env.APIURL, V4APIURL: env.GraphQLURL}
 	m := metrics.New()
 	base, err := githubclient.NewCreator(githubclient.Options{
-		Config: ghc, CacheSize: int64(cfg.Server.CacheSize), Retry: o.Retry, Metrics: m,
+		Config: ghc, CacheSize: int64(cfg.Server.CacheSize), Retry: githubclient.DefaultRetryPolicy(), Metrics: m,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the GitHub client: %w", err)
