@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -78,6 +79,9 @@ type Server struct {
 	// DrainDelay is how long the listener keeps accepting after SIGTERM while
 	// /readyz already answers 503, so load balancers stop routing first.
 	DrainDelay time.Duration `yaml:"drain_delay"`
+	// WebhookProxyURL is a smee.io-style channel secwg subscribes to and hands
+	// to its webhook route, for a trial on a machine GitHub cannot reach.
+	WebhookProxyURL string `yaml:"webhook_proxy_url"`
 	// AckTimeout is how long a handled delivery waits for its job before it is
 	// answered 202 "still processing"; GitHub gives up after 10 seconds.
 	AckTimeout time.Duration `yaml:"ack_timeout"`
@@ -296,6 +300,7 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	integer("SECWG_ADMIN_PORT", &c.Server.AdminPort)
 	duration("SECWG_DRAIN_DELAY", &c.Server.DrainDelay)
 	duration("SECWG_ACK_TIMEOUT", &c.Server.AckTimeout)
+	str("SECWG_WEBHOOK_PROXY_URL", &c.Server.WebhookProxyURL)
 	if v, ok := env("SECWG_MAX_INFLIGHT_BYTES"); ok && strings.TrimSpace(v) != "" {
 		if err := c.Server.MaxInflightBytes.parse(v); err != nil {
 			errs = append(errs, fmt.Errorf("SECWG_MAX_INFLIGHT_BYTES=%q: %w", v, err))
@@ -374,6 +379,11 @@ func (c *Config) validate() error {
 	}
 	if s.AckTimeout < 0 || s.AckTimeout > 10*time.Second {
 		errs = append(errs, fmt.Errorf("server.ack_timeout (SECWG_ACK_TIMEOUT) = %v: must be between 0 and 10s, GitHub's own timeout", s.AckTimeout))
+	}
+	if s.WebhookProxyURL != "" {
+		if u, err := url.Parse(s.WebhookProxyURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("server.webhook_proxy_url (SECWG_WEBHOOK_PROXY_URL) = %q: must be an http or https channel URL such as https://smee.io/abc123", s.WebhookProxyURL))
+		}
 	}
 	if s.DrainDelay < 0 {
 		errs = append(errs, errors.New("server.drain_delay (SECWG_DRAIN_DELAY) must not be negative"))
