@@ -16,6 +16,7 @@ import (
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
 
+	"github.com/secwg/secwg/internal/action"
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/initmodel"
 	"github.com/secwg/secwg/internal/lint"
@@ -39,6 +40,8 @@ Usage:
                                                         print a meeting issue or minutes
   secwg meeting sync [--config FILE] [--now RFC3339] [--dry-run]
                                                         one reconcile pass over every meeting group
+  secwg action [--config FILE] [--features LIST] [--token-kind workflow|app] [--app-slug SLUG] [--app-id ID]
+                                                        handle one GitHub Actions event (see docs/actions.md)
   secwg version                                         print the version
 
 Configuration: config/secwg.example.yml documents every key and environment variable.
@@ -62,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return initmodel.Run(args[1:], stdout, stderr)
 	case "meeting":
 		return meetingcli.Run(context.Background(), args[1:], stdout, stderr, loadConfig)
+	case "action":
+		return action.Main(context.Background(), args[1:], stdout, stderr, os.LookupEnv)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "secwg", version.String())
 		return 0
