@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Exit codes.
@@ -52,6 +53,11 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	configPath := filepath.Join(*dir, filepath.FromSlash(DefaultConfigPath))
 
 	var drafts *Drafts
+	switch strings.ToLower(filepath.Ext(*from)) {
+	case ".json", ".yaml", ".yml":
+		fmt.Fprintf(stderr, "secwg init: --from drafts from Markdown prose; %s is a model file: list a Threat Dragon .json in threat_model.paths as it is (Threagile YAML is not read)\n", *from)
+		return ExitUsage
+	}
 	if *from != "" {
 		data, err := os.ReadFile(*from)
 		if err != nil {

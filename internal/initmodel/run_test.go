@@ -107,6 +107,7 @@ func TestInitRefusesBadInvocations(t *testing.T) {
 		{"model outside the repository", []string{"--model", "../x.md"}, ExitUsage, "inside the repository"},
 		{"a stray argument", []string{"THREAT_MODEL.md"}, ExitUsage, "unexpected argument"},
 		{"nothing to draft", []string{"--from", empty}, ExitFail, "nothing to draft"},
+		{"a model file", []string{"--from", "model.json"}, ExitUsage, "drafts from Markdown prose"},
 		{"missing source", []string{"--from", filepath.Join(dir, "none.md")}, ExitFail, "no such file"},
 		{"missing section", []string{"--from", empty, "--section", "Threats"}, ExitFail, "no heading matches the section"},
 	}
