@@ -16,17 +16,8 @@ import (
 func TestServeRunsTheMeetingGroups(t *testing.T) {
 	var fake *meetingsynctest.GitHub
 	a := startApp(t, appOptions{
-		github: func(gh *githubtest.Server) { fake = meetingsynctest.New(gh) },
-		configure: func(c *configT) {
-			g := meeting.DefaultGroup()
-			g.ID, g.Org, g.Repo = "security-wg", "nodejs", "nodejs/security-wg"
-			// A daily meeting, the next one or two hours ahead: within the lead time, not started.
-			g.Schedule = &meeting.Schedule{RRule: "FREQ=DAILY", Start: time.Now().UTC().Truncate(time.Hour).Add(-238 * time.Hour).Format(time.RFC3339), Timezone: "UTC"}
-			c.Meetings = meeting.Config{Groups: []meeting.Group{g}}
-			if err := c.Meetings.Validate(); err != nil {
-				t.Fatal(err)
-			}
-		},
+		github:    func(gh *githubtest.Server) { fake = meetingsynctest.New(gh) },
+		configure: func(c *configT) { withSecurityWG(t, c) },
 	})
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -46,7 +37,7 @@ func TestServeRunsTheMeetingGroups(t *testing.T) {
 	    "labels":[{"name":"security-wg-agenda"}],"user":{"login":"octocat","type":"User"}},
 	  "repository":{"full_name":"nodejs/node","name":"node","owner":{"login":"nodejs","type":"Organization"}},
 	  "installation":{"id":7},"sender":{"login":"octocat","type":"User"}}`
-	if status, msg := a.deliver("issues", "wired-label", body); status != 202 || !strings.Contains(msg, "accepted") {
+	if status, msg := a.deliver("issues", "wired-label", body); status != 200 || !strings.Contains(msg, "processed") {
 		t.Fatalf("label event: %d %q", status, msg)
 	}
 	eventually(t, "the agenda to list the item", func() bool {
@@ -65,7 +56,7 @@ func TestServeRunsTheMeetingGroups(t *testing.T) {
 		githubtest.Reaction(githubtest.BigID+1, "+1", githubtest.AppSlug+"[bot]"))
 	a.github.ReplyJSON("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", 201,
 		githubtest.IssueComment("nodejs/node", 4242, githubtest.BigID+100, githubtest.AppSlug+"[bot]", "reply"))
-	if status, _ := a.deliver("issue_comment", "wired-help", comment); status != 202 {
+	if status, _ := a.deliver("issue_comment", "wired-help", comment); status != 200 {
 		t.Fatalf("comment: %d", status)
 	}
 	eventually(t, "the help reply", func() bool {
@@ -76,4 +67,17 @@ func TestServeRunsTheMeetingGroups(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// withSecurityWG configures one group with a daily meeting, the next one or two
+// hours ahead: within the lead time, not started.
+func withSecurityWG(t *testing.T, c *configT) {
+	t.Helper()
+	g := meeting.DefaultGroup()
+	g.ID, g.Org, g.Repo = "security-wg", "nodejs", "nodejs/security-wg"
+	g.Schedule = &meeting.Schedule{RRule: "FREQ=DAILY", Start: time.Now().UTC().Truncate(time.Hour).Add(-238 * time.Hour).Format(time.RFC3339), Timezone: "UTC"}
+	c.Meetings = meeting.Config{Groups: []meeting.Group{g}}
+	if err := c.Meetings.Validate(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -61,6 +61,16 @@ const (
 	RuleMitigationExperimentalOnly = "mitigation-experimental-only"
 	RuleEnvironmentUnmitigated     = "environment-unmitigated"
 	RuleCWEMissing                 = "cwe-missing"
+	RuleIDDash                     = "id-dash"
+	RuleFieldMisplaced             = "field-misplaced"
+	RuleFieldUnknown               = "field-unknown"
+	RuleModelEmpty                 = "model-empty"
+	RuleSectionMissing             = "section-missing"
+	RuleLimitExceeded              = "limit-exceeded"
+	RuleFormatUnsupported          = "format-unsupported"
+	RuleSectionEmpty               = "section-empty"
+	RuleEnvironmentSectionMissing  = "environment-section-missing"
+	RuleJSONInvalid                = "json-invalid"
 )
 
 // Rule describes one check. The table below is the only place rule metadata
@@ -104,6 +114,26 @@ var Rules = []Rule{
 		"Each environment a threat applies to should be covered by at least one linked mitigation, or the threat should narrow its **Environments**."},
 	{RuleCWEMissing, SeverityWarning, "Threat title names no CWE",
 		"Name the weakness in the title, for example `(CWE-444)`."},
+	{RuleIDDash, SeverityWarning, "ID is typed with a dash other than the hyphen",
+		"The ID was understood; write it with hyphen-minus characters (`T-HTTP-001`) so that searches and links find it."},
+	{RuleFieldMisplaced, SeverityError, "Entry fields are written where they are not read",
+		"Fields go in a bullet list directly under the entry heading, one per bullet: `- **STRIDE**: Tampering`. Fields in a table, a code block, a numbered list or without bold labels are not read."},
+	{RuleFieldUnknown, SeverityWarning, "Field label is a misspelling of a known field",
+		"The bullet looks like a field whose label is close to a known one; fix the spelling so the field is read."},
+	{RuleModelEmpty, SeverityWarning, "File holds no threat or mitigation",
+		"A threat-model file with no entries checks nothing. Entries are headings such as `#### T-AREA-001: Title` followed by a bullet list of fields; see docs/threat-model-format.md."},
+	{RuleSectionMissing, SeverityError, "Configured section is not in the model",
+		"`threat_model.section` names a heading the file does not have, so nothing in it was checked; or `threat_model.sections` requires a heading no file of the model has. Fix the configuration or the heading."},
+	{RuleLimitExceeded, SeverityError, "Input is past one of the checker's limits",
+		"The file holds more link reference definitions, field bullets or findings than the checker reads; the rest was not checked. Real threat models never come near these limits."},
+	{RuleSectionEmpty, SeverityWarning, "Required section is empty",
+		"A heading `threat_model.sections` requires has nothing under it but comments. Write what the section covers, even if only what is not modelled yet."},
+	{RuleEnvironmentSectionMissing, SeverityWarning, "An environment a threat names has no section",
+		"With `threat_model.sections` set, each environment a threat's **Environments** field names needs a heading of its own (for example `### Server`) giving the threats and best practice there."},
+	{RuleFormatUnsupported, SeverityWarning, "File is in a format secwg does not read",
+		"secwg reads Markdown models and OWASP Threat Dragon v2 JSON. Other files named by threat_model.paths (Threagile YAML, Threat Dragon v1, other JSON) are not checked."},
+	{RuleJSONInvalid, SeverityError, "Threat Dragon file is not valid JSON",
+		"The file could not be read as JSON, so none of its threats were checked; open and save it in Threat Dragon, or fix the syntax at the position given."},
 }
 
 var rulesByID = func() map[string]*Rule {
