@@ -28,8 +28,9 @@ build:
 run:
 	$(GO) run ./cmd/secwg serve --log-format text
 
-# Formatting, vet, the race-enabled test suite, secwg's own threat model, then short fuzz runs of the parsers.
-test: fmt-check vet unit threat-model fuzz
+# Formatting, vet, lint, the race-enabled test suite, secwg's own threat model, then short
+# fuzz runs of the parsers.
+test: fmt-check vet lint unit threat-model fuzz
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

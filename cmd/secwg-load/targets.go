@@ -37,7 +37,7 @@ func serveLoopback(h http.Handler) (*loopServer, error) {
 		return nil, err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
-	go srv.Serve(ln)
+	go func() { _ = srv.Serve(ln) }() // ends with ErrServerClosed when the run is over
 	return &loopServer{URL: "http://" + ln.Addr().String(), srv: srv}, nil
 }
 
@@ -175,7 +175,7 @@ func startSecwg(c secwgConfig) (*secwgProc, error) {
 	}()
 	if err := p.waitReady(30 * time.Second); err != nil {
 		tail := p.logTail(2048)
-		p.Stop(5 * time.Second)
+		_ = p.Stop(5 * time.Second) // the readiness failure is the error worth reporting
 		return nil, fmt.Errorf("%w; its log ends:\n%s", err, tail)
 	}
 	return p, nil
@@ -190,7 +190,7 @@ func (p *secwgProc) waitReady(limit time.Duration) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-p.exited:
-			return fmt.Errorf("secwg exited before it was ready: %v", p.waitErr)
+			return fmt.Errorf("secwg exited before it was ready: %w", p.waitErr)
 		default:
 		}
 		if code, err := getStatus(client, p.URL+"/readyz"); err == nil && code == http.StatusOK {
@@ -218,7 +218,7 @@ func (p *secwgProc) Stop(limit time.Duration) error {
 	case <-p.exited:
 		return p.waitErr
 	case <-time.After(limit):
-		p.cmd.Process.Kill()
+		_ = p.cmd.Process.Kill() // it may have exited meanwhile; exited tells
 		<-p.exited
 		return errors.New("secwg did not stop within " + limit.String() + " of SIGTERM; killed")
 	}
@@ -231,7 +231,9 @@ func (p *secwgProc) logTail(n int64) string {
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.Size() > n {
-		f.Seek(fi.Size()-n, io.SeekStart)
+		if _, err := f.Seek(fi.Size()-n, io.SeekStart); err != nil {
+			return ""
+		}
 	}
 	b, _ := io.ReadAll(f)
 	return string(b)
@@ -291,7 +293,7 @@ func parseMetrics(r io.Reader) (serverMetrics, error) {
 // splitSample splits `name{labels} value` or `name value`; a timestamp after
 // the value, which Prometheus allows, is ignored.
 func splitSample(line string) (name, labels string, value float64, ok bool) {
-	rest := line
+	var rest string
 	if i := strings.IndexByte(line, '{'); i >= 0 {
 		j := strings.LastIndexByte(line, '}')
 		if j < i {

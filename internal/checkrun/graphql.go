@@ -109,7 +109,7 @@ func (j *job) prefetch(ctx context.Context) (*prefetched, error) {
 		"repo":   githubv4.String(j.pr.Repo),
 		"config": githubv4.String(ref + ":" + ConfigPath),
 		"sha":    githubv4.GitObjectID(j.pr.HeadSHA),
-		"appId":  githubv4.Int(j.s.opts.AppID),
+		"appId":  githubv4.Int(j.s.opts.AppID), //nolint:gosec // usesGraphQL keeps AppID within an Int
 		"suites": githubv4.Int(gqlSuites),
 		"runs":   githubv4.Int(gqlRuns),
 	}

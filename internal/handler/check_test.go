@@ -1083,7 +1083,7 @@ func ptr[T any](v T) *T { return &v }
 func TestModelWithoutEntriesIsNeutral(t *testing.T) {
 	tests := []struct{ name, config, file string }{
 		{"no entries", "", "# Security\n\n## Threat model\n\nReport vulnerabilities to the security team.\n"},
-		{"misspelt section", "threat_model:\n  paths: [\"SECURITY.md\"]\n  section: Threat modle\n", string(chkFixture(t, "head_ok.md"))},
+		{"misspelt section", "threat_model:\n  paths: [\"SECURITY.md\"]\n  section: Threat modle\n", string(chkFixture(t, "head_ok.md"))}, //nolint:misspell // the misspelling is the case
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

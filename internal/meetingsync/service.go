@@ -131,10 +131,6 @@ func (s *Service) group(id string) (*meeting.Group, *groupState, error) {
 	return g, s.groups[g.ID], nil
 }
 
-func (s *Service) remember(st *groupState, ref *issueRef) {
-	st.upcoming = ref
-}
-
 // appLogin is the login the App's issues are authored by, or "" when unknown.
 func (s *Service) appLogin() string {
 	if s.appSlug != nil {
