@@ -135,11 +135,8 @@ func TestTrialFromAFreshDirectory(t *testing.T) {
 	if res.StatusCode != 200 || m == nil {
 		t.Fatalf("start: %d\n%s", res.StatusCode, b)
 	}
-	gh.ReplyJSON("POST /app-manifests/{code}/conversions", 201, map[string]any{
-		"id": githubtest.AppID, "slug": githubtest.AppSlug, "node_id": "A_1", "name": "secwg", "owner": map[string]any{"login": "nodejs"},
-		"html_url": "https://github.com/apps/" + githubtest.AppSlug, "webhook_secret": "whsec-trial", "pem": string(gh.PrivateKeyPEM()),
-		"client_id": "Iv1.x", "client_secret": "cs", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-	})
+	gh.ReplyJSON("POST /app-manifests/{code}/conversions", 201,
+		githubtest.ManifestConversion(githubtest.AppID, githubtest.AppSlug, "whsec-trial", string(gh.PrivateKeyPEM())))
 	done := get(t, browser, base+"/setup/callback?code=trial&state="+m[1], 200)
 	if !strings.Contains(done, "is registered") {
 		t.Fatalf("callback page:\n%s", done)

@@ -48,8 +48,7 @@ func replyRoutes(t testing.TB, gh *githubtest.Server) {
 
 func permissionRoute(t testing.TB, gh *githubtest.Server, role string) {
 	gh.ReplyJSON("GET /repos/{owner}/{repo}/collaborators/{username}/permission", 200,
-		exampleObject(t, "repository-collaborator-permission-response-if-user-has-admin-permissions",
-			map[string]any{"permission": role, "role_name": role}))
+		githubtest.CollaboratorPermission("Codertocat", role, role))
 }
 
 // comment is the corpus's new comment, saying body.
@@ -220,7 +219,7 @@ func eventCases() []eventCase {
 			args: []string{"--now", "2030-01-01T12:00:00Z"},
 			routes: func(t testing.TB, gh *githubtest.Server) {
 				gh.ReplyJSON("GET /repos/{owner}/{repo}/issues", 200, []any{})
-				gh.ReplyJSON("GET /search/issues", 200, map[string]any{"total_count": 0, "incomplete_results": false, "items": []any{}})
+				gh.ReplyJSON("GET /search/issues", 200, githubtest.SearchIssues(nil, false))
 				gh.ReplyJSON("POST /repos/{owner}/{repo}/issues", 201, exampleObject(t, "issue", map[string]any{"number": 12}))
 			},
 			handled: true,

@@ -82,8 +82,7 @@ func newForkGitHub(t testing.TB, baseConfig string) *forkGitHub {
 	f.gh.Handle("GET /repos/{owner}/{repo}/contents/{path...}", func(w http.ResponseWriter, r *http.Request) {
 		path, ref := r.PathValue("path"), r.URL.Query().Get("ref")
 		if path == "SECURITY.md" && ref == forkHead {
-			w.Header().Set("Content-Type", "application/vnd.github.raw")
-			_, _ = w.Write([]byte(readTestdata(t, "SECURITY.head.md")))
+			githubtest.RawContent([]byte(readTestdata(t, "SECURITY.head.md"))).ServeHTTP(w, r)
 			return
 		}
 		if path == ".github/secwg.yml" {

@@ -37,7 +37,9 @@
 // bodies GitHub accepts but its schemas reject are let through: checks/create without
 // status (GitHub defaults it to queued), issues/set-labels with no labels (clears them) and
 // "null" for an optional body (ghinstallation's token request). A contents read with the
-// raw media type must be answered with RawContent, GitHub's Content-Type for it.
+// raw media type must be answered with RawContent, GitHub's Content-Type for it. One
+// answer schema the description gets wrong is repaired as it loads: the account of
+// apps/list-installations is anyOf a user and an enterprise, not allOf.
 //
 // Answers: Issue, IssueComment, CheckRun, Installation, Repository and the other object
 // builders start from the examples in GitHub's description, so a test sets only the fields

@@ -248,6 +248,28 @@ func Repository(fullName string, fields map[string]any) map[string]any {
 	return Object("full-repository", base)
 }
 
+// RepositorySummary is repository fullName as lists of repositories carry it (GitHub's
+// repository schema, lighter than Repository's full-repository).
+func RepositorySummary(fullName string) map[string]any {
+	owner, name, _ := strings.Cut(fullName, "/")
+	return Object("repository", map[string]any{
+		"id": RepositoryID(fullName), "full_name": fullName, "name": name,
+		"owner":    Organization(owner),
+		"url":      apiURL("repos/%s", fullName),
+		"html_url": "https://github.com/" + fullName,
+	})
+}
+
+// PullRequestReview is review id of pull request number of repo, written by login.
+func PullRequestReview(repo string, number int, id int64, login, state, commitID, body string) map[string]any {
+	return Object("pull-request-review", map[string]any{
+		"id": id, "node_id": fmt.Sprintf("PRR_%d", id), "user": User(login), "state": state,
+		"commit_id": SHA(commitID), "body": body,
+		"html_url":         fmt.Sprintf("https://github.com/%s/pull/%d#pullrequestreview-%d", repo, number, id),
+		"pull_request_url": apiURL("repos/%s/pulls/%d", repo, number),
+	})
+}
+
 // CollaboratorPermission answers a collaborator-permission read for login.
 func CollaboratorPermission(login, permission, roleName string) map[string]any {
 	user := User(login)

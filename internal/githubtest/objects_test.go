@@ -31,6 +31,8 @@ func TestObjectsMatchGitHubSchemas(t *testing.T) {
 		{"check-run", CheckRun(BigID+4, map[string]any{"name": "threat-model", "head_sha": "head", "status": "in_progress"})},
 		{"installation", Installation(7, "nodejs")},
 		{"full-repository", Repository(repo, nil)},
+		{"repository", RepositorySummary(repo)},
+		{"pull-request-review", PullRequestReview(repo, 9, BigID+5, AppSlug+"[bot]", "COMMENTED", "head", "Suggestions")},
 		{"repository-collaborator-permission", CollaboratorPermission("alice", "write", "maintain")},
 		{"team-membership", TeamMembership("nodejs", "security-wg", "alice", "active", "member")},
 		{"pull-request", PullRequest(repo, 9, "head", "base", nil)},

@@ -85,6 +85,7 @@ func loadSpec(path string) (*spec, error) {
 	// description has (/orgs/{org}/attestations/{subject_digest} and .../{attestation_id},
 	// for different methods). The fake routes them itself, so they are only kept out of
 	// the document's own validation.
+	repairAccountSchemas(doc)
 	aside := setAsideConflictingPaths(doc.Paths)
 	// GitHub's own examples do not all match its schemas.
 	err = doc.Validate(loader.Context, openapi3.DisableExamplesValidation())
@@ -123,6 +124,31 @@ func loadSpec(path string) (*spec, error) {
 		return a.Path+" "+a.Method < b.Path+" "+b.Method
 	})
 	return sp, nil
+}
+
+// repairAccountSchemas undoes a slip in GitHub's description: apps/list-installations
+// describes an installation's account as allOf a user and an enterprise, which no answer
+// can be, where the installation schema says anyOf.
+func repairAccountSchemas(doc *openapi3.T) {
+	item := doc.Paths.Find("/app/installations")
+	if item == nil || item.Get == nil {
+		return
+	}
+	ok := item.Get.Responses.Status(200)
+	if ok == nil || ok.Value == nil {
+		return
+	}
+	media := ok.Value.Content.Get("application/json")
+	if media == nil || media.Schema == nil || media.Schema.Value == nil || media.Schema.Value.Items == nil {
+		return
+	}
+	installation := media.Schema.Value.Items.Value
+	if installation == nil {
+		return
+	}
+	if account := installation.Properties["account"]; account != nil && account.Value != nil && len(account.Value.AllOf) == 2 {
+		account.Value.AnyOf, account.Value.AllOf = account.Value.AllOf, nil
+	}
 }
 
 // setAsideConflictingPaths removes from paths every template that differs from an earlier

@@ -1135,7 +1135,8 @@ func (e *chkEnv) acceptReviews(t *testing.T) *[]chkReview {
 		reviews = append(reviews, rv)
 		n := len(reviews)
 		e.mu.Unlock()
-		writeJSON(w, 200, map[string]any{"id": 900 + n, "state": "COMMENTED", "commit_id": rv.CommitID, "body": rv.Body})
+		writeJSON(w, 200, githubtest.PullRequestReview(r.PathValue("owner")+"/"+r.PathValue("repo"), 42,
+			githubtest.BigID+900+int64(n), githubtest.AppSlug+"[bot]", "COMMENTED", rv.CommitID, rv.Body))
 	})
 	return &reviews
 }

@@ -18,27 +18,13 @@ import (
 // installationsReply answers GET /app/installations with one installation of
 // the nodejs organisation, as GitHub shapes it.
 func installationsReply(gh *githubtest.Server) {
-	account := map[string]any{"login": "nodejs", "id": 9950313, "node_id": "MDEyOk9yZ2FuaXphdGlvbjk5NTAzMTM=", "type": "Organization",
-		"avatar_url": "https://avatars.githubusercontent.com/u/9950313", "gravatar_id": "", "url": "https://api.github.com/users/nodejs",
-		"html_url": "https://github.com/nodejs", "followers_url": "x", "following_url": "x", "gists_url": "x", "starred_url": "x",
-		"subscriptions_url": "x", "organizations_url": "x", "repos_url": "x", "events_url": "x", "received_events_url": "x", "site_admin": false}
-	gh.ReplyJSON("GET /app/installations", 200, []map[string]any{{
-		"id": 7, "account": account, "repository_selection": "selected", "access_tokens_url": "https://api.github.com/app/installations/7/access_tokens",
-		"repositories_url": "https://api.github.com/installation/repositories", "html_url": "https://github.com/organizations/nodejs/settings/installations/7",
-		"app_id": githubtest.AppID, "app_slug": githubtest.AppSlug, "target_id": 9950313, "target_type": "Organization",
-		"permissions": map[string]string{"issues": "write", "checks": "write"}, "events": []string{"issues"},
-		"created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "single_file_name": nil,
-		"has_multiple_single_files": false, "single_file_paths": []string{}, "suspended_by": nil, "suspended_at": nil,
-	}})
-	gh.ReplyJSON("GET /installation/repositories", 200, map[string]any{"total_count": 2, "repositories": []map[string]any{
-		repoJSON("nodejs/node", 27193779), repoJSON("nodejs/security-wg", 52437298)}})
-}
-
-func repoJSON(full string, id int64) map[string]any {
-	owner, name, _ := strings.Cut(full, "/")
-	return map[string]any{"id": id, "node_id": "R_" + name, "name": name, "full_name": full, "private": false,
-		"owner":    map[string]any{"login": owner, "id": 9950313, "type": "Organization"},
-		"html_url": "https://github.com/" + full, "url": "https://api.github.com/repos/" + full}
+	inst := githubtest.Installation(7, "nodejs")
+	inst["repository_selection"] = "selected"
+	inst["permissions"] = map[string]string{"issues": "write", "checks": "write"}
+	inst["events"] = []string{"issues"}
+	gh.ReplyJSON("GET /app/installations", 200, []any{inst})
+	gh.ReplyJSON("GET /installation/repositories", 200, map[string]any{"total_count": 2, "repositories": []any{
+		githubtest.RepositorySummary("nodejs/node"), githubtest.RepositorySummary("nodejs/security-wg")}})
 }
 
 // chromium finds Debian's browser, or says why the page test cannot run.
