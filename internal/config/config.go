@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -51,8 +53,11 @@ type Config struct {
 	// the meeting commands read the same list.
 	Meetings meeting.Config `yaml:"meetings"`
 
-	// Path is the file the configuration was read from, "" when none was.
+	// Path is the first file the configuration was read from, "" when none was.
 	Path string `yaml:"-"`
+	// CredentialsLoaded is the setup page's credentials file when it was merged
+	// in without being named.
+	CredentialsLoaded string `yaml:"-"`
 }
 
 // Server holds the HTTP listener and the webhook work queue settings.
@@ -74,6 +79,9 @@ type Server struct {
 	// DrainDelay is how long the listener keeps accepting after SIGTERM while
 	// /readyz already answers 503, so load balancers stop routing first.
 	DrainDelay time.Duration `yaml:"drain_delay"`
+	// WebhookProxyURL is a smee.io-style channel secwg subscribes to and hands
+	// to its webhook route, for a trial on a machine GitHub cannot reach.
+	WebhookProxyURL string `yaml:"webhook_proxy_url"`
 	// AckTimeout is how long a handled delivery waits for its job before it is
 	// answered 202 "still processing"; GitHub gives up after 10 seconds.
 	AckTimeout time.Duration `yaml:"ack_timeout"`
@@ -113,28 +121,60 @@ type Setup struct {
 	CredentialsPath string `yaml:"credentials_path"`
 }
 
-// Load reads the configuration: path when it is not empty, else DefaultConfigPath
-// when that file exists, else defaults alone; then env overrides it. A private key
-// named by path is read here so that every later check sees one value.
+// Load reads the configuration from path, or from the defaults when path is "";
+// see LoadFiles.
 func Load(path string, env func(string) (string, bool)) (*Config, error) {
+	var paths []string
+	if path != "" {
+		paths = []string{path}
+	}
+	return LoadFiles(paths, env)
+}
+
+// LoadFiles reads the configuration: each of paths in order, a later file
+// overriding the keys it sets, or DefaultConfigPath when paths is empty and that
+// file exists; then the credentials file the setup page writes
+// (setup.credentials_path), when it exists and was not named; then the
+// environment overrides it all. So after setup the same `secwg serve` starts
+// with both the working group's configuration and the App's credentials. A
+// private key named by path is read here so that every later check sees one value.
+func LoadFiles(paths []string, env func(string) (string, bool)) (*Config, error) {
 	c := &Config{}
-	explicit := path != ""
-	if !explicit {
-		path = DefaultConfigPath
-	}
-	data, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		if err := decodeStrict(path, data, c); err != nil {
-			return nil, err
-		}
-		c.Path = path
-		c.noteSources(path, data)
-	case explicit || !errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("reading config: %w", err)
-	}
 	if env == nil {
 		env = os.LookupEnv
+	}
+	explicit := len(paths) > 0
+	if !explicit {
+		paths = []string{DefaultConfigPath}
+	}
+	loaded := map[string]bool{}
+	for _, path := range paths {
+		found, err := c.decodeFile(path, explicit)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			loaded[filepath.Clean(path)] = true
+			if c.Path == "" {
+				c.Path = path
+			}
+		}
+	}
+	creds := c.Setup.CredentialsPath
+	if v, ok := env("SECWG_CREDENTIALS_PATH"); ok && v != "" {
+		creds = v
+	}
+	if creds == "" {
+		creds = DefaultCredentialsPath
+	}
+	if !loaded[filepath.Clean(creds)] {
+		found, err := c.decodeFile(creds, false)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			c.CredentialsLoaded = creds
+		}
 	}
 	if err := c.applyEnv(env); err != nil {
 		return nil, err
@@ -147,6 +187,24 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// decodeFile merges one YAML file into c. A missing file is an error only when
+// it was named.
+func (c *Config) decodeFile(path string, required bool) (bool, error) {
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+	case !required && errors.Is(err, os.ErrNotExist):
+		return false, nil
+	default:
+		return false, fmt.Errorf("reading config: %w", err)
+	}
+	if err := decodeStrict(path, data, c); err != nil {
+		return false, err
+	}
+	c.noteSources(path, data)
+	return true, nil
 }
 
 var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type config\.(\w+)$`)
@@ -242,6 +300,7 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	integer("SECWG_ADMIN_PORT", &c.Server.AdminPort)
 	duration("SECWG_DRAIN_DELAY", &c.Server.DrainDelay)
 	duration("SECWG_ACK_TIMEOUT", &c.Server.AckTimeout)
+	str("SECWG_WEBHOOK_PROXY_URL", &c.Server.WebhookProxyURL)
 	if v, ok := env("SECWG_MAX_INFLIGHT_BYTES"); ok && strings.TrimSpace(v) != "" {
 		if err := c.Server.MaxInflightBytes.parse(v); err != nil {
 			errs = append(errs, fmt.Errorf("SECWG_MAX_INFLIGHT_BYTES=%q: %w", v, err))
@@ -320,6 +379,11 @@ func (c *Config) validate() error {
 	}
 	if s.AckTimeout < 0 || s.AckTimeout > 10*time.Second {
 		errs = append(errs, fmt.Errorf("server.ack_timeout (SECWG_ACK_TIMEOUT) = %v: must be between 0 and 10s, GitHub's own timeout", s.AckTimeout))
+	}
+	if s.WebhookProxyURL != "" {
+		if u, err := url.Parse(s.WebhookProxyURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("server.webhook_proxy_url (SECWG_WEBHOOK_PROXY_URL) = %q: must be an http or https channel URL such as https://smee.io/abc123", s.WebhookProxyURL))
+		}
 	}
 	if s.DrainDelay < 0 {
 		errs = append(errs, errors.New("server.drain_delay (SECWG_DRAIN_DELAY) must not be negative"))

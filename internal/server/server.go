@@ -126,6 +126,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		s.setupToken = token
 		newSetup(setupOptions{
 			token:           token,
+			proxyURL:        cfg.Server.WebhookProxyURL,
 			publicURL:       cfg.Server.PublicURL,
 			webURL:          cfg.GitHub.WebURL,
 			apiURL:          cfg.GitHub.V3APIURL,

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -39,14 +40,25 @@ type setup struct {
 	setupOptions
 
 	mu      sync.Mutex
-	states  map[string]time.Time
+	states  map[string]registration
 	order   []string // states, oldest first, for eviction
 	done    bool
 	limiter *clientLimiter
 }
 
+// registration is one setup in progress, by its state.
+type registration struct {
+	at time.Time
+	// proxyURL is the webhook proxy channel the App's hook points at, if any.
+	proxyURL string
+}
+
 type setupOptions struct {
-	token           string
+	token string
+	// proxyURL is the configured webhook proxy channel (SECWG_WEBHOOK_PROXY_URL).
+	proxyURL string
+	// newChannel creates a webhook proxy channel; nil when none can be made.
+	newChannel      func(context.Context) (string, error)
 	publicURL       string
 	webURL          string
 	apiURL          string
@@ -65,7 +77,7 @@ const (
 var orgName = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
 
 func newSetup(o setupOptions) *setup {
-	return &setup{setupOptions: o, states: map[string]time.Time{}, limiter: newClientLimiter(rate.Every(6*time.Second), 5)}
+	return &setup{setupOptions: o, states: map[string]registration{}, limiter: newClientLimiter(rate.Every(6*time.Second), 5)}
 }
 
 func (s *setup) routes(mux *http.ServeMux) {
@@ -117,13 +129,44 @@ func (s *setup) start(w http.ResponseWriter, r *http.Request) {
 	}
 	public := s.publicURL
 	if public == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		public = scheme + "://" + r.Host
+		public = browserURL(r)
 	}
-	s.render(w, http.StatusOK, "start", map[string]string{"PublicURL": public})
+	perms, events, err := manifestReasons()
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "config/app.yml cannot be read: "+err.Error())
+		return
+	}
+	s.render(w, http.StatusOK, "start", map[string]any{
+		"PublicURL":   public,
+		"Local":       isLocalURL(public),
+		"ProxyURL":    s.proxyURL,
+		"CanCreate":   s.newChannel != nil,
+		"Permissions": perms,
+		"Events":      events,
+	})
+}
+
+// browserURL is this server's address as the browser used it.
+func browserURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// isLocalURL reports whether GitHub could never reach u: a loopback host or a
+// name that only this machine resolves.
+func isLocalURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	host := p.Hostname()
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified()
+	}
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, ".local")
 }
 
 func (s *setup) begin(w http.ResponseWriter, r *http.Request) {
@@ -156,12 +199,36 @@ func (s *setup) begin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusBadRequest, "The App name must have 1 to 34 characters.")
 		return
 	}
-	manifest, err := buildManifest(name, public.String())
+	hook, redirect := public.String()+WebhookRoute, public.String()
+	var proxy string
+	switch r.PostFormValue("delivery") {
+	case "proxy":
+		proxy = s.proxyURL
+		if proxy == "" {
+			if s.newChannel == nil {
+				s.fail(w, http.StatusBadRequest, "No webhook proxy is configured; set SECWG_WEBHOOK_PROXY_URL to a smee.io channel and restart.")
+				return
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+			defer cancel()
+			if proxy, err = s.newChannel(ctx); err != nil {
+				s.fail(w, http.StatusBadGateway, "No webhook proxy channel could be created: "+err.Error())
+				return
+			}
+		}
+		// GitHub posts to the channel; the browser comes back to the address it used.
+		hook, redirect = proxy, browserURL(r)
+	case "", "direct":
+	default:
+		s.fail(w, http.StatusBadRequest, "Choose how webhooks reach this server.")
+		return
+	}
+	manifest, err := buildManifest(name, hook, redirect)
 	if err != nil {
 		s.fail(w, http.StatusInternalServerError, "The App manifest could not be built: "+err.Error())
 		return
 	}
-	state, err := s.newState()
+	state, err := s.newState(proxy)
 	if err != nil {
 		s.fail(w, http.StatusInternalServerError, "No random state could be made.")
 		return
@@ -176,9 +243,43 @@ func (s *setup) begin(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// permissionReason is one line of the setup page: a permission or an event, and why.
+type permissionReason struct {
+	Name, Access, Reason string
+}
+
+// manifestReasons reads the permissions and events of config/app.yml with the
+// comment that says which feature needs each, so the page cannot drift from it.
+func manifestReasons() (perms, events []permissionReason, err error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(configfiles.AppManifest, &doc); err != nil {
+		return nil, nil, err
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, nil, errors.New("not a mapping")
+	}
+	root := doc.Content[0]
+	reason := func(n *yaml.Node) string { return strings.TrimSpace(strings.TrimPrefix(n.LineComment, "#")) }
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, val := root.Content[i], root.Content[i+1]
+		switch key.Value {
+		case "default_permissions":
+			for j := 0; j+1 < len(val.Content); j += 2 {
+				perms = append(perms, permissionReason{Name: val.Content[j].Value, Access: val.Content[j+1].Value,
+					Reason: reason(val.Content[j+1])})
+			}
+		case "default_events":
+			for _, e := range val.Content {
+				events = append(events, permissionReason{Name: e.Value, Reason: reason(e)})
+			}
+		}
+	}
+	return perms, events, nil
+}
+
 // buildManifest turns config/app.yml into the JSON manifest GitHub expects, with
-// this server's URLs filled in.
-func buildManifest(name, public string) ([]byte, error) {
+// the webhook URL and the base of the browser's way back filled in.
+func buildManifest(name, hookURL, public string) ([]byte, error) {
 	var m map[string]any
 	if err := yaml.Unmarshal(configfiles.AppManifest, &m); err != nil {
 		return nil, fmt.Errorf("config/app.yml: %w", err)
@@ -188,13 +289,13 @@ func buildManifest(name, public string) ([]byte, error) {
 	if hook == nil {
 		hook = map[string]any{}
 	}
-	hook["url"] = public + "/api/github/hook"
+	hook["url"] = hookURL
 	m["hook_attributes"] = hook
 	m["redirect_url"] = public + "/setup/callback"
 	return json.Marshal(m)
 }
 
-func (s *setup) newState() (string, error) {
+func (s *setup) newState(proxy string) (string, error) {
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
@@ -206,19 +307,19 @@ func (s *setup) newState() (string, error) {
 		delete(s.states, s.order[0])
 		s.order = s.order[1:]
 	}
-	s.states[st] = time.Now()
+	s.states[st] = registration{at: time.Now(), proxyURL: proxy}
 	s.order = append(s.order, st)
 	return st, nil
 }
 
 // takeState accepts a state once: it ties GitHub's redirect to a form this server
 // rendered, so a stranger cannot make it exchange a code of their choosing.
-func (s *setup) takeState(st string) bool {
+func (s *setup) takeState(st string) (registration, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t, ok := s.states[st]
+	reg, ok := s.states[st]
 	if !ok {
-		return false
+		return registration{}, false
 	}
 	delete(s.states, st)
 	for i, o := range s.order {
@@ -227,7 +328,7 @@ func (s *setup) takeState(st string) bool {
 			break
 		}
 	}
-	return time.Since(t) <= setupStateTTL
+	return reg, time.Since(reg.at) <= setupStateTTL
 }
 
 func (s *setup) knownState(st string) bool {
@@ -253,7 +354,8 @@ func (s *setup) callback(w http.ResponseWriter, r *http.Request) {
 		s.forbidden(w)
 		return
 	}
-	if code == "" || len(code) > 256 || !s.takeState(state) {
+	reg, ok := s.takeState(state)
+	if code == "" || len(code) > 256 || !ok {
 		s.fail(w, http.StatusBadRequest, "This link is not from a registration started here, or it has expired.")
 		return
 	}
@@ -283,7 +385,7 @@ func (s *setup) callback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, http.StatusBadGateway, "GitHub did not accept the registration code: "+err.Error())
 		return
 	}
-	if err := writeCredentials(f, app); err != nil {
+	if err := writeCredentials(f, app, reg.proxyURL); err != nil {
 		os.Remove(s.credentialsPath)
 		logger.Error().Err(err).Msg("could not save the App credentials")
 		s.fail(w, http.StatusInternalServerError, "The App was created on GitHub but its credentials could not be saved: "+err.Error()+
@@ -321,6 +423,9 @@ func (s *setup) convert(ctx context.Context, code string) (*github.AppConfig, er
 
 // credentialsFile is a secwg config holding only the App's credentials.
 type credentialsFile struct {
+	Server *struct {
+		WebhookProxyURL string `yaml:"webhook_proxy_url"`
+	} `yaml:"server,omitempty"`
 	GitHub struct {
 		App struct {
 			IntegrationID int64  `yaml:"integration_id"`
@@ -332,8 +437,14 @@ type credentialsFile struct {
 
 // writeCredentials fills the file the callback created exclusively, readable only
 // by its owner: an existing file may hold another App's only copy of its key.
-func writeCredentials(f *os.File, app *github.AppConfig) error {
+func writeCredentials(f *os.File, app *github.AppConfig, proxyURL string) error {
 	var c credentialsFile
+	if proxyURL != "" {
+		// The App's hook points at the channel: the restarted server must listen to it.
+		c.Server = &struct {
+			WebhookProxyURL string `yaml:"webhook_proxy_url"`
+		}{proxyURL}
+	}
 	c.GitHub.App.IntegrationID = app.GetID()
 	c.GitHub.App.WebhookSecret = app.GetWebhookSecret()
 	c.GitHub.App.PrivateKey = app.GetPEM()
@@ -355,8 +466,14 @@ func (s *setup) fail(w http.ResponseWriter, status int, msg string) {
 }
 
 func (s *setup) render(w http.ResponseWriter, status int, page string, data any) {
+	nonce, _ := newSetupToken()
+	if m, ok := data.(map[string]string); ok {
+		m["Nonce"] = nonce
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' "+s.webURL)
+	// The one script, which sends the manifest on to GitHub, runs by its nonce.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-"+nonce+"'; form-action 'self' "+s.webURL)
+	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.WriteHeader(status)
 	_ = setupPages.ExecuteTemplate(w, page, data)

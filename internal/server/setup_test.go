@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -84,7 +85,7 @@ func TestSetupRegistersTheAppThroughTheManifestFlow(t *testing.T) {
 		"client_id": "Iv1.x", "client_secret": "cs", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
 	})
 	status, page = a.get("/setup/callback?code=abc123&state=" + url.QueryEscape(state))
-	if status != 200 || !strings.Contains(page, "secwg-nodejs") || !strings.Contains(page, "secwg serve --config") {
+	if status != 200 || !strings.Contains(page, "secwg-nodejs") || !strings.Contains(page, "<code>secwg serve</code>") {
 		t.Fatalf("callback: %d\n%s", status, page)
 	}
 	if n := a.github.Count("POST /app-manifests/{code}/conversions"); n != 1 {
@@ -318,23 +319,23 @@ func TestSetupCookieIsHttpOnlyAndSameSiteStrict(t *testing.T) {
 
 func TestSetupStatesAreBoundedAndStartsRateLimited(t *testing.T) {
 	s := newSetup(setupOptions{token: "t"})
-	first, err := s.newState()
+	first, err := s.newState("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var last string
 	for range 10 * maxSetupStates {
-		if last, err = s.newState(); err != nil {
+		if last, err = s.newState(""); err != nil {
 			t.Fatalf("a flood of starts refused a state: %v", err)
 		}
 	}
 	if len(s.states) != maxSetupStates || len(s.order) != maxSetupStates {
 		t.Errorf("%d states, %d in order", len(s.states), len(s.order))
 	}
-	if s.takeState(first) {
+	if _, ok := s.takeState(first); ok {
 		t.Error("the oldest state survived the flood")
 	}
-	if !s.takeState(last) {
+	if _, ok := s.takeState(last); !ok {
 		t.Error("the newest state was evicted")
 	}
 
@@ -434,5 +435,113 @@ func TestHealthAndMetricsStayOutOfTheAccessLog(t *testing.T) {
 	}
 	if strings.Contains(logs, testSecret) || strings.Contains(logs, "sha256=") || strings.Contains(logs, "ghs_") {
 		t.Error("a secret, signature or token reached the logs")
+	}
+}
+
+func TestSetupPageExplainsThePermissionsAndEventsOfTheManifest(t *testing.T) {
+	a, _ := setupApp(t)
+	status, page := a.get("/")
+	if status != 200 {
+		t.Fatalf("%d", status)
+	}
+	perms, events, err := manifestReasons()
+	if err != nil || len(perms) < 5 || len(events) < 5 {
+		t.Fatalf("manifest reasons: %v %v %v", perms, events, err)
+	}
+	for _, p := range append(perms, events...) {
+		if p.Reason == "" {
+			t.Errorf("%s has no reason in config/app.yml", p.Name)
+		}
+		if !strings.Contains(page, "<code>"+p.Name+"</code>") || !strings.Contains(page, html.EscapeString(p.Reason)) {
+			t.Errorf("the page does not show %s and why (%q)", p.Name, p.Reason)
+		}
+	}
+	if !strings.Contains(page, "What secwg will do") {
+		t.Error("the page does not say what secwg will do")
+	}
+}
+
+func TestSetupRedirectSendsTheManifestInOneClick(t *testing.T) {
+	a, _ := setupApp(t)
+	req, _ := http.NewRequest("POST", a.url+"/setup/start", strings.NewReader(url.Values{"url": {"https://x.example"}, "name": {"secwg"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := a.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	page := string(b)
+	csp := res.Header.Get("Content-Security-Policy")
+	m := regexp.MustCompile(`script-src 'nonce-([A-Za-z0-9_-]+)'`).FindStringSubmatch(csp)
+	if m == nil {
+		t.Fatalf("no script nonce in the CSP %q", csp)
+	}
+	if !strings.Contains(page, `<script nonce="`+m[1]+`">document.getElementById("manifest").submit();</script>`) {
+		t.Errorf("no auto-submitting script with the CSP's nonce:\n%s", page)
+	}
+	if !strings.Contains(page, `<button type="submit">Create the App on GitHub</button>`) {
+		t.Error("no fallback button for browsers without scripts")
+	}
+}
+
+func TestSetupOffersTheWebhookProxyAndWarnsAboutLocalhost(t *testing.T) {
+	tests := []struct {
+		name        string
+		proxy       string
+		publicURL   string
+		wantWarning bool
+		wantProxy   bool
+	}{
+		{"public URL", "", "https://secwg.example.org", false, false},
+		{"localhost without a proxy", "", "http://localhost:8080", true, false},
+		{"localhost with a proxy", "https://smee.io/abc123", "http://localhost:8080", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			creds := filepath.Join(t.TempDir(), "secwg-credentials.yml")
+			a := startApp(t, appOptions{configure: func(c *configT) {
+				c.GitHub.App = appT{}
+				c.Setup.CredentialsPath = creds
+				c.Server.PublicURL = tt.publicURL
+				c.Server.WebhookProxyURL = tt.proxy
+			}})
+			a.get("/?token=" + a.server.SetupToken())
+			_, page := a.get("/")
+			if got := strings.Contains(page, `id="local-warning"`); got != tt.wantWarning {
+				t.Errorf("localhost warning shown = %v", got)
+			}
+			if got := strings.Contains(page, `value="proxy" checked`); got != tt.wantProxy {
+				t.Errorf("proxy offered and chosen = %v", got)
+			}
+			if !tt.wantProxy {
+				return
+			}
+			status, page := postForm(a, "/setup/start", url.Values{"url": {tt.publicURL}, "name": {"secwg"}, "delivery": {"proxy"}})
+			m := hiddenInput.FindStringSubmatch(page)
+			if status != 200 || m == nil {
+				t.Fatalf("start: %d", status)
+			}
+			var manifest struct {
+				RedirectURL    string         `json:"redirect_url"`
+				HookAttributes map[string]any `json:"hook_attributes"`
+			}
+			json.Unmarshal([]byte(html.UnescapeString(m[1])), &manifest)
+			if manifest.HookAttributes["url"] != tt.proxy || manifest.RedirectURL != a.url+"/setup/callback" {
+				t.Errorf("hook %v, redirect %q; want the proxy and the browser's own URL", manifest.HookAttributes["url"], manifest.RedirectURL)
+			}
+			action := html.UnescapeString(formAction.FindStringSubmatch(page)[1])
+			conversionReply(a.github)
+			if status, page := a.get("/setup/callback?code=c&state=" + action[strings.Index(action, "state=")+6:]); status != 200 {
+				t.Fatalf("callback: %d %s", status, page)
+			}
+			cfg, err := config.Load(creds, func(string) (string, bool) { return "", false })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Server.WebhookProxyURL != tt.proxy {
+				t.Errorf("saved proxy %q: the restarted server would not listen to the channel", cfg.Server.WebhookProxyURL)
+			}
+		})
 	}
 }
