@@ -17,7 +17,8 @@
 // survive; one that does not fails X-Hub-Signature-256 and is answered 401,
 // exactly as it is through smee-client, and shows as failed in the App's
 // delivery log. The proxy never relaxes the signature check: it only rebuilds
-// the bytes as faithfully as the channel allows. smee.io itself accepts only
+// the bytes as faithfully as the channel allows. The query is not forwarded
+// (secwg's webhook route reads none), nor any header but GitHub's own. smee.io itself accepts only
 // JSON payloads (set the App's content type to application/json) and, by
 // default, at most 1 MiB.
 package webhookproxy
@@ -64,6 +65,7 @@ type Stats struct {
 	Forwarded   int64 // deliveries handed to the handler
 	Skipped     int64 // messages that were not deliveries (not JSON, missing headers…)
 	Oversized   int64 // streams dropped because one event was over the size cap
+	Throttled   int64 // deliveries held back by the rate cap
 	Connected   bool  // a stream is open now
 }
 
@@ -74,8 +76,8 @@ type Proxy struct {
 	logger  zerolog.Logger
 	opts    options
 
-	connections, forwarded, skipped, oversized atomic.Int64
-	connected                                  atomic.Bool
+	connections, forwarded, skipped, oversized, throttled atomic.Int64
+	connected                                             atomic.Bool
 }
 
 type options struct {
@@ -86,6 +88,7 @@ type options struct {
 	minBackoff, maxBackoff time.Duration
 	limiter                *rate.Limiter
 	inFlight               int
+	largeEventBytes        int
 	handleTimeout          time.Duration
 }
 
@@ -111,9 +114,14 @@ func WithBackoff(minWait, maxWait time.Duration) Option {
 }
 
 // WithRate caps deliveries a second (sustained) and the burst above it; the
-// stream is read no faster.
+// stream is read no faster, so nothing is dropped.
 func WithRate(perSecond float64, burst int) Option {
-	return func(o *options) { o.limiter = rate.NewLimiter(rate.Limit(perSecond), burst) }
+	return func(o *options) {
+		o.limiter = nil
+		if perSecond > 0 && burst > 0 {
+			o.limiter = rate.NewLimiter(rate.Limit(perSecond), burst)
+		}
+	}
 }
 
 // WithInFlight caps the deliveries handed to the handler at once.
@@ -137,14 +145,15 @@ func New(channelURL string, target http.Handler, logger zerolog.Logger, opts ...
 		return nil, fmt.Errorf("webhook proxy channel: %w", err)
 	}
 	o := options{
-		maxEventBytes: DefaultMaxEventBytes,
-		path:          DefaultPath,
-		idleTimeout:   defaultIdleTimeout,
-		minBackoff:    defaultMinBackoff,
-		maxBackoff:    defaultMaxBackoff,
-		limiter:       rate.NewLimiter(defaultRate, defaultBurst),
-		inFlight:      defaultInFlight,
-		handleTimeout: defaultHandleTimeout,
+		maxEventBytes:   DefaultMaxEventBytes,
+		path:            DefaultPath,
+		idleTimeout:     defaultIdleTimeout,
+		minBackoff:      defaultMinBackoff,
+		maxBackoff:      defaultMaxBackoff,
+		limiter:         rate.NewLimiter(defaultRate, defaultBurst),
+		inFlight:        defaultInFlight,
+		largeEventBytes: 1 << 20,
+		handleTimeout:   defaultHandleTimeout,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -154,8 +163,8 @@ func New(channelURL string, target http.Handler, logger zerolog.Logger, opts ...
 		t.ResponseHeaderTimeout = 30 * time.Second
 		o.transport = t
 	}
-	if o.minBackoff <= 0 || o.maxBackoff < o.minBackoff || o.inFlight < 1 || o.maxEventBytes < 1 {
-		return nil, errors.New("webhook proxy: back-off, in-flight and size limits must be positive")
+	if o.minBackoff <= 0 || o.maxBackoff < o.minBackoff || o.inFlight < 1 || o.maxEventBytes < 1 || o.limiter == nil {
+		return nil, errors.New("webhook proxy: back-off, rate, in-flight and size limits must be positive")
 	}
 	// smee-client drops a trailing slash too; the channel is the same.
 	return &Proxy{channel: strings.TrimSuffix(u.String(), "/"), target: target, logger: logger, opts: o}, nil
@@ -183,6 +192,7 @@ func (p *Proxy) Stats() Stats {
 		Forwarded:   p.forwarded.Load(),
 		Skipped:     p.skipped.Load(),
 		Oversized:   p.oversized.Load(),
+		Throttled:   p.throttled.Load(),
 		Connected:   p.connected.Load(),
 	}
 }
@@ -260,17 +270,40 @@ func (p *Proxy) stream(ctx context.Context, wg *sync.WaitGroup, slots chan struc
 			return
 		}
 		// Waiting here stops reading the stream: the channel's pace is ours.
-		if err := p.opts.limiter.Wait(sctx); err != nil {
-			return
+		if d := p.opts.limiter.Reserve().Delay(); d > 0 {
+			p.throttled.Add(1)
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-sctx.Done():
+				t.Stop()
+				return
+			}
 		}
-		select {
-		case slots <- struct{}{}:
-		case <-sctx.Done():
-			return
+		// Rebuilding a delivery allocates about five times its size (BenchmarkParseMessage): a large
+		// one takes every slot, so at most one is rebuilt at a time.
+		n := 1
+		if len(ev.Data) > p.opts.largeEventBytes {
+			n = p.opts.inFlight
+		}
+		for i := range n {
+			select {
+			case slots <- struct{}{}:
+			case <-sctx.Done():
+				for range i {
+					<-slots
+				}
+				return
+			}
 		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-slots; wg.Done() }()
+			defer func() {
+				for range n {
+					<-slots
+				}
+				wg.Done()
+			}()
 			p.forward(ctx, ev.Data)
 		}()
 	})

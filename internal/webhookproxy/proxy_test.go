@@ -488,3 +488,90 @@ func TestBackoffDoublesUpToItsCapWithJitter(t *testing.T) {
 		t.Error("the waits carry no jitter")
 	}
 }
+
+func TestDeliveriesInFlightAreCapped(t *testing.T) {
+	c := newFakeChannel(t)
+	var inside, most atomic.Int32
+	release := make(chan struct{})
+	var answered atomic.Int32
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inside.Add(1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		<-release
+		inside.Add(-1)
+		answered.Add(1)
+	})
+	startProxy(t, c, h, WithInFlight(2))
+	body := `{"action":"opened"}`
+	for i := range 6 {
+		c.message(envelope(t, githubHeaders(fmt.Sprintf("77777777-7777-7777-7777-%012d", i), body), body))
+	}
+	waitFor(t, "two deliveries in the handler", func() bool { return inside.Load() == 2 })
+	close(release)
+	waitFor(t, "every delivery to be answered", func() bool { return answered.Load() == 6 })
+	if m := most.Load(); m != 2 {
+		t.Errorf("at most %d deliveries were in the handler at once, want 2", m)
+	}
+}
+
+func TestRateCapHoldsDeliveriesBack(t *testing.T) {
+	c := newFakeChannel(t)
+	h, got := verifyingHandler()
+	// One delivery, then one an hour: the second must wait, not be dropped.
+	p := startProxy(t, c, h, WithRate(1.0/3600, 1))
+	body := `{"action":"opened"}`
+	c.message(envelope(t, githubHeaders("88888888-8888-8888-8888-000000000001", body), body))
+	next(t, got)
+	c.message(envelope(t, githubHeaders("88888888-8888-8888-8888-000000000002", body), body))
+	waitFor(t, "the second delivery to be held back", func() bool { return p.Stats().Throttled == 1 })
+	if s := p.Stats(); s.Forwarded != 1 || s.Skipped != 0 {
+		t.Errorf("stats = %+v, want 1 forwarded, none skipped", s)
+	}
+}
+
+func TestNewRefusesLimitsThatAreNotPositive(t *testing.T) {
+	for name, opt := range map[string]Option{
+		"zero rate":         WithRate(0, 10),
+		"zero burst":        WithRate(10, 0),
+		"zero in flight":    WithInFlight(0),
+		"zero size":         WithMaxEventBytes(0),
+		"inverted back-off": WithBackoff(time.Minute, time.Second),
+	} {
+		if _, err := New("https://smee.io/abc", http.NotFoundHandler(), zerolog.Nop(), opt); err == nil {
+			t.Errorf("%s: New accepted it", name)
+		}
+	}
+}
+
+func TestLargeDeliveryIsRebuiltAlone(t *testing.T) {
+	c := newFakeChannel(t)
+	var inside, most atomic.Int32
+	var answered atomic.Int32
+	release := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inside.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		if r.ContentLength > 100 {
+			<-release
+		}
+		inside.Add(-1)
+		answered.Add(1)
+	})
+	startProxy(t, c, h, WithInFlight(3), func(o *options) { o.largeEventBytes = 300 })
+	large := `{"action":"opened","pad":"` + strings.Repeat("x", 200) + `"}`
+	small := `{"action":"opened"}`
+	c.message(envelope(t, githubHeaders("99999999-9999-9999-9999-000000000001", large), large))
+	c.message(envelope(t, githubHeaders("99999999-9999-9999-9999-000000000002", small), small))
+	waitFor(t, "the large delivery in the handler", func() bool { return inside.Load() == 1 })
+	close(release)
+	waitFor(t, "both deliveries answered", func() bool { return answered.Load() == 2 })
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d deliveries were in the handler beside the large one", m-1)
+	}
+}

@@ -170,3 +170,26 @@ func BenchmarkStringifyPayload(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseMessage shows the memory one channel message costs on its way
+// to the handler: bytes allocated per op against the message size.
+func BenchmarkParseMessage(b *testing.B) {
+	var payload bytes.Buffer
+	payload.WriteString(`{"action":"opened","items":[`)
+	for i := 0; payload.Len() < 1<<20; i++ {
+		if i > 0 {
+			payload.WriteByte(',')
+		}
+		payload.WriteString(`{"id":1234567,"title":"Spelling error in the README file","body":"line\nline <b>é</b>","score":1.5}`)
+	}
+	payload.WriteString(`]}`)
+	msg := `{"host":"smee.io","x-github-event":"issues","x-github-delivery":"d0b5c8a0-0000-0000-0000-000000000000",` +
+		`"x-hub-signature-256":"sha256=00","content-type":"application/json","body":` + payload.String() + `,"query":{},"timestamp":1}`
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseMessage(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
