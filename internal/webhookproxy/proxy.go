@@ -16,7 +16,9 @@
 // (\/, \u00e9, \u003c). GitHub's deliveries are compact JSON, so they usually
 // survive; one that does not fails X-Hub-Signature-256 and is answered 401,
 // exactly as it is through smee-client, and shows as failed in the App's
-// delivery log. The proxy never relaxes the signature check: it only rebuilds
+// delivery log. The channel URL is a secret: whoever knows it reads every
+// delivery (private repositories' included), so only its host is logged. The
+// proxy never relaxes the signature check: it only rebuilds
 // the bytes as faithfully as the channel allows. The query is not forwarded
 // (secwg's webhook route reads none), nor any header but GitHub's own. smee.io itself accepts only
 // JSON payloads (set the App's content type to application/json) and, by
@@ -72,6 +74,7 @@ type Stats struct {
 // Proxy forwards one channel's deliveries to a handler.
 type Proxy struct {
 	channel string
+	host    string // the channel's host, the part of its URL that may be logged
 	target  http.Handler
 	logger  zerolog.Logger
 	opts    options
@@ -167,7 +170,7 @@ func New(channelURL string, target http.Handler, logger zerolog.Logger, opts ...
 		return nil, errors.New("webhook proxy: back-off, rate, in-flight and size limits must be positive")
 	}
 	// smee-client drops a trailing slash too; the channel is the same.
-	return &Proxy{channel: strings.TrimSuffix(u.String(), "/"), target: target, logger: logger, opts: o}, nil
+	return &Proxy{channel: strings.TrimSuffix(u.String(), "/"), host: u.Host, target: target, logger: logger, opts: o}, nil
 }
 
 // checkURL accepts what smee-client accepts: an absolute http or https URL.
@@ -206,7 +209,7 @@ func (p *Proxy) Run(ctx context.Context) error {
 	defer wg.Wait()
 	slots := make(chan struct{}, p.opts.inFlight)
 	b := backoff{min: p.opts.minBackoff, max: p.opts.maxBackoff}
-	p.logger.Info().Str("channel", p.channel).Msg("webhook proxy: forwarding channel deliveries")
+	p.logger.Info().Str("channel_host", p.host).Msg("webhook proxy: forwarding channel deliveries")
 	for {
 		up, err := p.stream(ctx, &wg, slots)
 		if ctx.Err() != nil {
@@ -254,7 +257,7 @@ func (p *Proxy) stream(ctx context.Context, wg *sync.WaitGroup, slots chan struc
 			opened = time.Now()
 			p.connections.Add(1)
 			p.connected.Store(true)
-			p.logger.Info().Str("channel", p.channel).Msg("webhook proxy: connected")
+			p.logger.Info().Str("channel_host", p.host).Msg("webhook proxy: connected")
 			return nil
 		},
 	}
@@ -333,6 +336,7 @@ func (p *Proxy) forward(ctx context.Context, data string) {
 	}
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opts.handleTimeout)
 	defer cancel()
+	hctx = p.logger.WithContext(hctx)
 	start := time.Now()
 	w := &answer{header: http.Header{}}
 	p.target.ServeHTTP(w, d.request(hctx, p.opts.path))
