@@ -13,21 +13,22 @@ import (
 
 // vevent is one VEVENT as read.
 type vevent struct {
-	line                  int
-	uid                   string
-	summary, description  string
-	seq                   int
-	stamp                 time.Time
-	start                 time.Time
-	allDay                bool
-	dur                   span
-	rules                 []*rrule.ROption
-	rdates                []rdate
-	exdates               []time.Time
-	exdays                []string
-	rid                   *time.Time
-	thisAndFuture         bool
-	cancelled, hasSummary bool
+	line          int
+	uid           string
+	summary       string
+	match         bool // the filter takes it
+	seq           int
+	stamp         time.Time
+	start         time.Time
+	allDay        bool
+	dur           span
+	rules         []*rrule.ROption
+	rdates        []rdate
+	exdates       []time.Time
+	exdays        []string
+	rid           *time.Time
+	thisAndFuture bool
+	cancelled     bool
 }
 
 // newer says whether e supersedes o: the higher SEQUENCE, then the later DTSTAMP,
@@ -67,24 +68,21 @@ func ParseICS(data []byte, filter string, defaultDuration time.Duration) (*Calen
 // are skipped and named in the calendar's Warnings; the feed fails only when no
 // readable event matches the filter and an unreadable one might have.
 func ParseICSContext(ctx context.Context, data []byte, filter string, defaultDuration time.Duration) (*Calendar, error) {
-	raw, err := scanFeed(ctx, data)
+	raw, err := scanFeed(ctx, data, filter)
 	if err != nil {
 		return nil, fmt.Errorf("parsing iCalendar: %w", err)
 	}
 	z := newZoneResolver(raw)
-	f := strings.ToLower(filter)
 	masters := map[string]*vevent{}
 	var masterOrder []string
-	// rivals are masters outside the filter: a newer copy renamed away from the
-	// filter takes its series with it.
-	rivals := map[string]*vevent{}
+	rivals := raw.rivals
 	type ridKey struct {
 		uid string
 		at  int64
 	}
 	overrides := map[ridKey]*vevent{}
 	var overrideOrder []ridKey
-	var unreadable []*eventError
+	var unreadable *eventError
 	readable := 0
 	for i, rc := range raw.events {
 		if i&0xff == 0 {
@@ -92,33 +90,17 @@ func ParseICSContext(ctx context.Context, data []byte, filter string, defaultDur
 				return nil, fmt.Errorf("parsing iCalendar: %w", err)
 			}
 		}
-		summary, desc, hasSummary := eventText(rc)
-		match := f == "" || strings.Contains(strings.ToLower(summary), f) || strings.Contains(strings.ToLower(desc), f)
-		// An event whose text is lost to a bad line might be the group's.
-		mightMatch := match || !hasSummary && (rc.unclosed || len(rc.broken) > 0)
-		isOverride := rc.get("RECURRENCE-ID") != nil
-		if !mightMatch && !isOverride {
-			uid := ""
-			if u := rc.get("UID"); u != nil {
-				uid = strings.TrimSpace(u.value)
-			}
-			if uid != "" {
-				e := &vevent{line: rc.line, uid: uid, seq: sequence(rc), stamp: stamp(rc)}
-				if old := rivals[uid]; old == nil || e.newer(old) {
-					rivals[uid] = e
-				}
-			}
-			continue
-		}
+		summary, _, match, might := raw.matches(rc)
+		raw.events[i] = nil // read once; let it go
 		ev, err := readEvent(rc, z, defaultDuration)
 		if err != nil {
-			if mightMatch {
-				unreadable = append(unreadable, err)
+			if might && unreadable == nil {
+				unreadable = err
 			}
 			raw.warn(err.line, "event skipped: %s", err.msg)
 			continue
 		}
-		ev.summary, ev.description, ev.hasSummary = summary, desc, hasSummary
+		ev.summary, ev.match = summary, match
 		if match {
 			readable++
 		}
@@ -132,6 +114,9 @@ func ParseICSContext(ctx context.Context, data []byte, filter string, defaultDur
 			}
 			continue
 		}
+		if !match {
+			continue
+		}
 		if old := masters[ev.uid]; old == nil {
 			masters[ev.uid] = ev
 			masterOrder = append(masterOrder, ev.uid)
@@ -139,8 +124,11 @@ func ParseICSContext(ctx context.Context, data []byte, filter string, defaultDur
 			masters[ev.uid] = ev
 		}
 	}
-	if readable == 0 && len(unreadable) > 0 {
-		return nil, fmt.Errorf("parsing iCalendar: no readable event matches %q: %w", filter, unreadable[0])
+	if unreadable == nil {
+		unreadable = raw.unclosed
+	}
+	if readable == 0 && unreadable != nil {
+		return nil, fmt.Errorf("parsing iCalendar: no readable event matches %q: %w", filter, unreadable)
 	}
 	cal := &Calendar{}
 	byUID := map[string]*series{}
@@ -172,7 +160,7 @@ func ParseICSContext(ctx context.Context, data []byte, filter string, defaultDur
 		master := byUID[o.uid]
 		if master == nil {
 			// An instance whose series is outside this feed stands alone.
-			if !o.cancelled && (f == "" || strings.Contains(strings.ToLower(o.summary), f) || strings.Contains(strings.ToLower(o.description), f)) {
+			if !o.cancelled && o.match {
 				s := &series{uid: o.uid, summary: o.summary, start: o.start, dur: o.dur}
 				cal.series = append(cal.series, s)
 			}
@@ -250,9 +238,6 @@ func readEvent(rc *rawComponent, z *zoneResolver, defaultDuration time.Duration)
 	fail := func(line int, format string, args ...any) (*vevent, *eventError) {
 		return nil, &eventError{line: line, uid: ev.uid, msg: fmt.Sprintf(format, args...)}
 	}
-	if rc.unclosed {
-		return fail(rc.line, "BEGIN:VEVENT is never closed")
-	}
 	if ev.uid == "" {
 		ev.uid = fmt.Sprintf("line-%d", rc.line) // a UID-less event is its own series
 	}
@@ -301,6 +286,9 @@ func readEvent(rc *rawComponent, z *zoneResolver, defaultDuration time.Duration)
 		r, err := parseRule(p.value, ev.start.Location())
 		if err != nil {
 			return fail(p.line, "RRULE: %v", err)
+		}
+		if r == nil {
+			return fail(p.line, "RRULE is empty")
 		}
 		ev.rules = append(ev.rules, r)
 	}

@@ -42,8 +42,6 @@ type rawComponent struct {
 	children []*rawComponent
 	// broken names the lines of this component that could not be read.
 	broken []int
-	// unclosed is an event whose END never came: where it ends is a guess.
-	unclosed bool
 }
 
 func (c *rawComponent) get(name string) *contentLine {
@@ -80,11 +78,19 @@ type rawFeed struct {
 	timezones []*rawComponent
 	warnings  []Warning
 	skipped   int
+
+	// filter is the group's filter, lower-cased: events outside it are not
+	// kept, only remembered as rivals (a newer copy renamed away from the
+	// filter takes its series with it).
+	filter string
+	rivals map[string]*vevent
+	// unclosed is the first event the filter might want whose END never came.
+	unclosed *eventError
 }
 
 func (f *rawFeed) warn(line int, format string, args ...any) {
 	f.skipped++
-	if len(f.warnings) < maxWarnings {
+	if len(f.warnings) < maxWarnings { // formatting every warning of a hostile feed would cost more than reading it
 		f.warnings = append(f.warnings, Warning{Line: line, Message: fmt.Sprintf(format, args...)})
 	}
 }
@@ -92,10 +98,10 @@ func (f *rawFeed) warn(line int, format string, args ...any) {
 // scanFeed splits data into content lines and components. A line that cannot
 // be read is skipped with a warning; only a file that is no iCalendar at all is
 // an error. Memory stays proportional to the events kept.
-func scanFeed(ctx context.Context, data []byte) (*rawFeed, error) {
+func scanFeed(ctx context.Context, data []byte, filter string) (*rawFeed, error) {
 	text := string(data)
 	text = strings.TrimPrefix(text, "\ufeff")
-	f := &rawFeed{}
+	f := &rawFeed{filter: strings.ToLower(filter), rivals: map[string]*vevent{}}
 	var stack []*rawComponent
 	var sawCalendar bool
 	lineNo := 0
@@ -136,7 +142,12 @@ func scanFeed(ctx context.Context, data []byte) (*rawFeed, error) {
 			markBroken(stack, start)
 			continue
 		}
-		cl, err := parseContentLine(logical)
+		var keep func(string) bool
+		if len(stack) > 0 {
+			top := stack[len(stack)-1].name
+			keep = func(name string) bool { return keepProp(top, name) }
+		}
+		cl, err := parseContentLine(logical, keep)
 		if err != nil {
 			f.warn(start, "%v", err)
 			markBroken(stack, start)
@@ -213,12 +224,13 @@ func scanFeed(ctx context.Context, data []byte) (*rawFeed, error) {
 func (f *rawFeed) abandon(stack []*rawComponent, from int) []*rawComponent {
 	for j := len(stack) - 1; j >= from; j-- {
 		c := stack[j]
-		if c.name == "VEVENT" {
-			c.unclosed = true
-			f.events = append(f.events, c)
-			continue
-		}
 		f.warn(c.line, "BEGIN:%s is never closed", c.name)
+		if c.name == "VEVENT" && f.unclosed == nil {
+			// Its text may lie past where it was cut off.
+			if _, _, _, might := f.matches(c); might || c.get("SUMMARY") == nil {
+				f.unclosed = &eventError{line: c.line, msg: "BEGIN:VEVENT is never closed"}
+			}
+		}
 	}
 	return stack[:from]
 }
@@ -233,13 +245,31 @@ func (f *rawFeed) closed(c *rawComponent, stack []*rawComponent) {
 	case c.name == "VCALENDAR":
 		f.props = c.props
 	case c.name == "VEVENT" && parent == "VCALENDAR":
-		f.events = append(f.events, c)
+		if _, _, _, might := f.matches(c); might || c.get("RECURRENCE-ID") != nil {
+			c.props = append([]contentLine(nil), c.props...) // drop append's spare room
+			f.events = append(f.events, c)
+			return
+		}
+		if u := c.get("UID"); u != nil && strings.TrimSpace(u.value) != "" {
+			e := &vevent{line: c.line, uid: strings.TrimSpace(u.value), seq: sequence(c), stamp: stamp(c)}
+			if old := f.rivals[e.uid]; old == nil || e.newer(old) {
+				f.rivals[e.uid] = e
+			}
+		}
 	case c.name == "VTIMEZONE" && parent == "VCALENDAR":
 		f.timezones = append(f.timezones, c)
 	case (c.name == "STANDARD" || c.name == "DAYLIGHT") && parent == "VTIMEZONE":
 		top := stack[len(stack)-1]
 		top.children = append(top.children, c)
 	}
+}
+
+// matches reads an event's SUMMARY and DESCRIPTION and says whether the
+// filter takes it, and whether it might (its text was lost to a bad line).
+func (f *rawFeed) matches(c *rawComponent) (summary, desc string, match, might bool) {
+	summary, desc, hasSummary := eventText(c)
+	match = f.filter == "" || strings.Contains(strings.ToLower(summary), f.filter) || strings.Contains(strings.ToLower(desc), f.filter)
+	return summary, desc, match, match || !hasSummary && len(c.broken) > 0
 }
 
 // markBroken notes an unreadable line in the innermost component.
@@ -288,8 +318,9 @@ func physicalLine(text string, pos int) (string, int) {
 	return text[pos:end], next
 }
 
-// parseContentLine reads name *(";" param) ":" value.
-func parseContentLine(s string) (contentLine, error) {
+// parseContentLine reads name *(";" param) ":" value. Parameters of a line
+// that keep (when set) refuses are checked but not stored.
+func parseContentLine(s string, keep func(string) bool) (contentLine, error) {
 	i := strings.IndexAny(s, ";:")
 	if i <= 0 {
 		return contentLine{}, fmt.Errorf("malformed content line %q: want NAME:value", clip(s))
@@ -299,6 +330,7 @@ func parseContentLine(s string) (contentLine, error) {
 		return contentLine{}, fmt.Errorf("malformed content line %q: bad property name", clip(s))
 	}
 	s = s[i:]
+	store := keep == nil || cl.name == "BEGIN" || cl.name == "END" || keep(cl.name)
 	for len(s) > 0 && s[0] == ';' {
 		s = s[1:]
 		eq := strings.IndexByte(s, '=')
@@ -325,10 +357,12 @@ func parseContentLine(s string) (contentLine, error) {
 				}
 				v, s = s[:end], s[end:]
 			}
-			if cl.params == nil {
-				cl.params = map[string][]string{}
+			if store {
+				if cl.params == nil {
+					cl.params = map[string][]string{}
+				}
+				cl.params[pname] = append(cl.params[pname], v)
 			}
-			cl.params[pname] = append(cl.params[pname], v)
 			if len(s) > 0 && s[0] == ',' {
 				s = s[1:]
 				continue
