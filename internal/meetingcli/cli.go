@@ -119,8 +119,9 @@ func (c *common) instant(d deps) (time.Time, error) {
 	return t, nil
 }
 
-// calendar reads --now, the configuration and the group's calendar.
-func (c *common) calendar(ctx context.Context, load Loader, d deps) (time.Time, *meeting.Group, *meeting.Calendar, error) {
+// calendar reads --now, the configuration and the group's calendar; what the
+// feed had that could not be read is listed on stderr.
+func (c *common) calendar(ctx context.Context, load Loader, d deps, stderr io.Writer) (time.Time, *meeting.Group, *meeting.Calendar, error) {
 	now, err := c.instant(d)
 	if err != nil {
 		return now, nil, nil, err
@@ -142,7 +143,12 @@ func (c *common) calendar(ctx context.Context, load Loader, d deps) (time.Time, 
 			return now, nil, nil, err
 		}
 	}
-	cal, err := g.LoadCalendar(ics)
+	cal, err := g.LoadCalendarContext(ctx, ics)
+	if err == nil {
+		for _, w := range cal.Warnings {
+			fmt.Fprintf(stderr, "warning: calendar %s: %s\n", g.Calendar.URL, w)
+		}
+	}
 	return now, g, cal, err
 }
 
@@ -154,7 +160,7 @@ func runNext(ctx context.Context, args []string, stdout, stderr io.Writer, load 
 	if err := parseFlags(fs, args, &c); err != nil {
 		return err
 	}
-	now, g, cal, err := c.calendar(ctx, load, d)
+	now, g, cal, err := c.calendar(ctx, load, d, stderr)
 	if err != nil {
 		return err
 	}
@@ -196,7 +202,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer, loa
 	if kind != "issue" && kind != "minutes" {
 		return fmt.Errorf("--kind: want issue or minutes, got %q", kind)
 	}
-	now, g, cal, err := c.calendar(ctx, load, d)
+	now, g, cal, err := c.calendar(ctx, load, d, stderr)
 	if err != nil {
 		return err
 	}

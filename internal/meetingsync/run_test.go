@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -44,14 +43,7 @@ func (f *countingFetcher) Fetch(ctx context.Context, _ string) ([]byte, error) {
 }
 
 func TestRunPassesNeverOverlapEachOtherOrLiveUpdates(t *testing.T) {
-	ics, err := os.ReadFile("testdata/biweekly.ics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fetcher := &countingFetcher{ics: ics}
-	e := newEnv(t, leadTimeAt, WithCalendarFetcher(fetcher))
-	e.cfg.Groups[0].Schedule = nil
-	e.cfg.Groups[0].Calendar = &meeting.CalendarSource{URL: "https://calendar.example/basic.ics", Filter: "Security"}
+	e, fetcher := newFeedEnv(t)
 	e.cfg.SyncInterval = time.Millisecond
 	e.svc = e.newService(WithCalendarFetcher(fetcher))
 
