@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -105,6 +106,7 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 			return nil, err
 		}
 		c.Path = path
+		c.Meetings.ResolvePaths(filepath.Dir(path))
 	case explicit || !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("reading config: %w", err)
 	}

@@ -58,7 +58,8 @@ type Group struct {
 
 // CalendarSource is an iCalendar feed and the text that picks the group's events.
 type CalendarSource struct {
-	// URL is an http(s) URL or a local file path.
+	// URL is an http(s) URL, a file:// URL or a file path; a relative path is
+	// read against the folder of the configuration file.
 	URL string `yaml:"url"`
 	// Filter is matched in SUMMARY, else in DESCRIPTION, ignoring case.
 	Filter string `yaml:"filter"`
@@ -258,9 +259,12 @@ func (g *Group) Validate() error {
 	case g.Calendar != nil:
 		if strings.TrimSpace(g.Calendar.URL) == "" {
 			bad("calendar.url", "missing")
-		} else if strings.Contains(g.Calendar.URL, "://") &&
-			!strings.HasPrefix(g.Calendar.URL, "https://") && !strings.HasPrefix(g.Calendar.URL, "http://") {
-			bad("calendar.url", "want an http(s) URL or a file path, got %q", g.Calendar.URL)
+		} else if strings.HasPrefix(strings.ToLower(g.Calendar.URL), "file:") {
+			if _, err := FilePath(g.Calendar.URL); err != nil {
+				bad("calendar.url", "%v", err)
+			}
+		} else if strings.Contains(g.Calendar.URL, "://") && !isHTTP(g.Calendar.URL) {
+			bad("calendar.url", "want an http(s) URL, a file:// URL or a file path, got %q", g.Calendar.URL)
 		}
 	case g.Schedule != nil:
 		if _, err := newRuleSeries(*g.Schedule); err != nil {
