@@ -5,6 +5,7 @@ package meeting
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"path"
 	"regexp"
 	"strings"
@@ -332,6 +333,16 @@ func (g *Group) MeetingTitle(start time.Time) (string, error) {
 
 // MeetingDate is the UTC date that names a meeting in titles, markers and files.
 func MeetingDate(start time.Time) string { return start.UTC().Format(time.DateOnly) }
+
+// MinutesFileURL is where the minutes file of occ reads on GitHub once its pull
+// request is merged (HEAD follows the default branch, whatever its name).
+func (g *Group) MinutesFileURL(occ Occurrence) (string, error) {
+	p, err := g.MinutesPath(occ)
+	if err != nil {
+		return "", err
+	}
+	return "https://github.com/" + g.Repo + "/blob/HEAD/" + (&url.URL{Path: p}).EscapedPath(), nil
+}
 
 // MinutesPath is the minutes file for occ inside Repo, from the minutes.path template.
 func (g *Group) MinutesPath(occ Occurrence) (string, error) {

@@ -47,7 +47,7 @@ func TestMinimalGroupGetsTheSecurityWGDefaults(t *testing.T) {
 	if err != nil || title != "Node.js Security team Meeting 2026-03-19" {
 		t.Errorf("title = %q, %v", title, err)
 	}
-	if g.AgendaLabel != "security-wg-agenda" || g.Duration != time.Hour || g.LeadTime != 72*time.Hour {
+	if g.AgendaLabel != "security-wg-agenda" || g.Duration != time.Hour || g.LeadTime != 7*24*time.Hour {
 		t.Errorf("label %q duration %s lead %s", g.AgendaLabel, g.Duration, g.LeadTime)
 	}
 	if !reflect.DeepEqual(g.Timezones, DefaultZones) || len(g.Timezones) != 12 {

@@ -23,9 +23,24 @@ type Meeting struct {
 	Agenda     Agenda
 	// IssueURL is the meeting issue, for the minutes.
 	IssueURL string
-	// MinutesURL is the shared minutes document, when there is one.
-	MinutesURL   string
-	RecordingURL string
+	// MinutesURL is the shared minutes document (a HackMD note); without one
+	// the Minutes line links the minutes file in the group's repository.
+	MinutesURL string
+	// MinutesPending leaves the Minutes line empty: the document being
+	// rendered is the note itself, whose URL is not known until it exists.
+	MinutesPending bool
+	RecordingURL   string
+}
+
+// minutesLink is the Minutes line's URL for m.
+func (g *Group) minutesLink(m Meeting) (string, error) {
+	switch {
+	case m.MinutesPending:
+		return "", nil
+	case m.MinutesURL != "":
+		return safeURL(m.MinutesURL), nil
+	}
+	return g.MinutesFileURL(m.Occurrence)
 }
 
 // Issue is a rendered meeting issue.
@@ -121,8 +136,7 @@ type issueView struct {
 	AgendaRegion                    string
 	Label, Org                      string
 	Invited, Observers              []string
-	Joining                         Joining
-	CalendarPage                    CalendarPage
+	Participant, Observer           string
 }
 
 // RenderIssue renders the meeting issue for m.
@@ -142,6 +156,10 @@ func (r *Renderer) RenderIssue(g *Group, m Meeting) (Issue, error) {
 	if err != nil {
 		return Issue{}, err
 	}
+	minutes, err := g.minutesLink(m)
+	if err != nil {
+		return fail(err)
+	}
 	v := issueView{
 		Title:           title,
 		Date:            MeetingDate(m.Occurrence.Start),
@@ -150,14 +168,14 @@ func (r *Renderer) RenderIssue(g *Group, m Meeting) (Issue, error) {
 		Zones:           zones,
 		TimeAndDateURL:  TimeAndDateURL(title, m.Occurrence.Start),
 		WolframAlphaURL: WolframAlphaURL(m.Occurrence.Start),
-		MinutesURL:      safeURL(m.MinutesURL),
+		MinutesURL:      minutes,
 		AgendaRegion:    agendaRegion(g.ID, agenda, "\n"),
 		Label:           g.AgendaLabel,
 		Org:             g.Org,
 		Invited:         g.Invited,
 		Observers:       g.Observers,
-		Joining:         g.Joining,
-		CalendarPage:    g.CalendarPage,
+		Participant:     angleURL(g.Joining.Participant),
+		Observer:        g.Joining.Observer,
 	}
 	var b strings.Builder
 	if err := r.t.ExecuteTemplate(&b, issueTemplate, v); err != nil {
@@ -177,9 +195,21 @@ type minutesView struct {
 	CalendarPage                       CalendarPage
 }
 
+// angleURL writes a bare URL as an autolink, as the WG's issues do; text stays.
+func angleURL(s string) string {
+	if u := safeURL(s); u != "" && u == strings.TrimSpace(s) {
+		return "<" + u + ">"
+	}
+	return s
+}
+
 // RenderMinutes renders the minutes document for m in the WG's shape.
 func (r *Renderer) RenderMinutes(g *Group, m Meeting) (string, error) {
 	title, err := g.MeetingTitle(m.Occurrence.Start)
+	if err != nil {
+		return "", fmt.Errorf("rendering minutes of group %q: %w", g.ID, err)
+	}
+	minutes, err := g.minutesLink(m)
 	if err != nil {
 		return "", fmt.Errorf("rendering minutes of group %q: %w", g.ID, err)
 	}
@@ -188,7 +218,7 @@ func (r *Renderer) RenderMinutes(g *Group, m Meeting) (string, error) {
 		Date:          MeetingDate(m.Occurrence.Start),
 		RecordingURL:  safeURL(m.RecordingURL),
 		IssueURL:      safeURL(m.IssueURL),
-		MinutesURL:    safeURL(m.MinutesURL),
+		MinutesURL:    minutes,
 		Present:       g.Invited,
 		Label:         g.AgendaLabel,
 		Org:           g.Org,

@@ -189,13 +189,14 @@ func runNext(ctx context.Context, args []string, stdout, stderr io.Writer, load 
 
 func runRender(ctx context.Context, args []string, stdout, stderr io.Writer, load Loader, d deps) error {
 	var c common
-	var kind, date, agendaJSON string
+	var kind, date, agendaJSON, minutesURL string
 	fs := flag.NewFlagSet("secwg meeting render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.register(fs)
 	fs.StringVar(&kind, "kind", "issue", "what to render: `issue` or minutes")
 	fs.StringVar(&date, "date", "", "the meeting on this UTC `date` (YYYY-MM-DD); default the next one")
 	fs.StringVar(&agendaJSON, "agenda-json", "", "a saved Search API response `file`; default search GitHub live")
+	fs.StringVar(&minutesURL, "minutes-url", "", "the minutes document (HackMD note) `URL`; default the minutes file in the repository")
 	if err := parseFlags(fs, args, &c); err != nil {
 		return err
 	}
@@ -223,7 +224,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer, loa
 	if err != nil {
 		return err
 	}
-	m := meeting.Meeting{Occurrence: occ, Agenda: meeting.NewAgenda(g.Repo, items)}
+	m := meeting.Meeting{Occurrence: occ, Agenda: meeting.NewAgenda(g.Repo, items), MinutesURL: minutesURL}
 	if kind == "minutes" {
 		out, err := r.RenderMinutes(g, m)
 		if err != nil {

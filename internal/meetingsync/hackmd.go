@@ -179,7 +179,9 @@ func (s *Service) ensureNote(ctx context.Context, g *meeting.Group, occ meeting.
 	if err != nil || note != nil {
 		return note, err
 	}
-	content, err := s.renderer.RenderMinutes(g, meeting.Meeting{Occurrence: occ, Agenda: meeting.NewAgenda(g.Repo, items)})
+	// The note links itself once it exists: its Minutes line is filled when it
+	// becomes the minutes file.
+	content, err := s.renderer.RenderMinutes(g, meeting.Meeting{Occurrence: occ, Agenda: meeting.NewAgenda(g.Repo, items), MinutesPending: true})
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ const (
 // Meetings every other Thursday at 14:00 UTC: 2026-03-19 is one.
 var (
 	meetingStart = time.Date(2026, 3, 19, 14, 0, 0, 0, time.UTC)
-	leadTimeAt   = meetingStart.Add(-72 * time.Hour)
+	leadTimeAt   = meetingStart.Add(-meeting.DefaultLeadTime)
 )
 
 // clock is a settable time.

@@ -209,16 +209,20 @@ func (s *Service) minutesContent(ctx context.Context, g *meeting.Group, mi *meet
 			if err != nil {
 				return "", err
 			}
-			return fillIssueLink(full.Content, mi.ref.URL), nil
+			content := fillLink(full.Content, "* **GitHub Issue**:", mi.ref.URL)
+			if note.URL != "" {
+				content = fillLink(content, "* **Minutes**:", note.URL)
+			}
+			return content, nil
 		}
 	}
 	return s.renderer.RenderMinutes(g, meeting.Meeting{Occurrence: mi.ref.Occ, Agenda: meeting.NewAgenda(g.Repo, items), IssueURL: mi.ref.URL})
 }
 
-// fillIssueLink completes the minutes template's empty GitHub Issue line, which a
-// note created before its issue carries; every other line stays as people wrote it.
-func fillIssueLink(content, url string) string {
-	const empty = "* **GitHub Issue**:"
+// fillLink completes the minutes template's empty link line labelled empty (the
+// GitHub Issue and Minutes lines, which a note created before its issue and its
+// own URL carries); every other line stays as people wrote it.
+func fillLink(content, empty, url string) string {
 	lines := strings.SplitAfter(content, "\n")
 	for i, l := range lines {
 		if strings.TrimRight(l, "\r\n") == empty {
