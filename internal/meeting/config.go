@@ -90,6 +90,23 @@ type Joining struct {
 type StandingItem struct {
 	Title string `yaml:"title"`
 	URL   string `yaml:"url"`
+	// Search is a GitHub issue search (for instance
+	// "repo:nodejs/nodejs-dependency-vuln-assessments"); the agenda lists its
+	// open results under the item.
+	Search string `yaml:"search"`
+}
+
+// maxStandingSearch bounds a standing item's query; GitHub refuses longer ones.
+const maxStandingSearch = 256
+
+// StandingQuery is the Search API query of a standing item with a search: its
+// open issues and pull requests.
+func (s StandingItem) StandingQuery() string {
+	q := strings.Join(strings.Fields(s.Search), " ")
+	if !strings.Contains(" "+strings.ToLower(q)+" ", " is:open ") {
+		q = "is:open " + q
+	}
+	return q
 }
 
 // Minutes says where minutes go.
@@ -292,6 +309,10 @@ func (g *Group) Validate() error {
 	for i, s := range g.StandingItems {
 		if strings.TrimSpace(s.Title) == "" {
 			bad(fmt.Sprintf("standing_items[%d].title", i), "missing")
+		}
+		if len(s.Search) > maxStandingSearch || strings.ContainsAny(s.Search, "\r\n") ||
+			(s.Search != "" && strings.TrimSpace(s.Search) == "") {
+			bad(fmt.Sprintf("standing_items[%d].search", i), "want one line of at most %d characters, got %q", maxStandingSearch, s.Search)
 		}
 	}
 	if _, err := g.titleTemplate(); err != nil {

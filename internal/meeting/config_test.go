@@ -181,3 +181,21 @@ func TestConfigGroupNamesTheKnownGroupsWhenMissing(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestStandingQueryAsksForOpenResults(t *testing.T) {
+	tests := []struct{ search, want string }{
+		{"repo:nodejs/nodejs-dependency-vuln-assessments is:issue", "is:open repo:nodejs/nodejs-dependency-vuln-assessments is:issue"},
+		{"  is:open   repo:a/b ", "is:open repo:a/b"},
+		{"repo:a/b IS:OPEN", "repo:a/b IS:OPEN"},
+	}
+	for _, tt := range tests {
+		if got := (StandingItem{Search: tt.search}).StandingQuery(); got != tt.want {
+			t.Errorf("StandingQuery(%q) = %q, want %q", tt.search, got, tt.want)
+		}
+	}
+	g := testGroup()
+	g.StandingItems = []StandingItem{{Title: "x", Search: "repo:a/b\nlabel:y"}}
+	if err := g.Validate(); err == nil || !strings.Contains(err.Error(), "standing_items[0].search") {
+		t.Errorf("Validate = %v, want the multi-line search named", err)
+	}
+}

@@ -89,6 +89,14 @@ type repoView struct {
 type agendaView struct {
 	Label, Org string
 	Repos      []repoView
+	// Standing are the standing items with a search, and their open results.
+	Standing []standingView
+}
+
+// standingView is a standing item with the open results of its search.
+type standingView struct {
+	Title, URL string
+	Items      []itemView
 }
 
 func newAgendaView(g *Group, a Agenda) agendaView {
@@ -100,19 +108,35 @@ func newAgendaView(g *Group, a Agenda) agendaView {
 		}
 		rv := repoView{Repo: repo, Items: make([]itemView, 0, len(r.Items))}
 		for _, it := range r.Items {
-			kind := "issues"
-			if it.PullRequest {
-				kind = "pull"
-			}
-			u := safeURL(it.URL)
-			if u == "" {
-				u = fmt.Sprintf("https://github.com/%s/%s/%d", repo, kind, it.Number)
-			}
-			rv.Items = append(rv.Items, itemView{Title: EscapeTitle(it.Title), Number: it.Number, URL: u, Kind: kind})
+			rv.Items = append(rv.Items, newItemView(repo, it))
 		}
 		v.Repos = append(v.Repos, rv)
 	}
+	// Only the standing items whose search ran: a render from a saved agenda
+	// has none, and must not claim that nothing is open.
+	for _, s := range g.StandingItems {
+		if s.Search == "" || !a.searched(s.Title) {
+			continue
+		}
+		sv := standingView{Title: EscapeTitle(s.Title), URL: safeURL(s.URL)}
+		for _, it := range a.results(s.Title) {
+			sv.Items = append(sv.Items, newItemView(it.Repo, it))
+		}
+		v.Standing = append(v.Standing, sv)
+	}
 	return v
+}
+
+func newItemView(repo string, it Item) itemView {
+	kind := "issues"
+	if it.PullRequest {
+		kind = "pull"
+	}
+	u := safeURL(it.URL)
+	if u == "" {
+		u = fmt.Sprintf("https://github.com/%s/%s/%d", repo, kind, it.Number)
+	}
+	return itemView{Title: EscapeTitle(it.Title), Number: it.Number, URL: u, Kind: kind}
 }
 
 // RenderAgenda renders the inside of the issue's marked agenda region.
@@ -190,9 +214,23 @@ type minutesView struct {
 	RecordingURL, IssueURL, MinutesURL string
 	Present                            []string
 	Label, Org                         string
-	StandingItems                      []StandingItem
+	StandingItems                      []standingView
 	Agenda                             agendaView
 	CalendarPage                       CalendarPage
+}
+
+// standingItems are the group's standing items, each with the open results of
+// its search when it has one.
+func standingItems(g *Group, a Agenda) []standingView {
+	out := make([]standingView, 0, len(g.StandingItems))
+	for _, s := range g.StandingItems {
+		sv := standingView{Title: s.Title, URL: s.URL}
+		for _, it := range a.results(s.Title) {
+			sv.Items = append(sv.Items, newItemView(it.Repo, it))
+		}
+		out = append(out, sv)
+	}
+	return out
 }
 
 // angleURL writes a bare URL as an autolink, as the WG's issues do; text stays.
@@ -222,7 +260,7 @@ func (r *Renderer) RenderMinutes(g *Group, m Meeting) (string, error) {
 		Present:       g.Invited,
 		Label:         g.AgendaLabel,
 		Org:           g.Org,
-		StandingItems: g.StandingItems,
+		StandingItems: standingItems(g, m.Agenda),
 		Agenda:        newAgendaView(g, m.Agenda),
 		CalendarPage:  g.CalendarPage,
 	}

@@ -224,7 +224,13 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer, loa
 	if err != nil {
 		return err
 	}
-	m := meeting.Meeting{Occurrence: occ, Agenda: meeting.NewAgenda(g.Repo, items), MinutesURL: minutesURL}
+	standing, err := standingResults(ctx, g, agendaJSON, d)
+	if err != nil {
+		return err
+	}
+	agenda := meeting.NewAgenda(g.Repo, items)
+	agenda.Standing = standing
+	m := meeting.Meeting{Occurrence: occ, Agenda: agenda, MinutesURL: minutesURL}
 	if kind == "minutes" {
 		out, err := r.RenderMinutes(g, m)
 		if err != nil {
@@ -263,9 +269,33 @@ func agendaItems(ctx context.Context, g *meeting.Group, agendaJSON string, d dep
 		}
 		return items, nil
 	}
+	return d.liveSearcher().Search(ctx, g.AgendaQuery())
+}
+
+func (d deps) liveSearcher() AgendaSearcher {
 	base := d.getenv("GITHUB_V3_API_URL")
 	if base == "" {
 		base = "https://api.github.com"
 	}
-	return d.searcher(base, d.getenv("GITHUB_TOKEN")).Search(ctx, g.AgendaQuery())
+	return d.searcher(base, d.getenv("GITHUB_TOKEN"))
+}
+
+// standingResults runs the standing items' searches live; a saved agenda
+// (--agenda-json) stands for a render without them.
+func standingResults(ctx context.Context, g *meeting.Group, agendaJSON string, d deps) ([]meeting.StandingResults, error) {
+	if agendaJSON != "" {
+		return nil, nil
+	}
+	var out []meeting.StandingResults
+	for _, si := range g.StandingItems {
+		if si.Search == "" {
+			continue
+		}
+		items, err := d.liveSearcher().Search(ctx, si.StandingQuery())
+		if err != nil {
+			return nil, fmt.Errorf("standing item %q: %w", si.Title, err)
+		}
+		out = append(out, meeting.StandingResults{Title: si.Title, Items: items})
+	}
+	return out, nil
 }

@@ -139,3 +139,13 @@ func (e *env) onlyMeetingIssue() meetingsynctest.Issue {
 	}
 	return list[0]
 }
+
+// onlyMinutes is the minutes file proposed by the only minutes pull request.
+func (e *env) onlyMinutes(path string) string {
+	e.t.Helper()
+	pulls := e.state.Pulls()
+	if len(pulls) != 1 {
+		e.t.Fatalf("%d pull requests, want 1", len(pulls))
+	}
+	return e.state.File(pulls[0].Head, path)
+}

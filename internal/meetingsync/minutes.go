@@ -192,9 +192,13 @@ func (s *Service) proposeMinutes(ctx context.Context, client *github.Client, g *
 // else the minutes template over the agenda frozen in the meeting issue.
 func (s *Service) minutesContent(ctx context.Context, g *meeting.Group, mi *meetingIssue) (string, error) {
 	var items []meeting.Item
+	var standing []meeting.StandingResults
 	if region, err := meeting.AgendaRegion(mi.body, g.ID); err == nil {
 		items, _ = decodeItems(region)
+		standing = decodeStanding(region)
 	}
+	agenda := meeting.NewAgenda(g.Repo, items)
+	agenda.Standing = standing
 	if s.hackmdFor(g) {
 		title, err := g.MeetingTitle(mi.ref.Occ.Start)
 		if err != nil {
@@ -216,7 +220,7 @@ func (s *Service) minutesContent(ctx context.Context, g *meeting.Group, mi *meet
 			return content, nil
 		}
 	}
-	return s.renderer.RenderMinutes(g, meeting.Meeting{Occurrence: mi.ref.Occ, Agenda: meeting.NewAgenda(g.Repo, items), IssueURL: mi.ref.URL})
+	return s.renderer.RenderMinutes(g, meeting.Meeting{Occurrence: mi.ref.Occ, Agenda: agenda, IssueURL: mi.ref.URL})
 }
 
 // fillLink completes the minutes template's empty link line labelled empty (the

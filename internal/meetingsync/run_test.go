@@ -83,7 +83,7 @@ func BenchmarkLiveAgendaUpdate1000(b *testing.B) {
 	for i := range items {
 		items[i] = item(fmt.Sprintf("nodejs/repo-%02d", i%40), i+1, fmt.Sprintf("Agenda item %d with a title of ordinary length", i))
 	}
-	region, err := s.regionText(&g, items)
+	region, err := s.regionText(&g, items, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func BenchmarkLiveAgendaUpdate1000(b *testing.B) {
 			b.Fatal("no items")
 		}
 		next, changed := applyAgenda(&g, current, ev)
-		text, err := s.regionText(&g, next)
+		text, err := s.regionText(&g, next, nil)
 		if err != nil || !changed {
 			b.Fatal(err)
 		}
