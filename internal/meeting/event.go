@@ -87,7 +87,7 @@ func ParseICSContext(ctx context.Context, data []byte, filter string, defaultDur
 	for i, rc := range raw.events {
 		if i&0xff == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("parsing iCalendar: %w", err)
+				return nil, fmt.Errorf("parsing iCalendar: reading the event at line %d: %w", rc.line, err)
 			}
 		}
 		summary, _, match, might := raw.matches(rc)
