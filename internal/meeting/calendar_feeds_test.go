@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/teambition/rrule-go"
 )
 
 // TestNextOccurrenceInProducersFeeds pins the next meeting read from feeds in
@@ -165,4 +167,67 @@ func mustRead(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// TestSimpleRulesMatchRRule holds the date-arithmetic expansion of common rule
+// shapes to rrule's, across daylight saving changes, over two years.
+func TestSimpleRulesMatchRRule(t *testing.T) {
+	rules := []string{
+		"FREQ=DAILY", "FREQ=DAILY;INTERVAL=3", "FREQ=WEEKLY", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH",
+		"FREQ=WEEKLY;INTERVAL=3;WKST=SU;BYDAY=SU,SA,WE", "FREQ=MONTHLY", "FREQ=MONTHLY;BYMONTHDAY=31,-1",
+		"FREQ=MONTHLY;BYDAY=3TH", "FREQ=MONTHLY;INTERVAL=2;BYDAY=-1FR,1MO", "FREQ=MONTHLY;BYDAY=WE",
+		"FREQ=WEEKLY;BYDAY=MO;UNTIL=20260401T000000Z",
+	}
+	starts := []string{"2024-01-31T02:30:00", "2025-03-30T02:30:00", "2025-10-26T01:30:00"}
+	for _, zone := range []string{"UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rule := range rules {
+			for _, st := range starts {
+				start, _ := time.ParseInLocation("2006-01-02T15:04:05", st, loc)
+				opt, err := parseRule(rule, loc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if simpleIterator(opt, start, start) == nil {
+					t.Fatalf("%s is not expanded by date arithmetic", rule)
+				}
+				full := *opt
+				full.Dtstart = start
+				full.Until = start.AddDate(2, 1, 0)
+				if !opt.Until.IsZero() && opt.Until.Before(full.Until) {
+					full.Until = opt.Until
+				}
+				r, err := rrule.NewRRule(full)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := r.All()
+				var got []time.Time
+				s := &series{start: start, rules: []*rrule.ROption{opt}}
+				err = s.instances(start, full.Until, newBudget(), func(x time.Time, _ *span) bool {
+					got = append(got, x)
+					return true
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) > 0 && got[0].Equal(start) && (len(want) == 0 || !want[0].Equal(start)) {
+					got = got[1:] // DTSTART counts even when the rule would skip it
+				}
+				if len(got) != len(want) {
+					t.Errorf("%s from %s in %s: %d instances, rrule %d", rule, st, zone, len(got), len(want))
+					continue
+				}
+				for i := range got {
+					if !got[i].Equal(want[i]) {
+						t.Errorf("%s from %s in %s: instance %d is %s, rrule %s", rule, st, zone, i, got[i], want[i])
+						break
+					}
+				}
+			}
+		}
+	}
 }

@@ -90,7 +90,7 @@ func ParseICSContext(ctx context.Context, data []byte, filter string, defaultDur
 				return nil, fmt.Errorf("parsing iCalendar: reading the event at line %d: %w", rc.line, err)
 			}
 		}
-		summary, _, match, might := raw.matches(rc)
+		summary, match, might := raw.matches(rc)
 		raw.events[i] = nil // read once; let it go
 		ev, err := readEvent(rc, z, defaultDuration)
 		if err != nil {
@@ -198,17 +198,6 @@ func (e *vevent) series() *series {
 		}
 	}
 	return s
-}
-
-// eventText is an event's SUMMARY and DESCRIPTION as written.
-func eventText(rc *rawComponent) (summary, desc string, hasSummary bool) {
-	if p := rc.get("SUMMARY"); p != nil {
-		summary, hasSummary = unescapeText(p.value), true
-	}
-	if p := rc.get("DESCRIPTION"); p != nil {
-		desc = unescapeText(p.value)
-	}
-	return summary, desc, hasSummary
 }
 
 func sequence(rc *rawComponent) int {

@@ -53,6 +53,15 @@ func FuzzNextOccurrenceMatchesFullExpansion(f *testing.F) {
 	f.Add("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", int64(951782400), int64(800_000_000), uint8(3))
 	f.Add("FREQ=DAILY;INTERVAL=3;BYHOUR=1,2,3", int64(1711846800), int64(3_000_000), uint8(1))
 	f.Add("FREQ=WEEKLY;WKST=SU;BYDAY=SU,SA;INTERVAL=3", int64(1600000000), int64(200_000_000), uint8(2))
+	// Shapes expanded by date arithmetic rather than by rrule.
+	f.Add("FREQ=MONTHLY;BYMONTHDAY=31", int64(1706745600), int64(50_000_000), uint8(1))
+	f.Add("FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=-1,15", int64(1706745600), int64(70_000_000), uint8(2))
+	f.Add("FREQ=MONTHLY;BYDAY=-1FR,2MO", int64(1711846800), int64(30_000_000), uint8(3))
+	f.Add("FREQ=MONTHLY;BYDAY=TU", int64(1711846800), int64(10_000_000), uint8(1))
+	f.Add("FREQ=MONTHLY", int64(1706745600+86400*30), int64(90_000_000), uint8(0))
+	f.Add("FREQ=DAILY;INTERVAL=7;UNTIL=20300101T000000Z", int64(1711846800), int64(60_000_000), uint8(1))
+	f.Add("FREQ=WEEKLY;BYDAY=MO,WE,FR;UNTIL=20270101T000000Z", int64(1711846800), int64(20_000_000), uint8(2))
+	f.Add("FREQ=WEEKLY;INTERVAL=3;WKST=TH;BYDAY=WE,FR", int64(1711846800), int64(40_000_000), uint8(3))
 	zones := []string{"UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe"}
 	f.Fuzz(func(t *testing.T, rule string, start, ahead int64, zone uint8) {
 		if start < 946684800 || start > 1893456000 || ahead < 0 || ahead > 3*365*86400 {
@@ -71,7 +80,9 @@ func FuzzNextOccurrenceMatchesFullExpansion(f *testing.F) {
 		}
 		full := *opt
 		full.Dtstart = s.start
-		full.Until = now.Add(horizon + 25*time.Hour)
+		if bound := now.Add(horizon + 25*time.Hour); full.Until.IsZero() || full.Until.After(bound) {
+			full.Until = bound
+		}
 		r, err := rrule.NewRRule(full)
 		if err != nil {
 			t.Fatalf("rule %q builds for the search but not in full: %v", rule, err)

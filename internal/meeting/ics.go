@@ -42,6 +42,11 @@ type rawComponent struct {
 	children []*rawComponent
 	// broken names the lines of this component that could not be read.
 	broken []int
+	// matched is set once matches has read the event's text into summary,
+	// match and might.
+	matched      bool
+	summary      string
+	match, might bool
 }
 
 func (c *rawComponent) get(name string) *contentLine {
@@ -227,7 +232,7 @@ func (f *rawFeed) abandon(stack []*rawComponent, from int) []*rawComponent {
 		f.warn(c.line, "BEGIN:%s is never closed", c.name)
 		if c.name == "VEVENT" && f.unclosed == nil {
 			// Its text may lie past where it was cut off.
-			if _, _, _, might := f.matches(c); might || c.get("SUMMARY") == nil {
+			if _, _, might := f.matches(c); might || c.get("SUMMARY") == nil {
 				f.unclosed = &eventError{line: c.line, msg: "BEGIN:VEVENT is never closed"}
 			}
 		}
@@ -245,7 +250,7 @@ func (f *rawFeed) closed(c *rawComponent, stack []*rawComponent) {
 	case c.name == "VCALENDAR":
 		f.props = c.props
 	case c.name == "VEVENT" && parent == "VCALENDAR":
-		if _, _, _, might := f.matches(c); might || c.get("RECURRENCE-ID") != nil {
+		if _, _, might := f.matches(c); might || c.get("RECURRENCE-ID") != nil {
 			c.props = append([]contentLine(nil), c.props...) // drop append's spare room
 			f.events = append(f.events, c)
 			return
@@ -264,12 +269,30 @@ func (f *rawFeed) closed(c *rawComponent, stack []*rawComponent) {
 	}
 }
 
-// matches reads an event's SUMMARY and DESCRIPTION and says whether the
-// filter takes it, and whether it might (its text was lost to a bad line).
-func (f *rawFeed) matches(c *rawComponent) (summary, desc string, match, might bool) {
-	summary, desc, hasSummary := eventText(c)
-	match = f.filter == "" || strings.Contains(strings.ToLower(summary), f.filter) || strings.Contains(strings.ToLower(desc), f.filter)
-	return summary, desc, match, match || !hasSummary && len(c.broken) > 0
+// matches says whether the filter takes an event, and whether it might (its
+// text was lost to a bad line); summary is its SUMMARY as written. The answer
+// is kept on the event, which is asked twice.
+func (f *rawFeed) matches(c *rawComponent) (summary string, match, might bool) {
+	if !c.matched {
+		c.matched = true
+		var hasSummary bool
+		if p := c.get("SUMMARY"); p != nil {
+			c.summary, hasSummary = unescapeText(p.value), true
+		}
+		c.match = f.filter == "" || containsFold(c.summary, f.filter)
+		if !c.match {
+			if p := c.get("DESCRIPTION"); p != nil {
+				c.match = containsFold(unescapeText(p.value), f.filter)
+			}
+		}
+		c.might = c.match || !hasSummary && len(c.broken) > 0
+	}
+	return c.summary, c.match, c.might
+}
+
+// containsFold says whether s contains the lower-cased sub, ignoring case.
+func containsFold(s, lowerSub string) bool {
+	return strings.Contains(strings.ToLower(s), lowerSub)
 }
 
 // markBroken notes an unreadable line in the innermost component.

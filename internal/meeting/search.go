@@ -221,10 +221,15 @@ func (s *series) instances(from, to time.Time, b *budget, yield func(time.Time, 
 	}
 	var streams []*stream
 	for _, r := range s.rules {
-		opt := fastForward(*r, s.start, from)
-		if opt.Count == 0 && (opt.Until.IsZero() || opt.Until.After(to)) {
-			opt.Until = to // bounds rrule's own search as well as ours
+		bounded := *r
+		if bounded.Count == 0 && (bounded.Until.IsZero() || bounded.Until.After(to)) {
+			bounded.Until = to // bounds rrule's own search as well as ours
 		}
+		if next := simpleIterator(&bounded, s.start, from); next != nil {
+			streams = append(streams, &stream{next: next})
+			continue
+		}
+		opt := fastForward(bounded, s.start, from)
 		rr, err := rrule.NewRRule(opt)
 		if err != nil {
 			return fmt.Errorf("event %q: RRULE: %v", s.uid, err)
