@@ -9,9 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"net/http"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
