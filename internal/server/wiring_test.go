@@ -46,7 +46,7 @@ func TestServeRunsTheMeetingGroups(t *testing.T) {
 	    "labels":[{"name":"security-wg-agenda"}],"user":{"login":"octocat","type":"User"}},
 	  "repository":{"full_name":"nodejs/node","name":"node","owner":{"login":"nodejs","type":"Organization"}},
 	  "installation":{"id":7},"sender":{"login":"octocat","type":"User"}}`
-	if status, msg := a.deliver("issues", "wired-label", body); status != 202 || !strings.Contains(msg, "accepted") {
+	if status, msg := a.deliver("issues", "wired-label", body); status != 200 || !strings.Contains(msg, "processed") {
 		t.Fatalf("label event: %d %q", status, msg)
 	}
 	eventually(t, "the agenda to list the item", func() bool {
@@ -68,7 +68,7 @@ func TestServeRunsTheMeetingGroups(t *testing.T) {
 		"url": "https://api.github.com/repos/nodejs/node/issues/comments/100", "html_url": "https://github.com/nodejs/node/issues/4242#issuecomment-100",
 		"issue_url": "https://api.github.com/repos/nodejs/node/issues/4242", "author_association": "NONE",
 		"created_at": "2026-03-16T14:00:01Z", "updated_at": "2026-03-16T14:00:01Z"})
-	if status, _ := a.deliver("issue_comment", "wired-help", comment); status != 202 {
+	if status, _ := a.deliver("issue_comment", "wired-help", comment); status != 200 {
 		t.Fatalf("comment: %d", status)
 	}
 	eventually(t, "the help reply", func() bool {
