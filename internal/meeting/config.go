@@ -106,14 +106,10 @@ type CalendarPage struct {
 	Note string `yaml:"note"`
 }
 
-// Interval is how often to reconcile every group: SyncInterval, or the default
-// when the configuration has no meetings key.
-func (c *Config) Interval() time.Duration {
-	if c.SyncInterval > 0 {
-		return c.SyncInterval
-	}
-	return DefaultSyncInterval
-}
+// Interval is how often the server reconciles every group: SyncInterval, which
+// the configuration file defaults to 15m. 0 turns the server's loop off, for
+// operators who run `secwg meeting sync` from a CronJob instead.
+func (c *Config) Interval() time.Duration { return c.SyncInterval }
 
 // Group returns the group with the given ID.
 func (c *Config) Group(id string) (*Group, error) {
@@ -143,6 +139,9 @@ func (c *Config) UnmarshalYAML(node *yaml.Node) error {
 			switch k.Value {
 			case "sync_interval":
 				d, err := parseDuration(v)
+				if err == nil && d < 0 {
+					err = fmt.Errorf("want 0 (no sync loop) or a positive duration, got %q", v.Value)
+				}
 				if err != nil {
 					return fmt.Errorf("meetings: key sync_interval (line %d): %w", v.Line, err)
 				}
