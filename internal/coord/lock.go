@@ -69,20 +69,31 @@ func (s *Store) RunAsLeader(ctx context.Context, name string, ttl time.Duration,
 		ttl = s.opts.LockTTL
 	}
 	key := s.opts.Prefix + "leader:" + name
+	log := s.opts.Logger.With().Str("lease", name).Logger()
 	retry := time.NewTicker(ttl / 3)
 	defer retry.Stop()
+	failing := false
 	for {
 		h, ok, err := s.tryHold(ctx, key, ttl)
+		switch {
+		case err != nil && !failing && ctx.Err() == nil:
+			log.Warn().Err(err).Msg("cannot contend for the leader lease; retrying")
+		case err == nil && failing:
+			log.Info().Msg("contending for the leader lease again")
+		}
+		failing = err != nil
 		if err == nil && ok {
+			log.Info().Msg("leader lease acquired")
 			err := fn(h.ctx)
-			lost := errors.Is(context.Cause(h.ctx), ErrLockLost)
+			cause := context.Cause(h.ctx)
 			h.stop()
-			if !lost || ctx.Err() != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if !errors.Is(cause, ErrLockLost) {
 				return err
 			}
+			log.Warn().AnErr("cause", cause).Msg("leader lease lost; stopped and contending again")
 		}
 		select {
 		case <-ctx.Done():

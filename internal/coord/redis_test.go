@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,5 +80,34 @@ func TestOpen(t *testing.T) {
 			continue
 		}
 		_ = s.Close()
+	}
+}
+
+// Redis restarted under a leader: the leader stops (its lease is gone) and
+// leads again once Redis is back; it never runs twice at once.
+func TestRedisRestartStopsThenRestoresTheLeader(t *testing.T) {
+	srv := redistest.Start(t)
+	s := redisStore(t, srv.Addr(), Options{})
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	var starts, running atomic.Int32
+	done := make(chan error, 1)
+	go func() {
+		done <- s.RunAsLeader(ctx, "redeliver", 300*time.Millisecond, func(ctx context.Context) error {
+			starts.Add(1)
+			if running.Add(1) > 1 {
+				t.Error("two runs at once")
+			}
+			<-ctx.Done()
+			running.Add(-1)
+			return nil
+		})
+	}()
+	eventually(t, "the replica leads", func() bool { return starts.Load() == 1 })
+	srv.Restart()
+	eventually(t, "the replica leads again after the restart", func() bool { return starts.Load() == 2 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunAsLeader = %v", err)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
 )
 
 // Defaults for Options.
@@ -56,6 +57,9 @@ type Options struct {
 	MemoryBudget int64
 	// Prefix starts every Redis key, so several deployments can share one Redis.
 	Prefix string
+	// Logger hears when this process gains or loses a leader lease, and when
+	// the store stops or starts answering a contender; silent when unset.
+	Logger zerolog.Logger
 }
 
 func (o Options) withDefaults() Options {

@@ -24,12 +24,20 @@ import (
 // startTimeout bounds how long a redis-server may take to accept connections.
 const startTimeout = 10 * time.Second
 
+// Option changes how the server runs.
+type Option func(*Server)
+
+// AppendOnly keeps every write in an append-only file synced at each write, so
+// Restart keeps the data, as a production Redis with appendonly yes does.
+func AppendOnly() Option { return func(s *Server) { s.appendOnly = true } }
+
 // Server is one redis-server process owned by a test.
 type Server struct {
-	t    testing.TB
-	bin  string
-	dir  string
-	port int
+	t          testing.TB
+	bin        string
+	dir        string
+	port       int
+	appendOnly bool
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -53,8 +61,9 @@ func Available(t testing.TB) bool {
 }
 
 // Start runs a redis-server on a free loopback port and stops it with t.Cleanup.
-// Without redis-server it skips t (fails it under CI=true).
-func Start(t testing.TB) *Server {
+// It keeps nothing on disk unless AppendOnly is given. Without redis-server it
+// skips t (fails it under CI=true).
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	if !Available(t) {
 		t.Skipf("redistest: %s", missing)
@@ -64,6 +73,9 @@ func Start(t testing.TB) *Server {
 		t.Fatalf("redistest: %v", err)
 	}
 	s := &Server{t: t, bin: bin, dir: t.TempDir()}
+	for _, o := range opts {
+		o(s)
+	}
 	t.Cleanup(s.stop)
 	// A free port can be taken by someone else between probing and binding; try a few.
 	for attempt := 0; ; attempt++ {
@@ -86,8 +98,9 @@ func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 // URL is redis://host:port/0, for SECWG_REDIS_URL or redis.ParseURL.
 func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
 
-// Restart stops the server (losing every key, as a real restart without
-// persistence does) and starts it again on the same port.
+// Restart stops the server and starts it again on the same port. Every key is
+// lost, as in a real restart without persistence, unless the server runs with
+// AppendOnly.
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.stop()
@@ -114,12 +127,17 @@ func (s *Server) start() error {
 	if err != nil {
 		return err
 	}
+	appendOnly := "no"
+	if s.appendOnly {
+		appendOnly = "yes"
+	}
 	cmd := exec.Command(s.bin,
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--dir", s.dir,
 		"--save", "",
-		"--appendonly", "no",
+		"--appendonly", appendOnly,
+		"--appendfsync", "always",
 		"--daemonize", "no",
 		"--protected-mode", "yes",
 		"--loglevel", "warning",
