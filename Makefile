@@ -5,6 +5,15 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/secwg/secwg/internal/version.Version=$(VERSION)
 FUZZTIME  ?= 10s
 
+# The shared corpora beside the clone, when they are there: `make test` is then
+# the same run as CI. Variables already set (as .ci/run sets them) win.
+SHARED := $(abspath $(wildcard ../shared))
+ifneq ($(SHARED),)
+export SECWG_SHARED         ?= $(SHARED)
+export SECWG_OPENAPI        ?= $(SHARED)/corpus/openapi/api.github.com.subset.json
+export SECWG_WEBHOOK_CORPUS ?= $(SHARED)/corpus/webhooks
+endif
+
 .PHONY: all build run test fmt-check vet unit threat-model fuzz bench bench-load docker clean
 
 all: build

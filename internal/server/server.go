@@ -73,6 +73,11 @@ type Server struct {
 	admin http.Handler
 	// setupToken guards the setup pages; "" once credentials exist.
 	setupToken string
+
+	recent    recentDeliveries
+	instCache installationCache
+	// redeliveryStatus reports the redelivery loop; nil when none runs.
+	redeliveryStatus func() RedeliveryStatus
 }
 
 // Option changes how New wires the server; tests use them.
@@ -116,6 +121,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	admin := http.NewServeMux()
 	admin.Handle("GET "+MetricsRoute, promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
 	admin.HandleFunc("GET "+HealthRoute, func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	admin.HandleFunc("GET /{$}", s.serveStatus)
 	s.admin = s.accessLog(admin)
 
 	if !cfg.GitHub.App.HasCredentials() {
@@ -184,6 +190,8 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		budget:     newByteBudget(int64(cmp.Or(cfg.Server.MaxInflightBytes, config.DefaultMaxInflight))),
 		ackTimeout: cmp.Or(cfg.Server.AckTimeout, config.DefaultAckTimeout),
 		rejected:   &rejected,
+		recent:     &s.recent,
+		logger:     &s.logger,
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "secwg %s is running. GitHub webhooks go to %s.\n", version.String(), WebhookRoute)
@@ -240,7 +248,16 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		hlog.FromRequest(r).Info().Str("method", r.Method).Str("path", r.URL.Path).
 			Int("status", status).Int("size", size).Dur("duration", d).Msg("http_request")
 	})
-	return hlog.NewHandler(s.logger)(access(next))
+	logged := hlog.NewHandler(s.logger)(access(next))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The webhook writes its own line with its own logger: the access log's
+		// per-request logger and writer wrapper would only cost time there.
+		if r.URL.Path == WebhookRoute && r.Method == http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		logged.ServeHTTP(w, r)
+	})
 }
 
 // Run listens on the configured addresses until ctx ends, then shuts down.

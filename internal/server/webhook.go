@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -10,11 +11,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/secwg/secwg/internal/httpstatus"
@@ -71,11 +73,62 @@ func (e *envelope) number() int {
 	return e.Number
 }
 
-var (
-	eventName  = regexp.MustCompile(`^[a-z_]{1,64}$`)
-	deliveryID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
-	actionName = regexp.MustCompile(`^[a-z_]{1,64}$`)
-)
+// validName accepts an event or action name as GitHub writes them: 1 to 64 of
+// a-z and _. Hand-written, as it runs on every delivery.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// validDeliveryID accepts 1 to 128 of A-Z, a-z, 0-9 and ._:- (GitHub sends a GUID).
+func validDeliveryID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// scanAction reads the top-level "action" of a JSON object without decoding the
+// rest: GitHub writes it first, so the scan usually stops at the first key. ok
+// is false when the body is not a JSON object.
+func scanAction(body []byte) (action string, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		if key, _ := t.(string); key == "action" {
+			v, err := dec.Token()
+			if err != nil {
+				return "", false
+			}
+			s, _ := v.(string)
+			return s, true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", true
+}
 
 // webhook receives GitHub's deliveries: it checks the signature over the body as
 // read, once, routes by event and action, deduplicates, and answers after the
@@ -92,6 +145,31 @@ type webhook struct {
 	// rejected logs refusals with sampling: a flood of forged requests is
 	// counted in full but cannot fill the disk with log lines.
 	rejected *zerolog.Logger
+	// recent keeps the last verified deliveries for the status page.
+	recent *recentDeliveries
+	// logger is the server's: the webhook writes its own line per delivery and
+	// needs no per-request logger from the access-log middleware.
+	logger *zerolog.Logger
+	counts deliveryCounters
+}
+
+// deliveryCounters looks each label set of secwg_webhook_deliveries_total up
+// once; the label values come from verified deliveries only, so they are few.
+type deliveryCounters struct {
+	m sync.Map // answerKey -> prometheus.Counter
+}
+
+type answerKey struct{ event, action, outcome string }
+
+func (c *deliveryCounters) inc(vec *prometheus.CounterVec, event, action, outcome string) {
+	k := answerKey{event, action, outcome}
+	if v, ok := c.m.Load(k); ok {
+		v.(prometheus.Counter).Inc()
+		return
+	}
+	counter := vec.WithLabelValues(event, action, outcome)
+	c.m.Store(k, counter)
+	counter.Inc()
 }
 
 // newRoutes maps each event to its handler; the first handler named for an
@@ -118,14 +196,20 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &httpstatus.Recorder{ResponseWriter: w}
 	// Only checked values reach the log line: the headers are a stranger's until then.
 	a := answer{event: "unverified", outcome: outcomeBadRequest}
-	logger := zerolog.Ctx(r.Context())
+	logger := h.logger
+	if logger == nil {
+		logger = zerolog.Ctx(r.Context())
+	}
 	defer func() { h.record(logger, &a, sw.Status(), time.Since(start)) }()
-	h.serve(sw, r, &a)
+	h.serve(sw, r, &a, logger)
 }
 
 // record writes the delivery's one log line and counts it.
 func (h *webhook) record(logger *zerolog.Logger, a *answer, status int, d time.Duration) {
-	h.metrics.Deliveries.WithLabelValues(a.event, a.action, a.outcome).Inc()
+	h.counts.inc(h.metrics.Deliveries, a.event, a.action, a.outcome)
+	if h.recent != nil && a.id != "" {
+		h.recent.add(deliveryRecord{At: time.Now(), ID: a.id, Event: a.event, Action: a.action, Outcome: a.outcome, Status: status, Duration: d})
+	}
 	e := logger.Info()
 	if status >= 400 {
 		e = h.rejectLogger(logger).Warn().Str("reason", a.reason)
@@ -135,7 +219,7 @@ func (h *webhook) record(logger *zerolog.Logger, a *answer, status int, d time.D
 		Int("status", status).Dur("duration", d).Msg("webhook")
 }
 
-func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer) {
+func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logger *zerolog.Logger) {
 	reject := func(status int, o, msg string) {
 		a.outcome, a.reason = o, msg
 		http.Error(w, msg, status)
@@ -172,13 +256,32 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer) {
 
 	// From here on the request is GitHub's, so its event name may label metrics.
 	ev, id := r.Header.Get("X-GitHub-Event"), r.Header.Get("X-GitHub-Delivery")
-	if !eventName.MatchString(ev) || !deliveryID.MatchString(id) {
+	if !validName(ev) || !validDeliveryID(id) {
 		reject(http.StatusBadRequest, outcomeBadRequest, "missing or malformed X-GitHub-Event or X-GitHub-Delivery header")
 		return
 	}
 	a.event, a.id = ev, id
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		reject(http.StatusBadRequest, outcomeBadRequest, "content type must be application/json (set it in the App's webhook settings)")
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			reject(http.StatusBadRequest, outcomeBadRequest, "content type must be application/json (set it in the App's webhook settings)")
+			return
+		}
+	}
+	// An event no handler takes needs only its action, for the log line: a scan
+	// of the first keys, not a decode of the whole payload.
+	handler := h.routes[ev]
+	if handler == nil {
+		action, ok := scanAction(body)
+		if !ok {
+			reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
+			return
+		}
+		if validName(action) {
+			a.action = action
+		}
+		a.outcome = outcomeIgnored
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "ignored: secwg does not act on this event or action\n")
 		return
 	}
 	var env envelope
@@ -186,12 +289,10 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer) {
 		reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
 		return
 	}
-	if actionName.MatchString(env.Action) {
+	if validName(env.Action) {
 		a.action = env.Action
 	}
-
-	handler := h.routes[ev]
-	if f, ok := handler.(ActionFilter); handler == nil || ok && !f.HandlesAction(ev, a.action) {
+	if f, ok := handler.(ActionFilter); ok && !f.HandlesAction(ev, a.action) {
 		a.outcome = outcomeIgnored
 		w.WriteHeader(http.StatusAccepted)
 		io.WriteString(w, "ignored: secwg does not act on this event or action\n")
@@ -213,7 +314,7 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer) {
 	case err != nil:
 		// Never process a delivery that cannot be deduplicated; GitHub records the
 		// failure and the redelivery loop brings it back.
-		zerolog.Ctx(r.Context()).Error().Err(err).Msg("delivery store unavailable")
+		logger.Error().Err(err).Msg("delivery store unavailable")
 		reject(http.StatusServiceUnavailable, outcomeUnavailable, "secwg cannot reach its delivery store; the delivery will be redelivered")
 		return
 	case !started:
@@ -223,7 +324,7 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer) {
 		return
 	}
 
-	lc := zerolog.Ctx(r.Context()).With().Str(githubapp.LogKeyEventType, ev).Str(githubapp.LogKeyDeliveryID, id).
+	lc := logger.With().Str(githubapp.LogKeyEventType, ev).Str(githubapp.LogKeyDeliveryID, id).
 		Str("github_event_action", a.action).Int64(githubapp.LogKeyInstallationID, env.Installation.ID)
 	if env.Repository != nil {
 		lc = lc.Str("github_repository", env.Repository.FullName)

@@ -319,3 +319,49 @@ func TestSignedBodyReplayedUnderANewDeliveryIDDoesNoWork(t *testing.T) {
 		t.Errorf("duplicates = %v, want 2", got)
 	}
 }
+
+func TestScanActionReadsOnlyTheTopLevelAction(t *testing.T) {
+	tests := []struct {
+		body   string
+		action string
+		ok     bool
+	}{
+		{`{"action":"created","starred_at":"x"}`, "created", true},
+		{`{"zen":"x","hook":{"action":"nested"},"action":"later"}`, "later", true},
+		{`{"sender":{"login":"a"},"list":[1,{"action":"no"}],"n":1.5,"b":true,"z":null}`, "", true},
+		{`{"action":42}`, "", true},
+		{`{}`, "", true},
+		{`[1,2]`, "", false},
+		{`labeled=yes`, "", false},
+		{``, "", false},
+		{`{"a":}`, "", false},
+	}
+	for _, tt := range tests {
+		action, ok := scanAction([]byte(tt.body))
+		if action != tt.action || ok != tt.ok {
+			t.Errorf("scanAction(%s) = %q, %v; want %q, %v", tt.body, action, ok, tt.action, tt.ok)
+		}
+	}
+}
+
+func TestNameChecksMatchGitHubsShapes(t *testing.T) {
+	for _, tt := range []struct {
+		s          string
+		name, guid bool
+	}{
+		{"pull_request", true, true},
+		{"Issues!", false, false},
+		{"", false, false},
+		{strings.Repeat("a", 65), false, true},
+		{"72d3162e-cc78-11e3-81ab-4c9367dc0958", false, true},
+		{"a b", false, false},
+		{strings.Repeat("x", 129), false, false},
+	} {
+		if got := validName(tt.s); got != tt.name {
+			t.Errorf("validName(%q) = %v", tt.s, got)
+		}
+		if got := validDeliveryID(tt.s); got != tt.guid {
+			t.Errorf("validDeliveryID(%q) = %v", tt.s, got)
+		}
+	}
+}

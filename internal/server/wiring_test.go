@@ -16,17 +16,8 @@ import (
 func TestServeRunsTheMeetingGroups(t *testing.T) {
 	var fake *meetingsynctest.GitHub
 	a := startApp(t, appOptions{
-		github: func(gh *githubtest.Server) { fake = meetingsynctest.New(gh) },
-		configure: func(c *configT) {
-			g := meeting.DefaultGroup()
-			g.ID, g.Org, g.Repo = "security-wg", "nodejs", "nodejs/security-wg"
-			// A daily meeting, the next one or two hours ahead: within the lead time, not started.
-			g.Schedule = &meeting.Schedule{RRule: "FREQ=DAILY", Start: time.Now().UTC().Truncate(time.Hour).Add(-238 * time.Hour).Format(time.RFC3339), Timezone: "UTC"}
-			c.Meetings = meeting.Config{Groups: []meeting.Group{g}}
-			if err := c.Meetings.Validate(); err != nil {
-				t.Fatal(err)
-			}
-		},
+		github:    func(gh *githubtest.Server) { fake = meetingsynctest.New(gh) },
+		configure: func(c *configT) { withSecurityWG(t, c) },
 	})
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -79,4 +70,17 @@ func TestServeRunsTheMeetingGroups(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// withSecurityWG configures one group with a daily meeting, the next one or two
+// hours ahead: within the lead time, not started.
+func withSecurityWG(t *testing.T, c *configT) {
+	t.Helper()
+	g := meeting.DefaultGroup()
+	g.ID, g.Org, g.Repo = "security-wg", "nodejs", "nodejs/security-wg"
+	g.Schedule = &meeting.Schedule{RRule: "FREQ=DAILY", Start: time.Now().UTC().Truncate(time.Hour).Add(-238 * time.Hour).Format(time.RFC3339), Timezone: "UTC"}
+	c.Meetings = meeting.Config{Groups: []meeting.Group{g}}
+	if err := c.Meetings.Validate(); err != nil {
+		t.Fatal(err)
+	}
 }
