@@ -24,7 +24,9 @@ const DefaultSyncInterval = 15 * time.Minute
 // groups or a mapping `{sync_interval: 15m, groups: [...]}`.
 type Config struct {
 	SyncInterval time.Duration
-	Groups       []Group
+	// SyncOff turns the server's sync loop off; `sync_interval: 0` sets it.
+	SyncOff bool
+	Groups  []Group
 }
 
 // Group is one meeting series and everything needed to run it.
@@ -106,10 +108,18 @@ type CalendarPage struct {
 	Note string `yaml:"note"`
 }
 
-// Interval is how often the server reconciles every group: SyncInterval, which
-// the configuration file defaults to 15m. 0 turns the server's loop off, for
-// operators who run `secwg meeting sync` from a CronJob instead.
-func (c *Config) Interval() time.Duration { return c.SyncInterval }
+// Interval is how often the server reconciles every group: SyncInterval, or the
+// default when it is unset; 0 when SyncOff, for operators who run `secwg meeting
+// sync` from a CronJob instead.
+func (c *Config) Interval() time.Duration {
+	switch {
+	case c.SyncOff:
+		return 0
+	case c.SyncInterval > 0:
+		return c.SyncInterval
+	}
+	return DefaultSyncInterval
+}
 
 // Group returns the group with the given ID.
 func (c *Config) Group(id string) (*Group, error) {
@@ -145,7 +155,7 @@ func (c *Config) UnmarshalYAML(node *yaml.Node) error {
 				if err != nil {
 					return fmt.Errorf("meetings: key sync_interval (line %d): %w", v.Line, err)
 				}
-				c.SyncInterval = d
+				c.SyncInterval, c.SyncOff = d, d == 0
 			case "groups":
 				if v.Kind != yaml.SequenceNode {
 					return fmt.Errorf("meetings: key groups (line %d): want a list of groups", v.Line)

@@ -62,7 +62,7 @@ func TestReplicasSharingALockCreateOneMeetingIssue(t *testing.T) {
 // made no pass.
 func TestRunWithZeroIntervalMakesNoPass(t *testing.T) {
 	e := newEnv(t, leadTimeAt)
-	e.cfg.SyncInterval = 0
+	e.cfg.SyncOff = true
 	ctx, cancel := context.WithCancel(ctx())
 	defer cancel()
 	if n := e.calls(func() {
