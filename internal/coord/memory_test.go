@@ -133,3 +133,30 @@ func BenchmarkRedisBeginDone(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkLockUnlock is the cost a meeting-group update pays for the shared
+// lock: take it (SET NX PX), start its renewal, release it (compare and delete).
+func BenchmarkLockUnlock(b *testing.B) {
+	stores := map[string]func(b *testing.B) *Store{
+		"memory": func(*testing.B) *Store { return NewMemory(Options{}) },
+		"redis": func(b *testing.B) *Store {
+			srv := redistest.Start(b)
+			s := NewRedis(redis.NewClient(&redis.Options{Addr: srv.Addr()}), Options{})
+			b.Cleanup(func() { _ = s.Close() })
+			return s
+		},
+	}
+	for _, name := range []string{"memory", "redis"} {
+		b.Run(name, func(b *testing.B) {
+			s := stores[name](b)
+			ctx := context.Background()
+			for b.Loop() {
+				_, unlock, err := s.Lock(ctx, "group")
+				if err != nil {
+					b.Fatal(err)
+				}
+				unlock()
+			}
+		})
+	}
+}
