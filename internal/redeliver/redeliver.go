@@ -7,7 +7,8 @@
 // Link header's cursor) back to Window, groups the attempts by GUID, and for each
 // GUID whose latest attempt is not OK, whose event and action secwg handles, and
 // which has fewer than MaxAttempts attempts in the list, requests one more
-// attempt, oldest first, at most MaxPerPass a pass.
+// attempt, oldest first, at most MaxPerPass a pass, and none once GitHub reports
+// RateReserve requests or fewer left in the App's rate limit.
 package redeliver
 
 import (
@@ -36,7 +37,11 @@ const (
 	DefaultMaxPerPass = 50
 	// DefaultMaxPages bounds one pass's listing: 100 pages of 100 deliveries.
 	DefaultMaxPages = 100
-	perPage         = 100
+	// DefaultRateReserve is the part of the App's rate limit a pass leaves to
+	// the rest of secwg (installation lookups, GET /app): it stops requesting
+	// redeliveries when GitHub reports fewer requests remaining.
+	DefaultRateReserve = 100
+	perPage            = 100
 )
 
 // Handles reports whether secwg acts on a delivery of event with action (""
@@ -54,7 +59,9 @@ type Options struct {
 	MaxPerPass int
 	// MaxPages bounds the pages of 100 deliveries one pass lists.
 	MaxPages int
-	Logger   zerolog.Logger
+	// RateReserve is the App rate limit a pass leaves unused.
+	RateReserve int
+	Logger      zerolog.Logger
 	// Metrics, when set, receives the redeliveries requested, given up and the
 	// age of the oldest failed delivery.
 	Metrics *metrics.Metrics
@@ -81,7 +88,7 @@ type Result struct {
 	Failed    int // handled GUIDs whose latest attempt is not OK
 	Requested int // redeliveries requested and accepted
 	GivenUp   int // failed GUIDs at MaxAttempts, first seen this pass
-	Deferred  int // failed GUIDs left for the next pass by MaxPerPass
+	Deferred  int // failed GUIDs left for the next pass by MaxPerPass or RateReserve
 	Errors    int // redelivery requests GitHub refused
 	// OldestFailed is when the oldest failed GUID was first delivered; zero when none.
 	OldestFailed time.Time
@@ -100,6 +107,9 @@ func New(clients githubapp.ClientCreator, handles Handles, opts Options) *Redeli
 	}
 	if opts.MaxPages <= 0 {
 		opts.MaxPages = DefaultMaxPages
+	}
+	if opts.RateReserve <= 0 {
+		opts.RateReserve = DefaultRateReserve
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -156,9 +166,17 @@ func (r *Redeliverer) Pass(ctx context.Context) (Result, error) {
 
 	guids := map[string]*guid{}
 	opts := &github.ListCursorOptions{PerPage: perPage}
+	// remaining is the App's rate limit left, as GitHub last reported it.
+	remaining := -1
+	noteRate := func(resp *github.Response) {
+		if resp != nil && resp.Rate.Limit > 0 {
+			remaining = resp.Rate.Remaining
+		}
+	}
 	for res.Pages < r.opts.MaxPages {
 		page, resp, err := client.Apps.ListHookDeliveries(ctx, opts)
 		res.Pages++
+		noteRate(resp)
 		if err != nil {
 			return res, fmt.Errorf("listing the App's webhook deliveries: %w", err)
 		}
@@ -222,9 +240,16 @@ func (r *Redeliverer) Pass(ctx context.Context) (Result, error) {
 		res.Deferred = len(due) - r.opts.MaxPerPass
 		due = due[:r.opts.MaxPerPass]
 	}
-	for _, g := range due {
+	for i, g := range due {
+		if remaining >= 0 && remaining <= r.opts.RateReserve {
+			res.Deferred += len(due) - i
+			r.opts.Logger.Warn().Int("remaining", remaining).Int("deferred", len(due)-i).
+				Msg("redelivery pass stopped to leave the App's rate limit to the rest of secwg")
+			break
+		}
 		d := g.latest
-		_, _, err := client.Apps.RedeliverHookDelivery(ctx, d.GetID())
+		_, resp, err := client.Apps.RedeliverHookDelivery(ctx, d.GetID())
+		noteRate(resp)
 		var accepted *github.AcceptedError
 		switch {
 		case err == nil || errors.As(err, &accepted):

@@ -287,6 +287,27 @@ func TestPassStopsAtTheRateLimit(t *testing.T) {
 	}
 }
 
+// When GitHub reports the App's rate limit down to the reserve, the pass stops
+// requesting and leaves the rest for later, without an error.
+func TestPassLeavesTheRateLimitReserve(t *testing.T) {
+	s := githubtest.New(t)
+	log := s.HookDeliveries()
+	for _, g := range []string{"a", "b", "c"} {
+		log.Add(attempt(g, time.Hour, 500, "issues", false))
+	}
+	s.Handle(githubtest.PatternRedeliverHookDelivery, githubtest.Response{
+		Status: 202, Body: map[string]any{},
+		Header: map[string][]string{"X-Ratelimit-Limit": {"5000"}, "X-Ratelimit-Remaining": {"100"}, "X-Ratelimit-Reset": {"1900000000"}},
+	}.ServeHTTP)
+	res, err := New(clients(t, s), handled, Options{Now: func() time.Time { return now }}).Pass(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Count(githubtest.PatternRedeliverHookDelivery); n != 1 || res.Requested != 1 || res.Deferred != 2 {
+		t.Fatalf("%d redelivery requests, result %+v; want 1 requested and 2 deferred", n, res)
+	}
+}
+
 func TestListingRefusedIsAnError(t *testing.T) {
 	s := githubtest.New(t)
 	s.ReplyJSON(githubtest.PatternListHookDeliveries, 400, map[string]string{"message": "Bad request"})
