@@ -228,6 +228,8 @@ func (c *Config) decodeFile(path string, required bool) (bool, error) {
 	if err := decodeStrict(path, data, c); err != nil {
 		return false, err
 	}
+	// Calendar files are named relative to the file that names them.
+	c.Meetings.ResolvePaths(filepath.Dir(path))
 	c.noteSources(path, data)
 	return true, nil
 }
