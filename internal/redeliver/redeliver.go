@@ -76,6 +76,12 @@ type Redeliverer struct {
 	opts    Options
 
 	mu sync.Mutex
+	// last is the latest pass's result, for the status page.
+	last      Result
+	lastAt    time.Time
+	lastErr   error
+	requested int
+	given     int
 	// givenUp holds the GUIDs already counted as given up, with their latest
 	// attempt's time, so a GUID is counted once; entries leave with the window.
 	givenUp map[string]time.Time
@@ -130,6 +136,11 @@ func (r *Redeliverer) Run(ctx context.Context, interval time.Duration) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		r.mu.Lock()
+		r.last, r.lastAt, r.lastErr = res, r.opts.Now(), err
+		r.requested += res.Requested
+		r.given += res.GivenUp
+		r.mu.Unlock()
 		ev := r.opts.Logger.Info()
 		if err != nil {
 			ev = r.opts.Logger.Error().Err(err)
@@ -143,6 +154,22 @@ func (r *Redeliverer) Run(ctx context.Context, interval time.Duration) error {
 		case <-t.C:
 		}
 	}
+}
+
+// Status is what the loop has done since it started.
+type Status struct {
+	LastPass  time.Time // zero before the first pass ends
+	Last      Result
+	LastError error
+	Requested int // redeliveries requested in all passes
+	GivenUp   int // GUIDs given up in all passes
+}
+
+// Status reports the latest pass and the totals.
+func (r *Redeliverer) Status() Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return Status{LastPass: r.lastAt, Last: r.last, LastError: r.lastErr, Requested: r.requested, GivenUp: r.given}
 }
 
 // guid is what a pass knows of one GUID's attempts.
