@@ -17,4 +17,3 @@ type DeliveryStore interface {
 	// Fail forgets the delivery, so that its redelivery runs again.
 	Fail(ctx context.Context, id string, body [32]byte) error
 }
-

@@ -3,14 +3,14 @@ package server
 import (
 	"context"
 	"crypto/sha256"
-
 	"errors"
-	"github.com/secwg/secwg/internal/coord"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/secwg/secwg/internal/coord"
 )
 
 func TestHandlerPanicIsRecoveredLoggedAndCounted(t *testing.T) {
