@@ -40,6 +40,7 @@ const (
 	DefaultMaxInflight     = 64 << 20
 	DefaultDrainDelay      = 5 * time.Second
 	DefaultAckTimeout      = 9 * time.Second
+	DefaultProxyService    = "https://smee.io"
 
 	DefaultRedeliverInterval = 5 * time.Minute
 	DefaultRedeliverWindow   = 24 * time.Hour
@@ -144,6 +145,9 @@ type App struct {
 // Setup configures the first-run page that registers the App.
 type Setup struct {
 	CredentialsPath string `yaml:"credentials_path"`
+	// ProxyServiceURL is the smee server whose /new the setup page asks for a
+	// webhook proxy channel; "none" turns that offer off.
+	ProxyServiceURL string `yaml:"proxy_service_url"`
 }
 
 // Load reads the configuration from path, or from the defaults when path is "";
@@ -347,6 +351,7 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	str("SECWG_LOG_LEVEL", &c.Logging.Level)
 	str("SECWG_LOG_FORMAT", &c.Logging.Format)
 	str("SECWG_CREDENTIALS_PATH", &c.Setup.CredentialsPath)
+	str("SECWG_WEBHOOK_PROXY_SERVICE", &c.Setup.ProxyServiceURL)
 	str("SECWG_REDIS_URL", &c.Redis.URL)
 	duration("SECWG_REDELIVER_INTERVAL", &c.Redelivery.Interval)
 	duration("SECWG_REDELIVER_WINDOW", &c.Redelivery.Window)
@@ -371,6 +376,7 @@ func (c *Config) applyDefaults() {
 	setDefault(&c.GitHub.V3APIURL, DefaultV3APIURL)
 	setDefault(&c.GitHub.V4APIURL, DefaultV4APIURL)
 	setDefault(&c.Setup.CredentialsPath, DefaultCredentialsPath)
+	setDefault(&c.Setup.ProxyServiceURL, DefaultProxyService)
 	setDefault(&c.Redelivery.Interval, DefaultRedeliverInterval)
 	setDefault(&c.Redelivery.Window, DefaultRedeliverWindow)
 	setDefault(&c.Redelivery.MaxAttempts, DefaultRedeliverMax)
