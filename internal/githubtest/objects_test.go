@@ -49,7 +49,7 @@ func TestObjectsMatchGitHubSchemas(t *testing.T) {
 			if !ok {
 				t.Fatalf("no schema %q in %s", tt.schema, sp.source)
 			}
-			if err := ref.Value.VisitJSON(roundTrip(t, tt.object), openapi3.MultiErrors()); err != nil {
+			if err := ref.Value.VisitJSON(asJSON(t, tt.object), openapi3.MultiErrors()); err != nil {
 				t.Error(err)
 			}
 		})
@@ -69,8 +69,8 @@ func TestObjectsGiveIDsPast32Bits(t *testing.T) {
 	}
 }
 
-// roundTrip gives v as JSON decodes it, the form schemas validate.
-func roundTrip(t *testing.T, v any) any {
+// asJSON gives v as JSON decodes it, the form schemas validate.
+func asJSON(t *testing.T, v any) any {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -263,7 +263,8 @@ func TestPassStopsAtTheRateLimit(t *testing.T) {
 		err    bool
 	}{
 		{"secondary rate limit stops the pass", githubtest.SecondaryRateLimit(time.Minute), 1, true},
-		{"refused redelivery is skipped", githubtest.Response{Status: 422, Body: map[string]string{"message": "Validation Failed"}}, 3, false},
+		{"refused redelivery is skipped", githubtest.Response{Status: 422, Body: map[string]string{"message": "Validation Failed",
+			"documentation_url": "https://docs.github.com/rest/apps/webhooks#redeliver-a-delivery-for-an-app-webhook"}}, 3, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -451,7 +451,7 @@ func (s *jsScanner) number() error {
 	}
 	lit := s.in[start:s.pos]
 	// Integers of up to 15 digits are exact doubles and print as written.
-	if n := len(lit); n <= 15 && bytes.IndexAny(lit, ".eE") < 0 && !bytes.Equal(lit, []byte("-0")) {
+	if n := len(lit); n <= 15 && !bytes.ContainsAny(lit, ".eE") && !bytes.Equal(lit, []byte("-0")) {
 		s.out = append(s.out, lit...)
 		return nil
 	}
