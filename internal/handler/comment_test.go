@@ -871,6 +871,16 @@ func TestCommentAnswersRepeatedDeliveryOnce(t *testing.T) {
 			if replies > 0 && revalidated == 0 {
 				t.Error("no look for the reply was revalidated; the ETag cache went unexercised")
 			}
+			// GitHub answers 201 for a new reaction and 200 for one already there.
+			reactions := map[int]int{}
+			for _, r := range f.gh.Requests() {
+				if r.Pattern == routeReaction {
+					reactions[r.Status]++
+				}
+			}
+			if reactions[http.StatusCreated] > 1 || (reactions[http.StatusCreated] == 1 && reactions[http.StatusOK] == 0) {
+				t.Errorf("reaction answers %v; want one 201, then 200 for the repeats", reactions)
+			}
 		})
 	}
 }
