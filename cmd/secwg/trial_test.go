@@ -96,6 +96,7 @@ func (p *process) stop(t *testing.T) {
 // GitHub), and, started again, runs with the credentials and the meeting groups.
 func TestTrialFromAFreshDirectory(t *testing.T) {
 	gh := githubtest.New(t)
+	gh.HookDeliveries() // the redelivery loop reads the App's delivery log once registered
 	meetingsynctest.New(gh)
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "config"), 0o755); err != nil {
