@@ -217,6 +217,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	})
 	mux.Handle("POST "+WebhookRoute, &webhook{
 		secret:     []byte(cfg.GitHub.App.WebhookSecret),
+		macs:       newMACPool([]byte(cfg.GitHub.App.WebhookSecret)),
 		routes:     routes,
 		queue:      s.queue,
 		deliveries: o.deliveries,
