@@ -119,7 +119,7 @@ func TestTrialFromAFreshDirectory(t *testing.T) {
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 30 * time.Second}
 	page := get(t, browser, link, 200)
-	for _, want := range []string{"What secwg will do", "<code>checks</code>", "How webhooks reach this server"} {
+	for _, want := range []string{"What secwg will do", "<code>checks</code>", "How webhooks reach this server", "Through a new smee.io channel"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("setup page lacks %q", want)
 		}

@@ -40,6 +40,7 @@ const (
 	DefaultMaxInflight     = 64 << 20
 	DefaultDrainDelay      = 5 * time.Second
 	DefaultAckTimeout      = 9 * time.Second
+	DefaultProxyService    = "https://smee.io"
 )
 
 // Config is the whole server configuration.
@@ -119,6 +120,9 @@ type App struct {
 // Setup configures the first-run page that registers the App.
 type Setup struct {
 	CredentialsPath string `yaml:"credentials_path"`
+	// ProxyServiceURL is the smee server whose /new the setup page asks for a
+	// webhook proxy channel; "none" turns that offer off.
+	ProxyServiceURL string `yaml:"proxy_service_url"`
 }
 
 // Load reads the configuration from path, or from the defaults when path is "";
@@ -203,6 +207,8 @@ func (c *Config) decodeFile(path string, required bool) (bool, error) {
 	if err := decodeStrict(path, data, c); err != nil {
 		return false, err
 	}
+	// Calendar files are named relative to the file that names them.
+	c.Meetings.ResolvePaths(filepath.Dir(path))
 	c.noteSources(path, data)
 	return true, nil
 }
@@ -320,6 +326,7 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	str("SECWG_LOG_LEVEL", &c.Logging.Level)
 	str("SECWG_LOG_FORMAT", &c.Logging.Format)
 	str("SECWG_CREDENTIALS_PATH", &c.Setup.CredentialsPath)
+	str("SECWG_WEBHOOK_PROXY_SERVICE", &c.Setup.ProxyServiceURL)
 	return errors.Join(errs...)
 }
 
@@ -340,6 +347,7 @@ func (c *Config) applyDefaults() {
 	setDefault(&c.GitHub.V3APIURL, DefaultV3APIURL)
 	setDefault(&c.GitHub.V4APIURL, DefaultV4APIURL)
 	setDefault(&c.Setup.CredentialsPath, DefaultCredentialsPath)
+	setDefault(&c.Setup.ProxyServiceURL, DefaultProxyService)
 }
 
 func setDefault[T comparable](v *T, def T) {

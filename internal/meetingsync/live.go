@@ -148,6 +148,8 @@ func (s *Service) applyToGroup(ctx context.Context, g *meeting.Group, e ItemEven
 	if err != nil {
 		return fmt.Errorf("meeting issue %s#%d: %w", g.Repo, ref.Number, err)
 	}
+	// Label events keep the standing items' results; the next pass refreshes them.
+	standing := decodeStanding(region)
 	current, ok := decodeItems(region)
 	if !ok {
 		// The region lost its items (edited by hand): rebuild it from search.
@@ -155,13 +157,13 @@ func (s *Service) applyToGroup(ctx context.Context, g *meeting.Group, e ItemEven
 		if err != nil {
 			return err
 		}
-		return s.writeAgenda(ctx, client, g, ref, body, items, false, nil)
+		return s.writeAgenda(ctx, client, g, ref, body, items, standing, false, nil)
 	}
 	next, changed := applyAgenda(g, current, e)
 	if !changed {
 		return nil
 	}
-	return s.writeAgenda(ctx, client, g, ref, body, next, false, nil)
+	return s.writeAgenda(ctx, client, g, ref, body, next, standing, false, nil)
 }
 
 // lookupUpcoming finds the next meeting's issue the way a sync does and

@@ -32,6 +32,9 @@ type Service struct {
 	logger   zerolog.Logger
 	appSlug  func() string
 	renderer *meeting.Renderer
+	// calendars keeps parsed feeds, so a pass and the commands between passes
+	// parse an unchanged feed once.
+	calendars meeting.CalendarCache
 
 	passMu sync.Mutex // one Sync at a time
 
@@ -238,9 +241,16 @@ func (s *Service) calendar(ctx context.Context, g *meeting.Group) (*meeting.Cale
 			return nil, fmt.Errorf("group %q: %w", g.ID, err)
 		}
 	}
-	cal, err := g.LoadCalendar(ics)
+	cal, fresh, err := s.calendars.Load(ctx, g, ics)
 	if err != nil {
 		return nil, fmt.Errorf("group %q: %w", g.ID, err)
+	}
+	if fresh && cal.Skipped > 0 {
+		ev := s.logger.Warn().Str("group", g.ID).Int("skipped", cal.Skipped)
+		if len(cal.Warnings) > 0 {
+			ev = ev.Stringer("first", cal.Warnings[0])
+		}
+		ev.Msg("calendar feed: skipped lines or events it could not read")
 	}
 	return cal, nil
 }

@@ -30,7 +30,17 @@ import (
 	"github.com/secwg/secwg/internal/meetingsync"
 	"github.com/secwg/secwg/internal/metrics"
 	"github.com/secwg/secwg/internal/version"
+	"github.com/secwg/secwg/internal/webhookproxy"
 )
+
+// channelMaker asks a smee server for a new webhook proxy channel; nil when the
+// offer is turned off.
+func channelMaker(service string) func(context.Context) (string, error) {
+	if service == "" || service == "none" {
+		return nil
+	}
+	return func(ctx context.Context) (string, error) { return webhookproxy.NewChannel(ctx, service) }
+}
 
 // Routes.
 const (
@@ -78,6 +88,8 @@ type Server struct {
 	instCache installationCache
 	// redeliveryStatus reports the redelivery loop; nil when none runs.
 	redeliveryStatus func() RedeliveryStatus
+	// proxy forwards a webhook proxy channel's deliveries; nil without one.
+	proxy *webhookproxy.Proxy
 }
 
 // Option changes how New wires the server; tests use them.
@@ -133,6 +145,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		newSetup(setupOptions{
 			token:           token,
 			proxyURL:        cfg.Server.WebhookProxyURL,
+			newChannel:      channelMaker(cfg.Setup.ProxyServiceURL),
 			publicURL:       cfg.Server.PublicURL,
 			webURL:          cfg.GitHub.WebURL,
 			apiURL:          cfg.GitHub.V3APIURL,
@@ -193,6 +206,13 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		recent:     &s.recent,
 		logger:     &s.logger,
 	})
+	if u := cfg.Server.WebhookProxyURL; u != "" {
+		// The same route, signature check included, as deliveries GitHub posts.
+		public := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) })
+		if s.proxy, err = webhookproxy.New(u, public, logger); err != nil {
+			return nil, fmt.Errorf("server.webhook_proxy_url: %w", err)
+		}
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "secwg %s is running. GitHub webhooks go to %s.\n", version.String(), WebhookRoute)
 	})
@@ -349,6 +369,13 @@ func (s *Server) ServeListeners(ctx context.Context, l Listeners) error {
 				s.logger.Error().Err(err).Msg("meeting sync stopped")
 			}
 		}()
+		if s.proxy != nil {
+			go func() {
+				if err := s.proxy.Run(ctx); err != nil && ctx.Err() == nil {
+					s.logger.Error().Err(err).Msg("webhook proxy stopped")
+				}
+			}()
+		}
 	}
 	for _, ln := range l.Public {
 		s.logger.Info().Str("address", ln.Addr().String()).Str("mode", mode).Str("version", version.String()).Msg("secwg listening")
