@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/command"
 	"github.com/secwg/secwg/internal/meeting"
 )
@@ -40,16 +41,13 @@ type Service struct {
 	groups   []meeting.Group
 	meetings Meetings
 	checks   Checks
-	appLogin func() string
+	app      appid.Identity
 }
 
-// New returns the service. appLogin is the App's login once known, else "";
-// until then any bot's reply counts as the App's.
-func New(groups []meeting.Group, meetings Meetings, checks Checks, appLogin func() string) *Service {
-	if appLogin == nil {
-		appLogin = func() string { return "" }
-	}
-	return &Service{groups: groups, meetings: meetings, checks: checks, appLogin: appLogin}
+// New returns the service. Until app's login is known, any bot's reply
+// counts as the App's.
+func New(groups []meeting.Group, meetings Meetings, checks Checks, app appid.Identity) *Service {
+	return &Service{groups: groups, meetings: meetings, checks: checks, app: app}
 }
 
 // Request is one comment to answer and the item it is on, as the payload says.
@@ -382,8 +380,8 @@ func (a *answer) replies(ctx context.Context) ([]int64, error) {
 // isOwn is true for comments the App wrote. Until the App knows its login,
 // any bot's comment counts: only apps write as bots.
 func (s *Service) isOwn(c Comment) bool {
-	if app := s.appLogin(); app != "" {
-		return strings.EqualFold(c.Author, app)
+	if s.app.Login() != "" {
+		return s.app.IsLogin(c.Author)
 	}
 	return c.Bot
 }

@@ -9,11 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/command"
 	"github.com/secwg/secwg/internal/meeting"
 )
 
 const appLogin = "secwg[bot]"
+
+func app(slug string) appid.Identity { return appid.New(0, func() string { return slug }) }
 
 // fakeGitHub records what the service writes, as sentences, and answers
 // comment listings from its comments.
@@ -200,7 +203,7 @@ func TestAnswerWritesWhatEachCommandAsks(t *testing.T) {
 			if tt.change != nil {
 				tt.change(&req)
 			}
-			s := New(groups(), m, c, func() string { return appLogin })
+			s := New(groups(), m, c, app("secwg"))
 			err := s.Answer(context.Background(), gh, roles{"alice": tt.role}, req, command.Parse(tt.body))
 			if err != nil {
 				t.Fatal(err)
@@ -249,7 +252,7 @@ func TestAnswerNamesWhyNoGroupApplies(t *testing.T) {
 			if tt.change != nil {
 				tt.change(&req)
 			}
-			s := New(tt.groups, &fakeMeetings{}, &fakeChecks{}, func() string { return appLogin })
+			s := New(tt.groups, &fakeMeetings{}, &fakeChecks{}, app("secwg"))
 			if err := s.Answer(context.Background(), gh, roles{"alice": "admin"}, req, command.Parse(tt.body)); err != nil {
 				t.Fatal(err)
 			}
@@ -275,7 +278,7 @@ func TestAnswerSaysWhichFeatureIsOff(t *testing.T) {
 			gh := &fakeGitHub{}
 			req := request("nodejs")
 			req.PullRequest = true
-			s := New(groups(), nil, nil, nil)
+			s := New(groups(), nil, nil, appid.Identity{})
 			if err := s.Answer(context.Background(), gh, roles{"alice": "admin"}, req, command.Parse(tt.body)); err != nil {
 				t.Fatal(err)
 			}
@@ -288,7 +291,7 @@ func TestAnswerSaysWhichFeatureIsOff(t *testing.T) {
 
 func TestFailedWriteIsRepliedAndReturned(t *testing.T) {
 	gh := &fakeGitHub{failAdd: true}
-	s := New(groups(), nil, nil, func() string { return appLogin })
+	s := New(groups(), nil, nil, app("secwg"))
 	if err := s.Answer(context.Background(), gh, roles{"alice": "team"}, request("nodejs"), command.Parse("/agenda")); err != nil {
 		t.Fatalf("a failed command is answered, not returned: %v", err)
 	}
@@ -305,7 +308,7 @@ func TestReplyProtocol(t *testing.T) {
 	marker := command.ReplyMarker(7)
 	tests := []struct {
 		name    string
-		login   string // the App's login as the service knows it
+		slug    string // the App's slug as the service knows it
 		earlier []Comment
 		onPost  func(*fakeGitHub)
 		pages   int
@@ -313,24 +316,24 @@ func TestReplyProtocol(t *testing.T) {
 		replies int
 		lists   int // pages listed, when set
 	}{
-		{name: "first delivery replies", login: appLogin,
+		{name: "first delivery replies", slug: "secwg",
 			want: []string{"reaction +1 on nodejs/node comment 7", "reply posted on nodejs/node#5"}, replies: 1},
-		{name: "repeated delivery finds its reply and posts none", login: appLogin,
+		{name: "repeated delivery finds its reply and posts none", slug: "secwg",
 			earlier: []Comment{{ID: 100, Author: appLogin, Bot: true, Body: marker}},
 			want:    []string{"reaction +1 on nodejs/node comment 7"}, replies: 1},
-		{name: "a marker someone else typed is no reply", login: appLogin,
+		{name: "a marker someone else typed is no reply", slug: "secwg",
 			earlier: []Comment{{ID: 100, Author: "mallory", Body: marker}},
 			want:    []string{"reaction +1 on nodejs/node comment 7", "reply posted on nodejs/node#5"}, replies: 1},
-		{name: "another App's marker is no reply", login: appLogin,
+		{name: "another App's marker is no reply", slug: "secwg",
 			earlier: []Comment{{ID: 100, Author: "other[bot]", Bot: true, Body: marker}},
 			want:    []string{"reaction +1 on nodejs/node comment 7", "reply posted on nodejs/node#5"}, replies: 1},
-		{name: "while the App's login is unknown any bot's reply counts", login: "",
+		{name: "while the App's login is unknown any bot's reply counts", slug: "",
 			earlier: []Comment{{ID: 100, Author: "secwg[bot]", Bot: true, Body: marker}},
 			want:    []string{"reaction +1 on nodejs/node comment 7"}, replies: 1},
-		{name: "while the App's login is unknown a person's marker is no reply", login: "",
+		{name: "while the App's login is unknown a person's marker is no reply", slug: "",
 			earlier: []Comment{{ID: 100, Author: "mallory", Body: marker}},
 			want:    []string{"reaction +1 on nodejs/node comment 7", "reply posted on nodejs/node#5"}, replies: 1},
-		{name: "the replica that posted second deletes its reply", login: appLogin,
+		{name: "the replica that posted second deletes its reply", slug: "secwg",
 			onPost: func(f *fakeGitHub) {
 				f.nextID++
 				f.comments = append(f.comments, Comment{ID: f.nextID, Author: appLogin, Bot: true, Body: marker})
@@ -339,7 +342,7 @@ func TestReplyProtocol(t *testing.T) {
 			replies: 1},
 		// A reply past the third page is not looked for: a comment buried
 		// that deep is answered again rather than spend more calls.
-		{name: "the search for a reply reads three pages at most", login: appLogin, pages: 1,
+		{name: "the search for a reply reads three pages at most", slug: "secwg", pages: 1,
 			earlier: []Comment{{ID: 100, Body: "a"}, {ID: 101, Body: "b"}, {ID: 102, Body: "c"}, {ID: 103, Author: appLogin, Bot: true, Body: marker}},
 			want:    []string{"reaction +1 on nodejs/node comment 7", "reply posted on nodejs/node#5"},
 			replies: 2, lists: 6},
@@ -347,7 +350,7 @@ func TestReplyProtocol(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			gh := &fakeGitHub{comments: slices.Clone(tt.earlier), onPost: tt.onPost, pages: tt.pages}
-			s := New(groups(), &fakeMeetings{}, nil, func() string { return tt.login })
+			s := New(groups(), &fakeMeetings{}, nil, app(tt.slug))
 			if err := s.Answer(context.Background(), gh, roles{}, request("nodejs"), command.Parse("/meeting")); err != nil {
 				t.Fatal(err)
 			}

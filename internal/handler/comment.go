@@ -29,7 +29,7 @@ var _ githubapp.EventHandler = &Comment{}
 // NewComment builds the issue_comment handler. meetings or checks may be nil
 // when that feature is off; their commands then fail with a reply saying so.
 func NewComment(b Base, groups []meeting.Group, meetings Meetings, checks Checks) *Comment {
-	return &Comment{Base: b, commands: commands.New(groups, meetings, checks, b.AppLogin),
+	return &Comment{Base: b, commands: commands.New(groups, meetings, checks, b.App()),
 		perms: NewPermissions(PermissionTTL, PermissionCacheLimit)}
 }
 
@@ -94,6 +94,5 @@ func (h *Comment) ignoresAuthor(u *github.User) bool {
 	if strings.EqualFold(u.GetType(), "Bot") {
 		return true
 	}
-	app := h.AppLogin()
-	return app != "" && strings.EqualFold(u.GetLogin(), app)
+	return h.App().IsLogin(u.GetLogin())
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/palantir/go-githubapp/githubapp"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/checkrun"
 	"github.com/secwg/secwg/internal/command"
 	"github.com/secwg/secwg/internal/meeting"
@@ -22,16 +23,11 @@ type Base struct {
 	AppSlug func() string
 }
 
+// App is the App's identity as the handlers know it: by slug.
+func (b Base) App() appid.Identity { return appid.New(0, b.AppSlug) }
+
 // AppLogin is the login the App acts as, or "" while its identity is unknown.
-func (b Base) AppLogin() string {
-	if b.AppSlug == nil {
-		return ""
-	}
-	if s := b.AppSlug(); s != "" {
-		return s + "[bot]"
-	}
-	return ""
-}
+func (b Base) AppLogin() string { return b.App().Login() }
 
 // Services are the features handlers share; a nil one is switched off.
 type Services struct {
