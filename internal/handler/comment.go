@@ -34,7 +34,16 @@ func NewComment(b Base, groups []meeting.Group, meetings Meetings, checks Checks
 }
 
 func newCommentWith(b Base, s Services) *Comment {
-	c := NewComment(b, s.Groups, s.Meetings, s.Checks)
+	// A nil pointer in an interface would read as a feature switched on.
+	var meetings Meetings
+	if s.Meetings != nil {
+		meetings = s.Meetings
+	}
+	var checks Checks
+	if s.Checks != nil {
+		checks = s.Checks
+	}
+	c := NewComment(b, s.Groups, meetings, checks)
 	c.wrap = s.WrapChecker
 	return c
 }

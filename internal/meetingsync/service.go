@@ -124,19 +124,12 @@ func New(cfg *meeting.Config, clients githubapp.ClientCreator, opts ...Option) (
 	return s, nil
 }
 
-// Groups lists the configured meeting groups.
-func (s *Service) Groups() []meeting.Group { return s.cfg.Groups }
-
 func (s *Service) group(id string) (*meeting.Group, *groupState, error) {
 	g, err := s.cfg.Group(id)
 	if err != nil {
 		return nil, nil, err
 	}
 	return g, s.groups[g.ID], nil
-}
-
-func (s *Service) remember(st *groupState, ref *issueRef) {
-	st.upcoming = ref
 }
 
 // appLogin is the login the App's issues are authored by, or "" when unknown.
