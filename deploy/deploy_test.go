@@ -445,7 +445,7 @@ func readObjects(t *testing.T, name string) []object {
 	return objs
 }
 
-// manifests reads kustomization.yaml and every resource it lists.
+// manifests reads kustomization.yaml, every resource it lists and the optional ones.
 func manifests(t *testing.T) (kustomization, []object) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(k8sDir, "kustomization.yaml"))
@@ -457,7 +457,8 @@ func manifests(t *testing.T) (kustomization, []object) {
 		t.Fatal(err)
 	}
 	var objs []object
-	for _, r := range k.Resources {
+	// The optional resources an operator may add are held to the same rules.
+	for _, r := range append(k.Resources, optionalResources...) {
 		objs = append(objs, readObjects(t, r)...)
 	}
 	return k, objs

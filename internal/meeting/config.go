@@ -25,7 +25,9 @@ const DefaultSyncInterval = 15 * time.Minute
 // groups or a mapping `{sync_interval: 15m, groups: [...]}`.
 type Config struct {
 	SyncInterval time.Duration
-	Groups       []Group
+	// SyncOff turns the server's sync loop off; `sync_interval: 0` sets it.
+	SyncOff bool
+	Groups  []Group
 }
 
 // Group is one meeting series and everything needed to run it.
@@ -125,10 +127,14 @@ type CalendarPage struct {
 	Note string `yaml:"note"`
 }
 
-// Interval is how often to reconcile every group: SyncInterval, or the default
-// when the configuration has no meetings key.
+// Interval is how often the server reconciles every group: SyncInterval, or the
+// default when it is unset; 0 when SyncOff, for operators who run `secwg meeting
+// sync` from a CronJob instead.
 func (c *Config) Interval() time.Duration {
-	if c.SyncInterval > 0 {
+	switch {
+	case c.SyncOff:
+		return 0
+	case c.SyncInterval > 0:
 		return c.SyncInterval
 	}
 	return DefaultSyncInterval
@@ -162,10 +168,13 @@ func (c *Config) UnmarshalYAML(node *yaml.Node) error {
 			switch k.Value {
 			case "sync_interval":
 				d, err := parseDuration(v)
+				if err == nil && d < 0 {
+					err = fmt.Errorf("want 0 (no sync loop) or a positive duration, got %q", v.Value)
+				}
 				if err != nil {
 					return fmt.Errorf("meetings: key sync_interval (line %d): %w", v.Line, err)
 				}
-				c.SyncInterval = d
+				c.SyncInterval, c.SyncOff = d, d == 0
 			case "groups":
 				if v.Kind != yaml.SequenceNode {
 					return fmt.Errorf("meetings: key groups (line %d): want a list of groups", v.Line)

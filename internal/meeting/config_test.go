@@ -199,3 +199,32 @@ func TestStandingQueryAsksForOpenResults(t *testing.T) {
 		t.Errorf("Validate = %v, want the multi-line search named", err)
 	}
 }
+
+func TestSyncIntervalZeroTurnsTheLoopOff(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       time.Duration
+		err        string
+	}{
+		{"bare list keeps the default", minimalList, DefaultSyncInterval, ""},
+		{"zero turns the loop off", "meetings:\n  sync_interval: 0s\n  groups: []\n", 0, ""},
+		{"negative is refused", "meetings:\n  sync_interval: -5m\n  groups: []\n", 0, "sync_interval"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseMeetings(t, tt.yaml)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error = %v, want one naming %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Interval() != tt.want {
+				t.Fatalf("Interval() = %s, want %s", c.Interval(), tt.want)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -86,13 +87,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, load Load
 
 // common holds the flags both subcommands take.
 type common struct {
-	config, group, now string
+	config, group, now, calendarFile string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.config, "config", "", "server configuration `file` (required)")
 	fs.StringVar(&c.group, "group", "", "meeting group `id` (required)")
 	fs.StringVar(&c.now, "now", "", "pretend the time is this RFC 3339 `instant`")
+	fs.StringVar(&c.calendarFile, "calendar", "", "read the group's calendar from this iCalendar `file` instead of its configured feed")
 }
 
 func parseFlags(fs *flag.FlagSet, args []string, c *common) error {
@@ -136,6 +138,17 @@ func (c *common) calendar(ctx context.Context, load Loader, d deps, stderr io.Wr
 	g, err := cfg.Meetings.Group(c.group)
 	if err != nil {
 		return now, nil, nil, err
+	}
+	if c.calendarFile != "" {
+		if g.Calendar == nil {
+			return now, nil, nil, fmt.Errorf("--calendar: group %q has a schedule, not a calendar", c.group)
+		}
+		// An offline copy of the feed: the same filter applies.
+		cal := *g.Calendar
+		if cal.URL, err = filepath.Abs(c.calendarFile); err != nil {
+			return now, nil, nil, err
+		}
+		g.Calendar = &cal
 	}
 	var ics []byte
 	if g.Calendar != nil {

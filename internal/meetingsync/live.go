@@ -117,8 +117,11 @@ func applyAgenda(g *meeting.Group, current []meeting.Item, e ItemEvent) (next []
 
 func (s *Service) applyToGroup(ctx context.Context, g *meeting.Group, e ItemEvent) error {
 	st := s.groups[g.ID]
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	ctx, unlock, err := s.lockGroup(ctx, g, st)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	now := s.now()
 	client, err := s.repoClient(ctx, g)
 	if err != nil {

@@ -35,8 +35,11 @@ func (s *Service) ProposeMinutes(ctx context.Context, groupID, repo string, issu
 	if !strings.EqualFold(repo, g.Repo) {
 		return "", fmt.Errorf("%w: group %q keeps its meeting issues in %s, not %s", ErrNotMeetingIssue, g.ID, g.Repo, repo)
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	ctx, unlock, err := s.lockGroup(ctx, g, st)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	client, err := s.repoClient(ctx, g)
 	if err != nil {
 		return "", err

@@ -33,6 +33,7 @@ type Service struct {
 	logger   zerolog.Logger
 	appSlug  func() string
 	renderer *meeting.Renderer
+	locker   Locker // nil: the in-process group lock alone
 	// calendars keeps parsed feeds, so a pass and the commands between passes
 	// parse an unchanged feed once.
 	calendars meeting.CalendarCache
@@ -90,6 +91,32 @@ func WithLogger(l zerolog.Logger) Option { return func(s *Service) { s.logger = 
 // WithAppSlug tells the service the App's slug (the server learns it from GET
 // /app); while it answers "" the service asks GET /app itself, once.
 func WithAppSlug(slug func() string) Option { return func(s *Service) { s.appSlug = slug } }
+
+// Locker serialises work on a name across processes; *coord.Store is one.
+// held is ctx, cancelled too if the lock is lost; unlock releases it.
+type Locker interface {
+	Lock(ctx context.Context, name string) (held context.Context, unlock func(), err error)
+}
+
+// WithLocker makes every update of a group (sync pass, live agenda, minutes,
+// /meeting) also hold "meeting:<group id>" in l, so that replicas sharing l never
+// work on one group at once and never create a second meeting issue.
+func WithLocker(l Locker) Option { return func(s *Service) { s.locker = l } }
+
+// lockGroup takes the group's in-process lock and, with a Locker, its shared one.
+// The returned context ends if the shared lock is lost.
+func (s *Service) lockGroup(ctx context.Context, g *meeting.Group, st *groupState) (context.Context, func(), error) {
+	st.mu.Lock()
+	if s.locker == nil {
+		return ctx, st.mu.Unlock, nil
+	}
+	held, unlock, err := s.locker.Lock(ctx, "meeting:"+g.ID)
+	if err != nil {
+		st.mu.Unlock()
+		return nil, nil, fmt.Errorf("group %q: %w", g.ID, err)
+	}
+	return held, func() { unlock(); st.mu.Unlock() }, nil
+}
 
 // WithInstallation reaches every group through installation id without
 // looking installations up: for a client creator bound to one token, as in a

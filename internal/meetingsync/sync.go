@@ -59,8 +59,11 @@ func (s *Service) Sync(ctx context.Context, now time.Time, dryRun bool, out io.W
 
 func (s *Service) syncGroup(ctx context.Context, g *meeting.Group, now time.Time, dryRun bool, out io.Writer) error {
 	st := s.groups[g.ID]
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	ctx, unlock, err := s.lockGroup(ctx, g, st)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	log := s.logger.With().Str("group", g.ID).Logger()
 
 	cal, err := s.calendar(ctx, g)

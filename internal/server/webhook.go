@@ -136,7 +136,7 @@ func scanAction(body []byte) (action string, ok bool) {
 // redelivered), 202 still processing past the acknowledgement timeout.
 type webhook struct {
 	secret     []byte
-	routes     map[string]githubapp.EventHandler
+	routes     routes
 	queue      *Queue
 	deliveries DeliveryStore
 	metrics    *metrics.Metrics
@@ -172,10 +172,13 @@ func (c *deliveryCounters) inc(vec *prometheus.CounterVec, event, action, outcom
 	counter.Inc()
 }
 
+// routes maps each event to its handler.
+type routes map[string]githubapp.EventHandler
+
 // newRoutes maps each event to its handler; the first handler named for an
 // event takes it.
-func newRoutes(handlers []githubapp.EventHandler) map[string]githubapp.EventHandler {
-	routes := map[string]githubapp.EventHandler{}
+func newRoutes(handlers []githubapp.EventHandler) routes {
+	routes := routes{}
 	for _, h := range handlers {
 		for _, ev := range h.Handles() {
 			if _, taken := routes[ev]; !taken {
@@ -184,6 +187,17 @@ func newRoutes(handlers []githubapp.EventHandler) map[string]githubapp.EventHand
 		}
 	}
 	return routes
+}
+
+// handles reports whether a delivery of event with action would be worked on:
+// only those are worth redelivering.
+func (rs routes) handles(event, action string) bool {
+	h := rs[event]
+	if h == nil {
+		return false
+	}
+	f, ok := h.(ActionFilter)
+	return !ok || f.HandlesAction(event, action)
 }
 
 // answer is what the delivery's single log line and metric say about it.
