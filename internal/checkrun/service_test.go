@@ -2,6 +2,7 @@ package checkrun
 
 import (
 	"context"
+	"crypto/sha1"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -43,12 +44,20 @@ func checkGitHub(t *testing.T, config string, files []map[string]any, runs []map
 	gh, _ := newJobServer(t, repoFiles{"node@main:.github/secwg.yml": config, "node@" + headSHA + ":docs/model.md": model})
 	store := &runStore{runs: runs}
 	gh.Handle("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", func(w http.ResponseWriter, r *http.Request) {
-		githubtest.Response{Body: files}.ServeHTTP(w, r)
+		out := []any{}
+		for _, f := range files {
+			out = append(out, diffEntry(f))
+		}
+		githubtest.Response{Body: out}.ServeHTTP(w, r)
 	})
 	gh.Handle("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", func(w http.ResponseWriter, r *http.Request) {
 		store.mu.Lock()
 		defer store.mu.Unlock()
-		githubtest.Response{Body: map[string]any{"total_count": len(store.runs), "check_runs": store.runs}}.ServeHTTP(w, r)
+		out := []any{}
+		for _, run := range store.runs {
+			out = append(out, asGitHub(run))
+		}
+		githubtest.Response{Body: map[string]any{"total_count": len(out), "check_runs": out}}.ServeHTTP(w, r)
 	})
 	gh.Handle("POST /repos/{owner}/{repo}/check-runs", func(w http.ResponseWriter, r *http.Request) {
 		var run map[string]any
@@ -57,9 +66,10 @@ func checkGitHub(t *testing.T, config string, files []map[string]any, runs []map
 		defer store.mu.Unlock()
 		run["id"] = float64(len(store.runs) + 1)
 		run["app"] = map[string]any{"id": githubtest.AppID, "slug": githubtest.AppSlug}
+		run["annotations_count"] = annotationsIn(run)
 		store.runs = append(store.runs, run)
 		store.record("run %v created %s", run["id"], statusOf(run))
-		githubtest.Response{Status: http.StatusCreated, Body: run}.ServeHTTP(w, r)
+		githubtest.Response{Status: http.StatusCreated, Body: asGitHub(run)}.ServeHTTP(w, r)
 	})
 	gh.Handle("PATCH /repos/{owner}/{repo}/check-runs/{id}", func(w http.ResponseWriter, r *http.Request) {
 		var patch map[string]any
@@ -72,11 +82,13 @@ func checkGitHub(t *testing.T, config string, files []map[string]any, runs []map
 			githubtest.Response{Status: http.StatusNotFound, Body: map[string]any{"message": "Not Found"}}.ServeHTTP(w, r)
 			return
 		}
+		count, _ := store.runs[i]["annotations_count"].(int)
 		for k, v := range patch {
 			store.runs[i][k] = v
 		}
+		store.runs[i]["annotations_count"] = count + annotationsIn(patch)
 		store.record("run %d updated %s", id, statusOf(patch))
-		githubtest.Response{Body: store.runs[i]}.ServeHTTP(w, r)
+		githubtest.Response{Body: asGitHub(store.runs[i])}.ServeHTTP(w, r)
 	})
 	var cfg githubapp.Config
 	cfg.V3APIURL = gh.URL()
@@ -88,6 +100,71 @@ func checkGitHub(t *testing.T, config string, files []map[string]any, runs []map
 	}
 	return cc, store
 }
+
+// annotationsIn counts the annotations a create or update request sends.
+func annotationsIn(body map[string]any) int {
+	out, _ := body["output"].(map[string]any)
+	list, _ := out["annotations"].([]any)
+	return len(list)
+}
+
+// asGitHub is a stored run as GitHub answers it: every field of its
+// check-run object, the App's in full.
+func asGitHub(run map[string]any) map[string]any {
+	id := run["id"]
+	out := map[string]any{
+		"node_id": fmt.Sprintf("CR_%v", id), "head_sha": headSHA, "name": "",
+		"url":         fmt.Sprintf("https://api.github.com/repos/nodejs/node/check-runs/%v", id),
+		"html_url":    fmt.Sprintf("https://github.com/nodejs/node/runs/%v", id),
+		"details_url": nil, "status": "queued", "conclusion": nil, "started_at": nil, "completed_at": nil,
+		"external_id": nil, "check_suite": map[string]any{"id": 1}, "pull_requests": []any{},
+	}
+	for k, v := range run {
+		if k != "app" && k != "output" && k != "annotations_count" {
+			out[k] = v
+		}
+	}
+	output, _ := run["output"].(map[string]any)
+	count, _ := run["annotations_count"].(int)
+	out["output"] = map[string]any{"title": output["title"], "summary": output["summary"], "text": nil,
+		"annotations_count": count,
+		"annotations_url":   fmt.Sprintf("https://api.github.com/repos/nodejs/node/check-runs/%v/annotations", id)}
+	app, _ := run["app"].(map[string]any)
+	slug, _ := app["slug"].(string)
+	out["app"] = map[string]any{"id": app["id"], "slug": slug, "node_id": "A_" + slug, "name": slug,
+		"owner": user("nodejs", "Organization"), "description": nil, "external_url": "https://github.com/" + slug,
+		"html_url": "https://github.com/apps/" + slug, "created_at": "2026-01-01T00:00:00Z",
+		"updated_at": "2026-01-01T00:00:00Z", "permissions": map[string]any{"checks": "write"}, "events": []any{}}
+	return out
+}
+
+// user is GitHub's simple-user object for login.
+func user(login, typ string) map[string]any {
+	u := "https://api.github.com/users/" + login
+	return map[string]any{"login": login, "id": 9919, "node_id": "U_" + login, "type": typ, "site_admin": false,
+		"avatar_url": "https://avatars.githubusercontent.com/u/9919", "gravatar_id": "", "url": u,
+		"html_url": "https://github.com/" + login, "followers_url": u + "/followers",
+		"following_url": u + "/following{/other_user}", "gists_url": u + "/gists{/gist_id}",
+		"starred_url": u + "/starred{/owner}{/repo}", "subscriptions_url": u + "/subscriptions",
+		"organizations_url": u + "/orgs", "repos_url": u + "/repos", "events_url": u + "/events{/privacy}",
+		"received_events_url": u + "/received_events"}
+}
+
+// diffEntry is a changed file as GitHub lists it, with f's fields over it.
+func diffEntry(f map[string]any) map[string]any {
+	name, _ := f["filename"].(string)
+	out := map[string]any{"sha": blobSHA(name), "additions": 1, "deletions": 1, "changes": 2,
+		"blob_url":     "https://github.com/nodejs/node/blob/" + headSHA + "/" + name,
+		"raw_url":      "https://github.com/nodejs/node/raw/" + headSHA + "/" + name,
+		"contents_url": "https://api.github.com/repos/nodejs/node/contents/" + name + "?ref=" + headSHA}
+	for k, v := range f {
+		out[k] = v
+	}
+	return out
+}
+
+// blobSHA is a blob id for name.
+func blobSHA(name string) string { return fmt.Sprintf("%x", sha1.Sum([]byte(name))) }
 
 func statusOf(run map[string]any) string {
 	if c, ok := run["conclusion"].(string); ok {
