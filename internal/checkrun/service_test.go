@@ -44,6 +44,11 @@ func checkGitHub(t *testing.T, config string, files []map[string]any, runs []map
 	gh, _ := newJobServer(t, repoFiles{"node@main:.github/secwg.yml": config, "node@" + headSHA + ":docs/model.md": model})
 	store := &runStore{runs: runs}
 	gh.Handle("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", func(w http.ResponseWriter, r *http.Request) {
+		if files == nil { // GitHub failing
+			githubtest.Response{Status: http.StatusUnprocessableEntity, Body: map[string]any{
+				"message": "Validation Failed", "documentation_url": "https://docs.github.com/rest"}}.ServeHTTP(w, r)
+			return
+		}
 		out := []any{}
 		for _, f := range files {
 			out = append(out, diffEntry(f))
@@ -236,5 +241,21 @@ func TestRedeliveryUpdatesTheRunShowingTheSameResult(t *testing.T) {
 	want := []string{"run 1 created in_progress", "run 1 updated completed success", "run 1 updated completed success"}
 	if !slices.Equal(store.log, want) {
 		t.Errorf("wrote %q, want %q", store.log, want)
+	}
+}
+
+func TestAFailureOnceTheRunExistsCompletesItAsFailed(t *testing.T) {
+	cc, store := checkGitHub(t, "threat_model:\n  paths: [docs/model.md]\n", nil, nil)
+	s := New(cc, time.Now, zerolog.Nop(), Options{AppSlug: func() string { return githubtest.AppSlug }})
+	err := s.Check(context.Background(), 1, PullRequest{Owner: "nodejs", Repo: "node", Number: 5,
+		HeadSHA: headSHA, BaseRef: "main", BaseSHA: baseSHA}, nil)
+	if err == nil {
+		t.Error("the listing's failure was not returned")
+	}
+	if want := []string{"run 1 created completed failure"}; !slices.Equal(store.log, want) {
+		t.Errorf("wrote %q, want %q", store.log, want)
+	}
+	if title := store.runs[0]["output"].(map[string]any)["title"]; title != "The check could not finish" {
+		t.Errorf("the run's title is %q", title)
 	}
 }
