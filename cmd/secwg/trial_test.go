@@ -98,6 +98,8 @@ func TestTrialFromAFreshDirectory(t *testing.T) {
 	gh := githubtest.New(t)
 	gh.HookDeliveries() // the redelivery loop reads the App's delivery log once registered
 	meetingsynctest.New(gh)
+	// The restarted server's redelivery loop reads the App's delivery log at start.
+	gh.HookDeliveries()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "config"), 0o755); err != nil {
 		t.Fatal(err)

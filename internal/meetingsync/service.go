@@ -13,6 +13,7 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/meeting/calendarfeed"
 )
@@ -150,9 +151,6 @@ func New(cfg *meeting.Config, clients githubapp.ClientCreator, opts ...Option) (
 	return s, nil
 }
 
-// Groups lists the configured meeting groups.
-func (s *Service) Groups() []meeting.Group { return s.cfg.Groups }
-
 func (s *Service) group(id string) (*meeting.Group, *groupState, error) {
 	g, err := s.cfg.Group(id)
 	if err != nil {
@@ -165,15 +163,12 @@ func (s *Service) group(id string) (*meeting.Group, *groupState, error) {
 func (s *Service) appLogin() string {
 	if s.appSlug != nil {
 		if slug := s.appSlug(); slug != "" {
-			return slug + "[bot]"
+			return appid.LoginOf(slug)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.slug != "" {
-		return s.slug + "[bot]"
-	}
-	return ""
+	return appid.LoginOf(s.slug)
 }
 
 // ensureAppLogin returns the App's login, asking GET /app when nobody told it.
@@ -195,7 +190,7 @@ func (s *Service) ensureAppLogin(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	s.slug = app.GetSlug()
 	s.mu.Unlock()
-	return app.GetSlug() + "[bot]", nil
+	return appid.LoginOf(app.GetSlug()), nil
 }
 
 // installation finds the App's installation on a repository ("owner/name") or

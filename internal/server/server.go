@@ -208,7 +208,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	s.queue = NewQueue(cfg.Server.QueueSize, cfg.Server.Workers, cfg.Server.JobTimeout, s.metrics, logger)
 
 	handlers := append(o.handlers, handler.All(handler.Base{Clients: clients, Metrics: s.metrics, AppSlug: s.slug},
-		handler.Services{Groups: cfg.Meetings.Groups, Meetings: s.meetings, Agenda: s.meetings, Checks: checks, CheckRuns: checks})...)
+		handler.Services{Groups: cfg.Meetings.Groups, Meetings: s.meetings, Checks: checks})...)
 	rejected := logger.Sample(rejectSampler())
 	routes := newRoutes(handlers)
 	s.redeliver = redeliver.New(clients, routes.handles, redeliver.Options{
@@ -217,6 +217,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	})
 	mux.Handle("POST "+WebhookRoute, &webhook{
 		secret:     []byte(cfg.GitHub.App.WebhookSecret),
+		macs:       newMACPool([]byte(cfg.GitHub.App.WebhookSecret)),
 		routes:     routes,
 		queue:      s.queue,
 		deliveries: o.deliveries,
