@@ -96,7 +96,6 @@ func (p *process) stop(t *testing.T) {
 // GitHub), and, started again, runs with the credentials and the meeting groups.
 func TestTrialFromAFreshDirectory(t *testing.T) {
 	gh := githubtest.New(t)
-	gh.HookDeliveries() // the redelivery loop reads the App's delivery log once registered
 	meetingsynctest.New(gh)
 	// The restarted server's redelivery loop reads the App's delivery log at start.
 	gh.HookDeliveries()
