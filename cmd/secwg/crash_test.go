@@ -34,8 +34,9 @@ func newCommentGitHub(t *testing.T, slowPost time.Duration) *commentGitHub {
 	f.gh.Handle("POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.reactions++
+		id := githubtest.BigID + int64(f.reactions)
 		f.mu.Unlock()
-		writeJSON(w, 201, map[string]any{"id": 1, "content": "+1"})
+		writeJSON(w, 201, githubtest.Reaction(id, "+1", githubtest.AppSlug+"[bot]"))
 	})
 	f.gh.Handle("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -50,7 +51,8 @@ func newCommentGitHub(t *testing.T, slowPost time.Duration) *commentGitHub {
 		m := regexp.MustCompile(`secwg:reply comment=(\d+)`).FindStringSubmatch(body.Body)
 		f.mu.Lock()
 		f.nextID++
-		c := map[string]any{"id": f.nextID, "body": body.Body, "user": map[string]any{"login": githubtest.AppSlug + "[bot]", "type": "Bot"}}
+		n, _ := strconv.Atoi(r.PathValue("issue_number"))
+		c := githubtest.IssueComment(r.PathValue("owner")+"/"+r.PathValue("repo"), n, f.nextID, githubtest.AppSlug+"[bot]", body.Body)
 		f.comments = append(f.comments, c)
 		if m != nil {
 			f.posts[m[1]]++
