@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -128,8 +129,17 @@ func Open(redisURL string, opts Options) (*Store, error) {
 		// The URL may carry a password: name the problem, not the URL.
 		return nil, fmt.Errorf("SECWG_REDIS_URL: not a redis:// URL: %w", redactErr(err))
 	}
+	// go-redis writes its own plain-text lines on the standard logger; secwg's
+	// JSON log says the same once, when readiness changes.
+	quietRedis.Do(func() { redis.SetLogger(discardRedisLog{}) })
 	return NewRedis(redis.NewClient(o), opts), nil
 }
+
+var quietRedis sync.Once
+
+type discardRedisLog struct{}
+
+func (discardRedisLog) Printf(context.Context, string, ...any) {}
 
 // Kind is "memory" or "redis", for logs and the status page.
 func (s *Store) Kind() string { return s.kind }

@@ -209,3 +209,28 @@ func TestRedisRestartedMidRunLosesNothingAndRepeatsNothing(t *testing.T) {
 	}
 	eventually(t, "readiness after the restart", func() bool { s, _ := a.get(ReadyRoute); return s == 200 })
 }
+
+func TestUnreachableRedisMeansNotReadyAndNoProcessing(t *testing.T) {
+	redis := redistest.Start(t)
+	effects := &sideEffects{runs: map[string]int{}}
+	a := startApp(t, appOptions{
+		opts:      []Option{WithHandlers(effects)},
+		configure: func(c *configT) { c.Redis.URL = redis.URL() },
+	})
+	eventually(t, "readiness", func() bool { s, _ := a.get(ReadyRoute); return s == 200 })
+	redis.Stop()
+	eventually(t, "/readyz to say Redis does not answer", func() bool {
+		s, body := a.get(ReadyRoute)
+		return s == 503 && strings.Contains(body, "Redis")
+	})
+	status, body := a.deliver("issues", "no-redis", labeledAs("no-redis"))
+	if status != 503 || !strings.Contains(body, "redelivered") {
+		t.Errorf("delivery without Redis: %d %q", status, body)
+	}
+	if len(effects.snapshot()) != 0 {
+		t.Error("a delivery ran without dedup")
+	}
+	if got := a.delivered("issues", "labeled", outcomeUnavailable); got != 1 {
+		t.Errorf("store_unavailable counted %v times", got)
+	}
+}
