@@ -1,0 +1,145 @@
+package server
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/secwg/secwg/internal/githubtest"
+)
+
+// The webhook benchmarks drive the whole public handler (access log, guard,
+// dedup, dispatcher, queue) with signed corpus payloads, as GitHub sends them.
+// The logger writes JSON at info level to io.Discard, so the per-delivery log
+// line is formatted as in production. The harness reuses one request and one
+// response writer, so that allocs/op counts the server's allocations, not its own.
+
+// benchServer is a configured server and a reusable signed delivery.
+type benchServer struct {
+	b       *testing.B
+	handler http.Handler
+	req     *http.Request
+	body    *rewindBody
+	w       *discardWriter
+}
+
+func newBenchServer(b *testing.B, event, file string) *benchServer {
+	b.Helper()
+	var payload []byte
+	for _, d := range githubtest.Corpus(b) {
+		if d.Event == event && d.Name == file {
+			payload = d.Body
+		}
+	}
+	if payload == nil {
+		b.Fatalf("no %s/%s in the webhook corpus", event, file)
+	}
+	gh := githubtest.New(b)
+	cfg := testConfig(gh)
+	// A queue deep enough that the benchmark loop never finds it full: a 503
+	// would measure refusal, not handling.
+	cfg.Server.QueueSize = 1 << 16
+	srv, err := New(cfg, zerolog.New(io.Discard).Level(zerolog.InfoLevel))
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := &rewindBody{data: payload}
+	req := httptest.NewRequest(http.MethodPost, WebhookRoute, body)
+	req.ContentLength = int64(len(payload))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", event)
+	req.Header.Set("X-Hub-Signature-256", githubtest.Sign([]byte(testSecret), payload))
+	return &benchServer{b: b, handler: srv.Handler(), req: req, body: body, w: &discardWriter{header: http.Header{}}}
+}
+
+// deliver sends the payload once under id and fails the benchmark unless the
+// answer is want and its text starts with prefix.
+func (s *benchServer) deliver(id string, want int, prefix string) {
+	s.body.rewind()
+	s.req.Header.Set("X-GitHub-Delivery", id)
+	s.w.reset()
+	s.handler.ServeHTTP(s.w, s.req)
+	if s.w.status != want || !strings.HasPrefix(s.w.text.String(), prefix) {
+		s.b.Fatalf("delivery %s: %d %q, want %d %q", id, s.w.status, s.w.text.String(), want, prefix)
+	}
+}
+
+// BenchmarkWebhookIgnored is a star event, for which secwg has no handler,
+// with a new delivery ID each time.
+func BenchmarkWebhookIgnored(b *testing.B) {
+	s := newBenchServer(b, "star", "created.payload.json")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		s.deliver("ignored-"+strconv.Itoa(i), http.StatusAccepted, "ignored")
+	}
+}
+
+// BenchmarkWebhookDuplicate redelivers one accepted delivery: every answer
+// comes from the dedup store.
+func BenchmarkWebhookDuplicate(b *testing.B) {
+	s := newBenchServer(b, "installation_repositories", "added.payload.json")
+	s.deliver("duplicate", http.StatusAccepted, "accepted")
+	b.ReportAllocs()
+	for b.Loop() {
+		s.deliver("duplicate", http.StatusAccepted, "duplicate")
+	}
+}
+
+// BenchmarkWebhookHandled is an installation_repositories event, whose
+// handler logs and counts it without calling GitHub, with a new delivery ID
+// each time. The job runs on the queue's workers, concurrently with the loop.
+func BenchmarkWebhookHandled(b *testing.B) {
+	s := newBenchServer(b, "installation_repositories", "added.payload.json")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		s.deliver("handled-"+strconv.Itoa(i), http.StatusAccepted, "accepted")
+	}
+}
+
+// rewindBody is a request body that can be read again without allocating.
+type rewindBody struct {
+	data []byte
+	r    bytes.Reader
+}
+
+func (b *rewindBody) rewind()                    { b.r.Reset(b.data) }
+func (b *rewindBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+func (b *rewindBody) Close() error               { return nil }
+
+// discardWriter keeps the status and the answer's text, and nothing else.
+type discardWriter struct {
+	header http.Header
+	status int
+	text   bytes.Buffer
+}
+
+func (w *discardWriter) reset() {
+	clear(w.header)
+	w.status = 0
+	w.text.Reset()
+}
+
+func (w *discardWriter) Header() http.Header { return w.header }
+
+func (w *discardWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *discardWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.text.Write(p)
+}
