@@ -91,10 +91,22 @@ func newClient(rate int, timeout time.Duration) (*http.Client, *atomic.Int64) {
 	}, dials
 }
 
-type target struct {
-	url    string
-	signer signer
-	ids    *deliveryIDs
+// idSource hands out X-GitHub-Delivery values.
+type idSource interface{ next() string }
+
+// repeatID is one delivery ID sent again and again, as a redelivery would be.
+type repeatID string
+
+func (r repeatID) next() string { return string(r) }
+
+// shot is what one target receives in one cell: the same signed body each
+// time, under IDs from ids.
+type shot struct {
+	url       string
+	event     string
+	body      []byte
+	signature string
+	ids       idSource
 }
 
 // sample is one request. Latency runs from the scheduled send time, not the
@@ -108,19 +120,20 @@ type sample struct {
 	err     bool
 }
 
-func (t target) send(ctx context.Context, client *http.Client, start time.Time, due time.Duration) sample {
+func (t shot) send(ctx context.Context, client *http.Client, start time.Time, due time.Duration) sample {
 	scheduled := start.Add(due)
 	s := sample{lag: time.Since(scheduled)}
-	body := []byte(loadPayload)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(t.body))
 	if err != nil {
 		s.err = true
 		return s
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-GitHub-Event", loadEvent)
-	req.Header.Set("X-GitHub-Delivery", t.ids.next())
-	req.Header.Set("X-Hub-Signature-256", t.signer.sign(body))
+	req.Header = http.Header{
+		"Content-Type":        {"application/json"},
+		"X-Github-Event":      {t.event},
+		"X-Github-Delivery":   {t.ids.next()},
+		"X-Hub-Signature-256": {t.signature},
+	}
 	resp, err := client.Do(req)
 	if err == nil {
 		// Read to the end so that the connection goes back to the pool.
@@ -134,46 +147,50 @@ func (t target) send(ctx context.Context, client *http.Client, start time.Time, 
 	return s
 }
 
-// drive sends requests to t at rate for warmup+duration, open loop: each goes
-// out on schedule in its own goroutine whether or not earlier ones have
-// answered. Requests due during the warmup are sent but not counted.
-func drive(ctx context.Context, client *http.Client, t target, rate int, warmup, duration time.Duration) result {
-	total := countWithin(warmup+duration, rate)
-	skip := countWithin(warmup, rate)
-	samples := make([]sample, total)
+// drive sends n requests to t at rate, open loop: each goes out on schedule
+// in its own goroutine whether or not earlier ones have answered. A request
+// whose time has passed goes out at once, late, and its lateness counts in
+// its latency and in the send lag. Requests not yet sent when ctx ends are
+// counted as errors.
+func drive(ctx context.Context, client *http.Client, p *pacer, t shot, rate, n int) []sample {
+	samples := make([]sample, n)
 	var wg sync.WaitGroup
 	start := time.Now()
-	for i := 0; i < total; {
-		// Send everything already due: after an oversleep the sender catches up
-		// at once, and the delay is charged to those requests' latency.
-		for due := min(dueBy(time.Since(start), rate), total); i < due; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				samples[i] = t.send(ctx, client, start, offset(i, rate))
-			}(i)
+	for i := range n {
+		due := offset(i, rate)
+		p.waitUntil(start, due)
+		if ctx.Err() != nil {
+			for j := i; j < n; j++ {
+				samples[j].err = true
+			}
+			break
 		}
-		if i < total {
-			time.Sleep(offset(i, rate) - time.Since(start))
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			samples[i] = t.send(ctx, client, start, due)
+		}()
 	}
 	wg.Wait()
-	return summarize(samples[skip:], offset(skip, rate))
+	return samples
 }
 
 // result pools one target's measured samples, over one or more rounds.
 type result struct {
 	sent      int
-	non202    int
+	non2xx    int
 	errors    int
+	statuses  map[int]int
 	latencies []time.Duration // requests that got an answer
 	lags      []time.Duration
 	span      time.Duration // from the first measured send to the last answer, summed over rounds
 	dials     int64         // connections opened, warmup included
+	cpu       time.Duration // the target process's CPU over the measured rounds
+	cpuOK     bool
 }
 
 func summarize(samples []sample, measuredFrom time.Duration) result {
-	r := result{sent: len(samples)}
+	r := result{sent: len(samples), statuses: map[int]int{}}
 	var last time.Duration
 	for _, s := range samples {
 		r.lags = append(r.lags, s.lag)
@@ -181,8 +198,9 @@ func summarize(samples []sample, measuredFrom time.Duration) result {
 			r.errors++
 			continue
 		}
-		if s.status != http.StatusAccepted {
-			r.non202++
+		r.statuses[s.status]++
+		if s.status < 200 || s.status > 299 {
+			r.non2xx++
 		}
 		r.latencies = append(r.latencies, s.latency)
 		last = max(last, s.end)
@@ -195,8 +213,14 @@ func summarize(samples []sample, measuredFrom time.Duration) result {
 
 func (r *result) merge(o result) {
 	r.sent += o.sent
-	r.non202 += o.non202
+	r.non2xx += o.non2xx
 	r.errors += o.errors
+	if r.statuses == nil {
+		r.statuses = map[int]int{}
+	}
+	for k, v := range o.statuses {
+		r.statuses[k] += v
+	}
 	r.latencies = append(r.latencies, o.latencies...)
 	r.lags = append(r.lags, o.lags...)
 	r.span += o.span
