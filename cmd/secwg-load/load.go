@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"slices"
 	"strconv"
 	"sync"
@@ -114,16 +115,23 @@ type shot struct {
 // instead of silently lowering the rate (coordinated omission).
 type sample struct {
 	latency time.Duration
-	lag     time.Duration // actual send time minus scheduled send time
-	end     time.Duration // completion, from the start of the run
-	status  int
-	err     bool
+	// How late the whole request reached the connection: the generator's own
+	// lag (scheduling, the HTTP client, a dial), which falls on every target alike.
+	lag    time.Duration
+	end    time.Duration // completion, from the start of the run
+	status int
+	err    bool
 }
 
 func (t shot) send(ctx context.Context, client *http.Client, start time.Time, due time.Duration) sample {
 	scheduled := start.Add(due)
 	s := sample{lag: time.Since(scheduled)}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(t.body))
+	// Set from the transport's writer goroutine, read after the answer.
+	var wrote atomic.Int64
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
+		wrote.Store(int64(time.Since(scheduled)))
+	}}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, t.url, bytes.NewReader(t.body))
 	if err != nil {
 		s.err = true
 		return s
@@ -144,6 +152,9 @@ func (t shot) send(ctx context.Context, client *http.Client, start time.Time, du
 	s.err = err != nil
 	s.latency = time.Since(scheduled)
 	s.end = time.Since(start)
+	if w := time.Duration(wrote.Load()); w > 0 {
+		s.lag = w
+	}
 	return s
 }
 

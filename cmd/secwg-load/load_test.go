@@ -80,7 +80,14 @@ func TestDriveSendsEveryRequestSignedWithItsScenariosIDs(t *testing.T) {
 			defer p.Close()
 			sh := shot{url: rs.URL + webhookPath, event: "star", body: starPayload, signature: newSigner(secret).sign(starPayload), ids: tt.ids}
 			start := time.Now()
-			r := summarize(drive(context.Background(), client, p, sh, 200, 50), 0)
+			samples := drive(context.Background(), client, p, sh, 200, 50)
+			for i, s := range samples {
+				// The lag ends when the request is written, before its answer.
+				if s.lag < 0 || s.lag > s.latency {
+					t.Errorf("request %d: lag %v, latency %v", i, s.lag, s.latency)
+				}
+			}
+			r := summarize(samples, 0)
 			if r.sent != 50 || len(r.latencies) != 50 || r.non2xx != 0 || r.errors != 0 || r.statuses[202] != 50 {
 				t.Errorf("sent %d answered %d non-2xx %d errors %d statuses %v, want 50 50 0 0 202:50", r.sent, len(r.latencies), r.non2xx, r.errors, r.statuses)
 			}
