@@ -98,14 +98,15 @@ func serveBare(stdin io.Reader, stdout io.Writer) error {
 	if secret == "" {
 		return errors.New(secretEnv + " is not set")
 	}
+	// Catch the stop signal before saying ready, so that it is never fatal.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
 	s, err := serveLoopback(bareHandler([]byte(secret)))
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	fmt.Fprintln(stdout, readyPrefix+s.URL)
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
 	closed := make(chan struct{})
 	go func() {
 		io.Copy(io.Discard, stdin)
