@@ -218,25 +218,23 @@ func measure(ctx context.Context, o options, stderr io.Writer) (*report, error) 
 	}
 	defer stop("secwg", sw)
 
-	procs := []struct {
+	type proc struct {
 		name string
 		c    *child
-	}{{"bare", bare}, {"secwg", sw}}
-	switch _, _, ok := nodeTools(); {
+	}
+	procs := []proc{{"bare", bare}, {"secwg", sw}}
+	switch _, _, found := nodeTools(); {
 	case !o.octokit:
 		notes = append(notes, "@octokit/webhooks not measured: --octokit=false")
-	case !ok:
+	case !found:
 		notes = append(notes, "@octokit/webhooks not measured: node and npm are not both on PATH")
 	default:
-		ok, err := startOctokit(ctx, secret, o.octokitVersion, stderr)
+		oc, err := startOctokit(ctx, secret, o.octokitVersion, stderr)
 		if err != nil {
 			return nil, fmt.Errorf("starting @octokit/webhooks: %w", err)
 		}
-		defer stop("@octokit/webhooks", ok)
-		procs = append(procs, struct {
-			name string
-			c    *child
-		}{"octokit", ok})
+		defer stop("@octokit/webhooks", oc)
+		procs = append(procs, proc{"octokit", oc})
 	}
 
 	maxRate := slices.Max(o.rates)
