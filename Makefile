@@ -38,8 +38,9 @@ bench:
 # The acknowledgement path under load, on loopback: the real binary beside a bare
 # HMAC server and, where node and npm are installed, @octokit/webhooks (npm puts it
 # in a temporary folder). A fixed number of requests; it stops by itself within --deadline.
+# LOADFLAGS passes flags on, e.g. LOADFLAGS=--json.
 bench-load: build
-	$(GO) run ./cmd/secwg-load --binary bin/secwg
+	$(GO) run ./cmd/secwg-load --binary bin/secwg $(LOADFLAGS)
 
 docker:
 	docker build -t secwg:$(VERSION) --build-arg VERSION=$(VERSION) .
