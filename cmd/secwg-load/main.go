@@ -15,10 +15,12 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -145,7 +147,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitSetup
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), o.deadline)
+	// Interrupted, it still stops its servers and reports what it measured.
+	sigCtx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	ctx, cancel := context.WithTimeout(sigCtx, o.deadline)
 	defer cancel()
 	rep, err := measure(ctx, o, stderr)
 	if err != nil {
@@ -267,7 +272,7 @@ func measure(ctx context.Context, o options, stderr io.Writer) (*report, error) 
 			}
 			cells = append(cells, buildCell(sc, rate, targets, results, after.since(before)))
 			if ctx.Err() != nil {
-				notes = append(notes, fmt.Sprintf("the run passed its --deadline of %s and stopped early", o.deadline))
+				notes = append(notes, fmt.Sprintf("the run stopped early (interrupted, or past its --deadline of %s); the last cell is incomplete", o.deadline))
 				return buildReport(o, cells, notes), nil
 			}
 		}
