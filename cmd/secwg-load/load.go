@@ -70,8 +70,11 @@ func dueBy(elapsed time.Duration, rate int) int {
 func countWithin(d time.Duration, rate int) int { return dueBy(d-1, rate) }
 
 // newClient keeps enough idle keep-alive connections for the rate that a burst
-// of slow answers does not make every later request dial anew. It counts its
-// dials: on keep-alive connections they should be few.
+// of slow answers does not make every later request dial anew, and opens no
+// more than it can keep: when a target stalls, requests wait for a connection
+// (and their lag and latency say so) instead of churning thousands of dials
+// that would load the machine further. It counts its dials: on keep-alive
+// connections they should be few.
 func newClient(rate int, timeout time.Duration) (*http.Client, *atomic.Int64) {
 	idle := max(100, rate/10)
 	dials := new(atomic.Int64)
@@ -86,6 +89,7 @@ func newClient(rate int, timeout time.Duration) (*http.Client, *atomic.Int64) {
 			},
 			MaxIdleConns:        idle,
 			MaxIdleConnsPerHost: idle,
+			MaxConnsPerHost:     idle,
 			IdleConnTimeout:     90 * time.Second,
 			DisableCompression:  true,
 		},
