@@ -14,6 +14,7 @@ RUN CGO_ENABLED=0 go build -trimpath \
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/secwg /usr/local/bin/secwg
 USER 65532:65532
-EXPOSE 8080
+# 8080: webhook, /healthz, /readyz. 9090: /metrics (the admin port).
+EXPOSE 8080 9090
 ENTRYPOINT ["/usr/local/bin/secwg"]
 CMD ["serve"]

@@ -5,7 +5,16 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/secwg/secwg/internal/version.Version=$(VERSION)
 FUZZTIME  ?= 10s
 
-.PHONY: all build run test fmt-check vet unit fuzz bench bench-load docker clean
+# The shared corpora beside the clone, when they are there: `make test` is then
+# the same run as CI. Variables already set (as .ci/run sets them) win.
+SHARED := $(abspath $(wildcard ../shared))
+ifneq ($(SHARED),)
+export SECWG_SHARED         ?= $(SHARED)
+export SECWG_OPENAPI        ?= $(SHARED)/corpus/openapi/api.github.com.subset.json
+export SECWG_WEBHOOK_CORPUS ?= $(SHARED)/corpus/webhooks
+endif
+
+.PHONY: all build run test fmt-check vet unit threat-model fuzz bench bench-load docker clean
 
 all: build
 
@@ -15,8 +24,8 @@ build:
 run:
 	$(GO) run ./cmd/secwg serve --log-format text
 
-# Formatting, vet, the race-enabled test suite, then short fuzz runs of the parsers.
-test: fmt-check vet unit fuzz
+# Formatting, vet, the race-enabled test suite, secwg's own threat model, then short fuzz runs of the parsers.
+test: fmt-check vet unit threat-model fuzz
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -27,6 +36,10 @@ vet:
 
 unit:
 	$(GO) test -race -count=1 $(PKGS)
+
+# secwg's own threat model must lint without errors.
+threat-model:
+	$(GO) run ./cmd/secwg lint docs/threat-model.md
 
 # Each fuzz target runs briefly; a crash fails the build and leaves its input in testdata/fuzz.
 fuzz:

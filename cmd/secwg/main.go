@@ -8,9 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/lint"
@@ -22,7 +26,8 @@ import (
 const usage = `secwg runs a working group's GitHub App.
 
 Usage:
-  secwg serve [--config FILE] [--log-format json|text]   run the App server
+  secwg serve [--config FILE]... [--log-format json|text]
+                                                        run the App server
   secwg lint [--base REV] [--format text|json|sarif|github] [--config FILE] PATH...
                                                         check threat models (exit 1 on errors)
   secwg meeting next --config FILE --group ID [--now RFC3339]
@@ -70,10 +75,18 @@ func loadConfig(path string) (*config.Config, error) {
 	return config.Load(path, os.LookupEnv)
 }
 
+// configFiles collects repeated --config flags.
+type configFiles []string
+
+func (c *configFiles) String() string     { return strings.Join(*c, ",") }
+func (c *configFiles) Set(v string) error { *c = append(*c, v); return nil }
+
 func serve(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	path := fs.String("config", "", "config file (default "+config.DefaultConfigPath+" when present)")
+	var paths configFiles
+	fs.Var(&paths, "config", "config file, may be given more than once, later files overriding earlier ones (default "+
+		config.DefaultConfigPath+" when present); the setup page's credentials file is merged in when it exists")
 	format := fs.String("log-format", "", "log format: json or text (overrides SECWG_LOG_FORMAT)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -91,12 +104,22 @@ func serve(args []string, stderr io.Writer) int {
 			return os.LookupEnv(k)
 		}
 	}
-	cfg, err := config.Load(*path, env)
+	cfg, err := config.LoadFiles(paths, env)
 	if err != nil {
 		fmt.Fprintf(stderr, "secwg serve: %v\n", err)
 		return 2
 	}
 	logger := server.NewLogger(cfg.Logging, stderr)
+	if cfg.CredentialsLoaded != "" {
+		logger.Info().Str("path", cfg.CredentialsLoaded).Msg("GitHub App credentials read from the setup page's file")
+	}
+	// The Go soft memory limit follows the container's, so the collector works
+	// harder before the kernel's OOM killer would end the pod and its queue.
+	if limit, err := memlimit.Set(memlimit.WithProvider(memlimit.FromCgroup), memlimit.WithRatio(0.9)); err != nil {
+		logger.Debug().Err(err).Msg("no container memory limit found; GOMEMLIMIT unchanged")
+	} else if limit > 0 && limit < math.MaxInt64 {
+		logger.Info().Int64("gomemlimit_bytes", limit).Msg("Go memory limit set from the container's")
+	}
 	srv, err := server.New(cfg, logger)
 	if err != nil {
 		logger.Error().Err(err).Msg("cannot start")

@@ -39,6 +39,7 @@ func TestServeStopsCleanlyOnSIGTERM(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), childEnv+"=serve", "SECWG_ADDRESS=127.0.0.1", "SECWG_PORT="+strconv.Itoa(port),
+		"SECWG_ADMIN_ADDRESS=127.0.0.1", "SECWG_ADMIN_PORT="+strconv.Itoa(freePort(t)), "SECWG_DRAIN_DELAY=0s",
 		"GITHUB_APP_INTEGRATION_ID=", "GITHUB_APP_WEBHOOK_SECRET=", "GITHUB_APP_PRIVATE_KEY=", "GITHUB_APP_PRIVATE_KEY_PATH=")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,6 +36,10 @@ const (
 	DefaultV4APIURL        = "https://api.github.com/graphql"
 	DefaultCredentialsPath = "secwg-credentials.yml"
 	DefaultConfigPath      = "config/secwg.yml"
+	DefaultAdminPort       = 9090
+	DefaultMaxInflight     = 64 << 20
+	DefaultDrainDelay      = 5 * time.Second
+	DefaultAckTimeout      = 9 * time.Second
 )
 
 // Config is the whole server configuration.
@@ -46,8 +53,11 @@ type Config struct {
 	// the meeting commands read the same list.
 	Meetings meeting.Config `yaml:"meetings"`
 
-	// Path is the file the configuration was read from, "" when none was.
+	// Path is the first file the configuration was read from, "" when none was.
 	Path string `yaml:"-"`
+	// CredentialsLoaded is the setup page's credentials file when it was merged
+	// in without being named.
+	CredentialsLoaded string `yaml:"-"`
 }
 
 // Server holds the HTTP listener and the webhook work queue settings.
@@ -60,6 +70,25 @@ type Server struct {
 	JobTimeout      time.Duration `yaml:"job_timeout"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	CacheSize       ByteSize      `yaml:"cache_size"`
+	// AdminAddress and AdminPort serve /metrics and the operator pages, kept off
+	// the public webhook port.
+	AdminAddress string `yaml:"admin_address"`
+	AdminPort    int    `yaml:"admin_port"`
+	// MaxInflightBytes bounds the request bodies held in memory at once.
+	MaxInflightBytes ByteSize `yaml:"max_inflight_bytes"`
+	// DrainDelay is how long the listener keeps accepting after SIGTERM while
+	// /readyz already answers 503, so load balancers stop routing first.
+	DrainDelay time.Duration `yaml:"drain_delay"`
+	// WebhookProxyURL is a smee.io-style channel secwg subscribes to and hands
+	// to its webhook route, for a trial on a machine GitHub cannot reach.
+	WebhookProxyURL string `yaml:"webhook_proxy_url"`
+	// AckTimeout is how long a handled delivery waits for its job before it is
+	// answered 202 "still processing"; GitHub gives up after 10 seconds.
+	AckTimeout time.Duration `yaml:"ack_timeout"`
+
+	// AddressSet records that address was given explicitly; without it, setup
+	// mode listens on loopback only.
+	AddressSet bool `yaml:"-"`
 }
 
 // Logging selects the log level and format.
@@ -82,6 +111,9 @@ type App struct {
 	WebhookSecret  string `yaml:"webhook_secret"`
 	PrivateKey     string `yaml:"private_key"`
 	PrivateKeyPath string `yaml:"private_key_path"`
+
+	// PrivateKeySource names where the key came from, for error messages.
+	PrivateKeySource string `yaml:"-"`
 }
 
 // Setup configures the first-run page that registers the App.
@@ -89,27 +121,60 @@ type Setup struct {
 	CredentialsPath string `yaml:"credentials_path"`
 }
 
-// Load reads the configuration: path when it is not empty, else DefaultConfigPath
-// when that file exists, else defaults alone; then env overrides it. A private key
-// named by path is read here so that every later check sees one value.
+// Load reads the configuration from path, or from the defaults when path is "";
+// see LoadFiles.
 func Load(path string, env func(string) (string, bool)) (*Config, error) {
+	var paths []string
+	if path != "" {
+		paths = []string{path}
+	}
+	return LoadFiles(paths, env)
+}
+
+// LoadFiles reads the configuration: each of paths in order, a later file
+// overriding the keys it sets, or DefaultConfigPath when paths is empty and that
+// file exists; then the credentials file the setup page writes
+// (setup.credentials_path), when it exists and was not named; then the
+// environment overrides it all. So after setup the same `secwg serve` starts
+// with both the working group's configuration and the App's credentials. A
+// private key named by path is read here so that every later check sees one value.
+func LoadFiles(paths []string, env func(string) (string, bool)) (*Config, error) {
 	c := &Config{}
-	explicit := path != ""
-	if !explicit {
-		path = DefaultConfigPath
-	}
-	data, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		if err := decodeStrict(path, data, c); err != nil {
-			return nil, err
-		}
-		c.Path = path
-	case explicit || !errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("reading config: %w", err)
-	}
 	if env == nil {
 		env = os.LookupEnv
+	}
+	explicit := len(paths) > 0
+	if !explicit {
+		paths = []string{DefaultConfigPath}
+	}
+	loaded := map[string]bool{}
+	for _, path := range paths {
+		found, err := c.decodeFile(path, explicit)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			loaded[filepath.Clean(path)] = true
+			if c.Path == "" {
+				c.Path = path
+			}
+		}
+	}
+	creds := c.Setup.CredentialsPath
+	if v, ok := env("SECWG_CREDENTIALS_PATH"); ok && v != "" {
+		creds = v
+	}
+	if creds == "" {
+		creds = DefaultCredentialsPath
+	}
+	if !loaded[filepath.Clean(creds)] {
+		found, err := c.decodeFile(creds, false)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			c.CredentialsLoaded = creds
+		}
 	}
 	if err := c.applyEnv(env); err != nil {
 		return nil, err
@@ -122,6 +187,24 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// decodeFile merges one YAML file into c. A missing file is an error only when
+// it was named.
+func (c *Config) decodeFile(path string, required bool) (bool, error) {
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+	case !required && errors.Is(err, os.ErrNotExist):
+		return false, nil
+	default:
+		return false, fmt.Errorf("reading config: %w", err)
+	}
+	if err := decodeStrict(path, data, c); err != nil {
+		return false, err
+	}
+	c.noteSources(path, data)
+	return true, nil
 }
 
 var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type config\.(\w+)$`)
@@ -198,10 +281,31 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 		}
 	}
 	str("GITHUB_APP_WEBHOOK_SECRET", &c.GitHub.App.WebhookSecret)
-	str("GITHUB_APP_PRIVATE_KEY", &c.GitHub.App.PrivateKey)
-	str("GITHUB_APP_PRIVATE_KEY_PATH", &c.GitHub.App.PrivateKeyPath)
+	// A variable that is set, even empty, overrides the file, as in a manifest
+	// that blanks a key the file carries.
+	if v, ok := env("GITHUB_APP_PRIVATE_KEY"); ok {
+		c.GitHub.App.PrivateKey = v
+		c.GitHub.App.PrivateKeySource = "GITHUB_APP_PRIVATE_KEY"
+	}
+	if v, ok := env("GITHUB_APP_PRIVATE_KEY_PATH"); ok {
+		c.GitHub.App.PrivateKeyPath = v
+		c.GitHub.App.PrivateKeySource = "GITHUB_APP_PRIVATE_KEY_PATH=" + v
+	}
 
+	if _, ok := env("SECWG_ADDRESS"); ok {
+		c.Server.AddressSet = true
+	}
 	str("SECWG_ADDRESS", &c.Server.Address)
+	str("SECWG_ADMIN_ADDRESS", &c.Server.AdminAddress)
+	integer("SECWG_ADMIN_PORT", &c.Server.AdminPort)
+	duration("SECWG_DRAIN_DELAY", &c.Server.DrainDelay)
+	duration("SECWG_ACK_TIMEOUT", &c.Server.AckTimeout)
+	str("SECWG_WEBHOOK_PROXY_URL", &c.Server.WebhookProxyURL)
+	if v, ok := env("SECWG_MAX_INFLIGHT_BYTES"); ok && strings.TrimSpace(v) != "" {
+		if err := c.Server.MaxInflightBytes.parse(v); err != nil {
+			errs = append(errs, fmt.Errorf("SECWG_MAX_INFLIGHT_BYTES=%q: %w", v, err))
+		}
+	}
 	integer("SECWG_PORT", &c.Server.Port)
 	str("SECWG_PUBLIC_URL", &c.Server.PublicURL)
 	integer("SECWG_QUEUE_SIZE", &c.Server.QueueSize)
@@ -226,6 +330,10 @@ func (c *Config) applyDefaults() {
 	setDefault(&c.Server.JobTimeout, DefaultJobTimeout)
 	setDefault(&c.Server.ShutdownTimeout, DefaultShutdownTimeout)
 	setDefault(&c.Server.CacheSize, DefaultCacheSize)
+	setDefault(&c.Server.AdminPort, DefaultAdminPort)
+	setDefault(&c.Server.MaxInflightBytes, DefaultMaxInflight)
+	setDefault(&c.Server.DrainDelay, DefaultDrainDelay)
+	setDefault(&c.Server.AckTimeout, DefaultAckTimeout)
 	setDefault(&c.Logging.Level, DefaultLogLevel)
 	setDefault(&c.Logging.Format, DefaultLogFormat)
 	setDefault(&c.GitHub.WebURL, DefaultWebURL)
@@ -262,6 +370,23 @@ func (c *Config) validate() error {
 	s := c.Server
 	if s.Port < 1 || s.Port > 65535 {
 		errs = append(errs, fmt.Errorf("server.port (SECWG_PORT) = %d: must be 1 to 65535", s.Port))
+	}
+	if s.AdminPort < 1 || s.AdminPort > 65535 {
+		errs = append(errs, fmt.Errorf("server.admin_port (SECWG_ADMIN_PORT) = %d: must be 1 to 65535", s.AdminPort))
+	}
+	if s.AdminPort == s.Port && s.AdminAddress == s.Address {
+		errs = append(errs, fmt.Errorf("server.admin_port (SECWG_ADMIN_PORT) = %d: must differ from server.port, so metrics stay off the public port", s.AdminPort))
+	}
+	if s.AckTimeout < 0 || s.AckTimeout > 10*time.Second {
+		errs = append(errs, fmt.Errorf("server.ack_timeout (SECWG_ACK_TIMEOUT) = %v: must be between 0 and 10s, GitHub's own timeout", s.AckTimeout))
+	}
+	if s.WebhookProxyURL != "" {
+		if u, err := url.Parse(s.WebhookProxyURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("server.webhook_proxy_url (SECWG_WEBHOOK_PROXY_URL) = %q: must be an http or https channel URL such as https://smee.io/abc123", s.WebhookProxyURL))
+		}
+	}
+	if s.DrainDelay < 0 {
+		errs = append(errs, errors.New("server.drain_delay (SECWG_DRAIN_DELAY) must not be negative"))
 	}
 	if s.QueueSize < 1 {
 		errs = append(errs, fmt.Errorf("server.queue_size (SECWG_QUEUE_SIZE) = %d: must be at least 1", s.QueueSize))
@@ -322,5 +447,28 @@ func (a App) checkComplete() error {
 
 // ListenAddress is the host:port the server listens on.
 func (s Server) ListenAddress() string {
-	return fmt.Sprintf("%s:%d", s.Address, s.Port)
+	return net.JoinHostPort(s.Address, strconv.Itoa(s.Port))
+}
+
+// AdminListenAddress is the host:port of the admin port.
+func (s Server) AdminListenAddress() string {
+	return net.JoinHostPort(s.AdminAddress, strconv.Itoa(s.AdminPort))
+}
+
+// noteSources records what the file set explicitly: an address, and the key's origin.
+func (c *Config) noteSources(path string, data []byte) {
+	var raw struct {
+		Server map[string]any `yaml:"server"`
+	}
+	if yaml.Unmarshal(data, &raw) == nil {
+		if _, ok := raw.Server["address"]; ok {
+			c.Server.AddressSet = true
+		}
+	}
+	switch {
+	case c.GitHub.App.PrivateKeyPath != "":
+		c.GitHub.App.PrivateKeySource = "github.app.private_key_path (" + c.GitHub.App.PrivateKeyPath + ") in " + path
+	case c.GitHub.App.PrivateKey != "":
+		c.GitHub.App.PrivateKeySource = "github.app.private_key in " + path
+	}
 }

@@ -190,3 +190,58 @@ func TestByteSizeParses(t *testing.T) {
 		}
 	}
 }
+
+func TestCredentialsFileIsMergedWithTheConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "secwg.yml")
+	creds := filepath.Join(dir, "secwg-credentials.yml")
+	write := func(p, s string) {
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(cfgPath, "server:\n  port: 8181\nsetup:\n  credentials_path: "+creds+"\n")
+	write(creds, "github:\n  app:\n    integration_id: 777\n    webhook_secret: whsec\n    private_key: PEM\n")
+	tests := []struct {
+		name      string
+		paths     []string
+		wantCreds string // CredentialsLoaded
+	}{
+		{"merged when not named", []string{cfgPath}, creds},
+		{"named explicitly, read once", []string{cfgPath, creds}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := LoadFiles(tt.paths, envFrom(nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Server.Port != 8181 || c.GitHub.App.IntegrationID != 777 || c.GitHub.App.WebhookSecret != "whsec" {
+				t.Errorf("port %d, app %d: the files were not merged", c.Server.Port, c.GitHub.App.IntegrationID)
+			}
+			if c.CredentialsLoaded != tt.wantCreds {
+				t.Errorf("credentials loaded = %q, want %q", c.CredentialsLoaded, tt.wantCreds)
+			}
+			if !strings.Contains(c.GitHub.App.PrivateKeySource, "secwg-credentials.yml") {
+				t.Errorf("key source = %q", c.GitHub.App.PrivateKeySource)
+			}
+		})
+	}
+}
+
+func TestLaterConfigFilesOverrideEarlierOnes(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.yml"), filepath.Join(dir, "b.yml")
+	os.WriteFile(a, []byte("server:\n  port: 1111\n  workers: 3\n"), 0o600)
+	os.WriteFile(b, []byte("server:\n  port: 2222\n"), 0o600)
+	c, err := LoadFiles([]string{a, b}, envFrom(map[string]string{"SECWG_CREDENTIALS_PATH": filepath.Join(dir, "none.yml")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Server.Port != 2222 || c.Server.Workers != 3 {
+		t.Errorf("port %d workers %d, want 2222 and 3", c.Server.Port, c.Server.Workers)
+	}
+	if _, err := LoadFiles([]string{a, filepath.Join(dir, "missing.yml")}, envFrom(nil)); err == nil {
+		t.Error("a named file that is missing was not an error")
+	}
+}

@@ -1,5 +1,3 @@
-// Package githubclient creates the GitHub API clients secwg's handlers use: App and
-// installation auth, a bounded ETag cache, retries, request logs and metrics.
 package githubclient
 
 import (
@@ -22,7 +20,8 @@ type Options struct {
 	CacheSize int64
 	Retry     RetryPolicy
 	Metrics   *metrics.Metrics
-	// Timeout bounds each single HTTP attempt; the job's deadline bounds the whole.
+	// Timeout bounds each single HTTP attempt, reading the answer included; the
+	// retry policy's MaxElapsed and the job's deadline bound the whole request.
 	Timeout time.Duration
 	// Transport is the base transport; nil means http.DefaultTransport.
 	Transport http.RoundTripper
@@ -45,9 +44,11 @@ func NewCreator(o Options) (githubapp.ClientCreator, error) {
 	cache := NewLRUCache(o.CacheSize)
 	opts := []githubapp.ClientOption{
 		githubapp.WithClientUserAgent(version.UserAgent()),
-		githubapp.WithClientTimeout(o.Timeout),
+		// http.Client's timeout spans every attempt and wait of the retry
+		// middleware inside it, so it is the outer bound; Retry bounds each attempt.
+		githubapp.WithClientTimeout(o.Retry.MaxElapsed + o.Timeout),
 		githubapp.WithClientCaching(true, func() httpcache.Cache { return cache }),
-		githubapp.WithClientMiddleware(Middleware(o.Retry, o.Metrics)...),
+		githubapp.WithClientMiddleware(Middleware(o.Retry.withAttemptTimeout(o.Timeout), o.Metrics)...),
 	}
 	if o.Transport != nil {
 		opts = append(opts, githubapp.WithTransport(o.Transport))

@@ -3,6 +3,7 @@ package githubclient
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,23 +23,30 @@ type RetryPolicy struct {
 	MaxElapsed  time.Duration
 	BaseDelay   time.Duration
 	MaxDelay    time.Duration
+	// AttemptTimeout bounds one attempt, its answer's body included; 0: none.
+	AttemptTimeout time.Duration
+	// SecondaryWait is the least wait after a secondary rate limit that names
+	// no Retry-After; GitHub documents at least one minute.
+	SecondaryWait time.Duration
 
 	// now and sleep are replaced in tests.
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
 }
 
-// DefaultRetryPolicy suits webhook jobs: four tries within a minute.
+// DefaultRetryPolicy suits webhook jobs: four tries within 90 seconds, so that
+// one secondary-limit minute fits a job's two-minute deadline, but no more.
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 4, MaxElapsed: time.Minute, BaseDelay: 500 * time.Millisecond, MaxDelay: 15 * time.Second}
+	return RetryPolicy{MaxAttempts: 4, MaxElapsed: 90 * time.Second, BaseDelay: 500 * time.Millisecond, MaxDelay: 15 * time.Second,
+		SecondaryWait: time.Minute}
 }
 
 // ErrRetryBudget wraps the last failure when the next wait would not fit the budget.
 var ErrRetryBudget = errors.New("github request retry budget exhausted")
 
-// Retry is client middleware that retries 5xx, 429 and secondary-rate-limit 403
-// answers with exponential back-off and full jitter, honouring Retry-After and
-// X-RateLimit-Reset. go-githubapp has no retries of its own.
+// Retry is client middleware that retries what GitHub did not carry out, or what
+// is safe to repeat; see the package documentation for the policy per call.
+// go-githubapp has no retries of its own.
 func Retry(p RetryPolicy) func(http.RoundTripper) http.RoundTripper {
 	if p.now == nil {
 		p.now = time.Now
@@ -48,6 +56,9 @@ func Retry(p RetryPolicy) func(http.RoundTripper) http.RoundTripper {
 	}
 	if p.MaxAttempts < 1 {
 		p.MaxAttempts = 1
+	}
+	if p.SecondaryWait == 0 {
+		p.SecondaryWait = time.Minute
 	}
 	return func(next http.RoundTripper) http.RoundTripper {
 		return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
@@ -69,13 +80,14 @@ func (p RetryPolicy) do(next http.RoundTripper, r *http.Request) (*http.Response
 		}
 		body = b
 	}
+	idempotent := repeatable(r, peekBody(r, body))
 	for attempt := 1; ; attempt++ {
 		req, err := rewind(r, body, attempt)
 		if err != nil {
 			return nil, err
 		}
-		res, err := next.RoundTrip(req)
-		wait, retry := p.decide(req, res, err, attempt)
+		res, err := p.attempt(next, req)
+		wait, retry := p.decide(req, idempotent, res, err, attempt)
 		if !retry || attempt >= p.MaxAttempts {
 			return res, err
 		}
@@ -102,6 +114,38 @@ func (p RetryPolicy) do(next http.RoundTripper, r *http.Request) (*http.Response
 	}
 }
 
+func (p RetryPolicy) withAttemptTimeout(d time.Duration) RetryPolicy {
+	p.AttemptTimeout = d
+	return p
+}
+
+// attempt sends one try under its own timeout, which ends when the answer's
+// body is closed, so that reading it counts too.
+func (p RetryPolicy) attempt(next http.RoundTripper, req *http.Request) (*http.Response, error) {
+	if p.AttemptTimeout <= 0 {
+		return next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), p.AttemptTimeout)
+	res, err := next.RoundTrip(req.WithContext(ctx))
+	if err != nil || res == nil || res.Body == nil {
+		cancel()
+		return res, err
+	}
+	res.Body = &cancelOnClose{ReadCloser: res.Body, cancel: cancel}
+	return res, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
+}
+
 func rewind(r *http.Request, body []byte, attempt int) (*http.Request, error) {
 	switch {
 	case body != nil:
@@ -122,30 +166,83 @@ func rewind(r *http.Request, body []byte, attempt int) (*http.Request, error) {
 }
 
 // decide says whether to retry and after how long.
-func (p RetryPolicy) decide(r *http.Request, res *http.Response, err error, attempt int) (time.Duration, bool) {
+func (p RetryPolicy) decide(r *http.Request, idempotent bool, res *http.Response, err error, attempt int) (time.Duration, bool) {
 	if err != nil {
 		if r.Context().Err() != nil {
 			return 0, false
 		}
 		// A transport error may hide a request GitHub did carry out; only
 		// requests that are safe to repeat are sent again.
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
-			return p.backoff(attempt), true
+		if !idempotent {
+			return 0, false
 		}
-		return 0, false
+		return p.backoff(attempt), true
 	}
 	switch {
-	case res.StatusCode == http.StatusTooManyRequests:
+	case res.StatusCode == http.StatusTooManyRequests || (res.StatusCode == http.StatusForbidden && isRateLimited(res)):
+		// A rate-limited request was not carried out, so any method may be sent
+		// again, after the wait GitHub asks for.
+		if d, ok := p.serverWait(res); ok {
+			return d, true
+		}
+		return p.SecondaryWait, true
 	case res.StatusCode >= 500 && res.StatusCode != http.StatusNotImplemented:
-	case res.StatusCode == http.StatusForbidden && isRateLimited(res):
-	default:
-		return 0, false
+		// A 5xx may come after the write happened: repeat only what is idempotent.
+		if !idempotent {
+			return 0, false
+		}
+		if d, ok := p.serverWait(res); ok {
+			return d, true
+		}
+		return p.backoff(attempt), true
 	}
-	if d, ok := p.serverWait(res); ok {
-		return d, true
+	return 0, false
+}
+
+// repeatable reports whether sending r twice has the effect of sending it once:
+// reads, PUT, DELETE and secwg's PATCHes (each sets whole fields to a computed
+// state), GraphQL queries but not mutations, and reactions (GitHub answers an
+// existing one with 200). Other POSTs create something; after a failure the job
+// fails and its redelivery looks for what the first try made before writing.
+func repeatable(r *http.Request, body []byte) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete, http.MethodPatch:
+		return true
+	case http.MethodPost:
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/reactions"):
+			return true
+		case strings.HasSuffix(r.URL.Path, "/graphql"):
+			return isGraphQLQuery(body)
+		}
 	}
-	return p.backoff(attempt), true
+	return false
+}
+
+// peekBody returns the body of a GraphQL request, the one kind whose safety
+// depends on what it says; go-github's requests can be re-read with GetBody.
+func peekBody(r *http.Request, read []byte) []byte {
+	if read != nil || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/graphql") || r.GetBody == nil {
+		return read
+	}
+	rc, err := r.GetBody()
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(io.LimitReader(rc, 1<<20))
+	return b
+}
+
+func isGraphQLQuery(body []byte) bool {
+	var q struct {
+		Query string `json:"query"`
+	}
+	if json.Unmarshal(body, &q) != nil {
+		return false
+	}
+	op := strings.TrimSpace(q.Query)
+	return strings.HasPrefix(op, "{") || strings.HasPrefix(op, "query")
 }
 
 // serverWait reads how long GitHub asked us to wait.

@@ -3,6 +3,7 @@ package githubclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -46,7 +47,7 @@ type clock struct {
 }
 
 func (c *clock) policy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 4, MaxElapsed: time.Minute, BaseDelay: time.Second, MaxDelay: 8 * time.Second,
+	return RetryPolicy{MaxAttempts: 4, MaxElapsed: 90 * time.Second, BaseDelay: time.Second, MaxDelay: 8 * time.Second,
 		now: func() time.Time { return c.now },
 		sleep: func(_ context.Context, d time.Duration) error {
 			c.waits = append(c.waits, d)
@@ -67,10 +68,14 @@ func TestRetryRepeatsTransientFailuresThenSucceeds(t *testing.T) {
 		wantWaits []time.Duration // nil: only check count; exact values where the server named them
 	}{
 		{"500 then ok", "GET", []func() (*http.Response, error){answer(500, ""), answer(200, "{}")}, 2, 200, nil},
-		{"502 twice then ok", "POST", []func() (*http.Response, error){answer(502, ""), answer(502, ""), answer(200, "{}")}, 3, 200, nil},
+		{"502 twice then ok", "PATCH", []func() (*http.Response, error){answer(502, ""), answer(502, ""), answer(200, "{}")}, 3, 200, nil},
+		{"secondary limit without Retry-After waits a minute", "POST", []func() (*http.Response, error){answer(403, secondary), answer(201, "{}")}, 2, 201,
+			[]time.Duration{time.Minute}},
+		{"429 without Retry-After waits a minute", "GET", []func() (*http.Response, error){answer(429, ""), answer(200, "{}")}, 2, 200,
+			[]time.Duration{time.Minute}},
 		{"429 honours Retry-After", "GET", []func() (*http.Response, error){answer(429, "", "Retry-After", "7"), answer(200, "{}")}, 2, 200,
 			[]time.Duration{7 * time.Second}},
-		{"secondary limit 403", "PATCH", []func() (*http.Response, error){answer(403, secondary), answer(201, "{}")}, 2, 201, nil},
+		{"secondary limit 403", "PATCH", []func() (*http.Response, error){answer(403, secondary), answer(201, "{}")}, 2, 201, []time.Duration{time.Minute}},
 		{"secondary limit with Retry-After", "POST", []func() (*http.Response, error){answer(403, secondary, "Retry-After", "3"), answer(201, "{}")}, 2, 201,
 			[]time.Duration{3 * time.Second}},
 		{"primary limit waits for reset", "GET", []func() (*http.Response, error){
@@ -158,4 +163,102 @@ func TestRetryStopsAtTheJobDeadline(t *testing.T) {
 	if err != nil || res.StatusCode != 502 || s.calls != 1 {
 		t.Errorf("got %v, %v after %d calls; want the 502 at once", res, err, s.calls)
 	}
+}
+
+func TestSecondaryLimitPastTheDeadlineFailsInsteadOfRetryingEarly(t *testing.T) {
+	secondary := `{"message":"You have exceeded a secondary rate limit."}`
+	start := time.Unix(1_700_000_000, 0)
+	c := &clock{now: start}
+	s := &script{answers: []func() (*http.Response, error){answer(403, secondary), answer(201, "{}")}}
+	// 30 s left of the job: a one-minute wait does not fit.
+	ctx, cancel := context.WithDeadline(context.Background(), start.Add(30*time.Second))
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", "https://api.github.test/repos/o/r/issues/1/comments", strings.NewReader(`{}`))
+	res, err := Retry(c.policy())(s).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 403 || s.calls != 1 || len(c.waits) != 0 {
+		t.Errorf("status %d after %d calls and waits %v; want the 403 at once", res.StatusCode, s.calls, c.waits)
+	}
+}
+
+func TestWritesAreRetriedOn5xxOnlyWhereRepeatingIsSafe(t *testing.T) {
+	tests := []struct {
+		method, path, body string
+		retried            bool
+	}{
+		{"GET", "/repos/o/r/issues", "", true},
+		{"PUT", "/repos/o/r/contents/x", `{}`, true},
+		{"DELETE", "/repos/o/r/issues/1/labels/x", "", true},
+		{"PATCH", "/repos/o/r/check-runs/1", `{"status":"completed"}`, true},
+		{"POST", "/repos/o/r/issues/1/reactions", `{"content":"+1"}`, true},
+		{"POST", "/graphql", `{"query":"query($o:String!){repository(owner:$o){id}}"}`, true},
+		{"POST", "/graphql", `{"query":"{ viewer { login } }"}`, true},
+		{"POST", "/graphql", `{"query":"mutation { addComment(input:{}) { clientMutationId } }"}`, false},
+		{"POST", "/repos/o/r/issues/1/comments", `{"body":"hi"}`, false},
+		{"POST", "/repos/o/r/check-runs", `{"name":"x"}`, false},
+		{"POST", "/repos/o/r/issues", `{"title":"t"}`, false},
+		{"POST", "/repos/o/r/pulls", `{"title":"t"}`, false},
+	}
+	for _, tt := range tests {
+		for _, withGetBody := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s %s %s GetBody=%v", tt.method, tt.path, tt.body, withGetBody), func(t *testing.T) {
+				c := &clock{now: time.Unix(1_700_000_000, 0)}
+				s := &script{answers: []func() (*http.Response, error){answer(502, ""), answer(200, "{}")}}
+				var rd io.Reader
+				if tt.body != "" {
+					rd = strings.NewReader(tt.body)
+				}
+				req, _ := http.NewRequest(tt.method, "https://api.github.test"+tt.path, rd)
+				if !withGetBody {
+					req.GetBody = nil
+				}
+				res, err := Retry(c.policy())(s).RoundTrip(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if retried := s.calls == 2; retried != tt.retried {
+					t.Errorf("retried = %v (status %d), want %v", retried, res.StatusCode, tt.retried)
+				}
+				// Whatever the 5xx, a rate limit never hides a write: any method is retried then.
+				c2 := &clock{now: time.Unix(1_700_000_000, 0)}
+				s2 := &script{answers: []func() (*http.Response, error){answer(429, "", "Retry-After", "1"), answer(200, "{}")}}
+				req2, _ := http.NewRequest(tt.method, "https://api.github.test"+tt.path, strings.NewReader(tt.body))
+				if _, err := Retry(c2.policy())(s2).RoundTrip(req2); err != nil || s2.calls != 2 {
+					t.Errorf("rate-limited %s not retried: %d calls, %v", tt.method, s2.calls, err)
+				}
+			})
+		}
+	}
+}
+
+// stall answers the first attempt only when its context ends, as a hung GitHub would.
+type stall struct{ calls int }
+
+func (s *stall) RoundTrip(r *http.Request) (*http.Response, error) {
+	s.calls++
+	if s.calls == 1 {
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}
+	return answer(200, "{}")()
+}
+
+func TestEachAttemptHasItsOwnTimeout(t *testing.T) {
+	c := &clock{now: time.Unix(1_700_000_000, 0)}
+	p := c.policy().withAttemptTimeout(20 * time.Millisecond)
+	s := &stall{}
+	req, _ := http.NewRequest("GET", "https://api.github.test/x", nil)
+	res, err := Retry(p)(s).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 200 || s.calls != 2 {
+		t.Errorf("status %d after %d calls; want a second attempt after the first timed out", res.StatusCode, s.calls)
+	}
+	if _, err := io.ReadAll(res.Body); err != nil {
+		t.Errorf("reading the answer: %v", err)
+	}
+	res.Body.Close()
 }

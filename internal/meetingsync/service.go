@@ -39,6 +39,9 @@ type Service struct {
 	installs map[string]int64 // "repo:owner/name" or "org:name" → installation id
 	slug     string           // the App's slug once GET /app answered
 	groups   map[string]*groupState
+
+	statusMu sync.Mutex
+	status   map[string]GroupStatus
 }
 
 // groupState is what the service remembers of a group; Sync rebuilds it.

@@ -46,8 +46,12 @@ func (s *Service) Sync(ctx context.Context, now time.Time, dryRun bool, out io.W
 	var errs []error
 	for i := range s.cfg.Groups {
 		g := &s.cfg.Groups[i]
-		if err := s.syncGroup(ctx, g, now, dryRun, out); err != nil {
+		err := s.syncGroup(ctx, g, now, dryRun, out)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("group %q: %w", g.ID, err))
+		}
+		if !dryRun {
+			s.noteStatus(g.ID, func(st *GroupStatus) { st.LastSync, st.LastError = s.now(), errString(err) })
 		}
 	}
 	return errors.Join(errs...)
@@ -65,6 +69,9 @@ func (s *Service) syncGroup(ctx context.Context, g *meeting.Group, now time.Time
 	}
 	next, err := cal.Next(now)
 	hasNext := err == nil
+	if hasNext && !dryRun {
+		s.noteStatus(g.ID, func(st *GroupStatus) { st.Next = next.Start })
+	}
 	if err != nil && !errors.Is(err, meeting.ErrNoOccurrence) {
 		return err
 	}
@@ -168,6 +175,9 @@ func (s *Service) reconcileUpcoming(ctx context.Context, client *github.Client, 
 		ref := mi.ref
 		ref.Occ = next
 		st.upcoming = &ref
+		if !dryRun {
+			s.noteStatus(g.ID, func(gs *GroupStatus) { gs.IssueURL = ref.URL })
+		}
 		if ref.Closed {
 			s.logger.Info().Str("group", g.ID).Int("issue", ref.Number).Msg("meeting issue is closed; leaving it")
 			return nil
@@ -216,6 +226,7 @@ func (s *Service) reconcileUpcoming(ctx context.Context, client *github.Client, 
 		return fmt.Errorf("creating the meeting issue in %s: %w", g.Repo, err)
 	}
 	st.upcoming = &issueRef{Number: created.GetNumber(), URL: created.GetHTMLURL(), Date: date, Occ: next}
+	s.noteStatus(g.ID, func(gs *GroupStatus) { gs.IssueURL, gs.AgendaItems = created.GetHTMLURL(), len(items) })
 	s.logger.Info().Str("group", g.ID).Int("issue", created.GetNumber()).Str("date", date).Msg("meeting issue created")
 	return nil
 }
@@ -230,6 +241,9 @@ func (s *Service) writeAgenda(ctx context.Context, client *github.Client, g *mee
 	newBody, err := meeting.ReplaceAgenda(body, g.ID, region)
 	if err != nil {
 		return fmt.Errorf("meeting issue %s#%d: %w", g.Repo, ref.Number, err)
+	}
+	if !dryRun {
+		s.noteStatus(g.ID, func(st *GroupStatus) { st.IssueURL, st.AgendaItems = ref.URL, len(items) })
 	}
 	if newBody == body {
 		return nil

@@ -1,24 +1,30 @@
 package server
 
 import (
+	"context"
+	"encoding/hex"
 	"sync"
 	"time"
 )
 
-// DeliveryStore remembers webhook delivery IDs so that a redelivered event is
-// acknowledged without being processed twice. The in-memory store serves one
-// replica; a shared store (Redis, a database) can implement the same interface.
+// DeliveryStore remembers deliveries by ID and by the SHA-256 of their body, so
+// that a redelivery, or the same signed body replayed under a new ID, is
+// acknowledged without being processed twice.
 type DeliveryStore interface {
-	// Claim records id and reports whether it was new.
-	Claim(id string) bool
-	// Release forgets id, so that a later redelivery of a failed job runs again.
-	Release(id string)
+	// Begin marks the delivery as in progress and reports whether it was new:
+	// false when its ID or its body is in progress or done.
+	Begin(ctx context.Context, id string, body [32]byte) (bool, error)
+	// Done records that the delivery was processed, for DeliveryTTL.
+	Done(ctx context.Context, id string, body [32]byte) error
+	// Fail forgets the delivery, so that its redelivery runs again.
+	Fail(ctx context.Context, id string, body [32]byte) error
 }
 
-// DeliveryTTL is how long a delivery ID is remembered.
+// DeliveryTTL is how long a delivery is remembered.
 const DeliveryTTL = 24 * time.Hour
 
-// MemoryDeliveries is a DeliveryStore in memory, bounded both by age and by count.
+// MemoryDeliveries is a DeliveryStore in memory for one replica, bounded both by
+// age and by count.
 type MemoryDeliveries struct {
 	mu    sync.Mutex
 	ttl   time.Duration
@@ -34,33 +40,46 @@ type claim struct {
 	at time.Time
 }
 
-// NewMemoryDeliveries remembers IDs for ttl, and at most limit of them.
+// NewMemoryDeliveries remembers keys for ttl, and at most limit of them.
 func NewMemoryDeliveries(ttl time.Duration, limit int) *MemoryDeliveries {
 	return &MemoryDeliveries{ttl: ttl, limit: limit, now: time.Now, seen: map[string]time.Time{}}
 }
 
-// Claim implements DeliveryStore.
-func (m *MemoryDeliveries) Claim(id string) bool {
+func bodyKey(body [32]byte) string { return "sha256:" + hex.EncodeToString(body[:]) }
+
+// Begin implements DeliveryStore.
+func (m *MemoryDeliveries) Begin(_ context.Context, id string, body [32]byte) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
 	m.expire(now)
+	bk := bodyKey(body)
 	if _, ok := m.seen[id]; ok {
-		return false
+		return false, nil
 	}
-	m.seen[id] = now
-	m.order = append(m.order, claim{id, now})
-	return true
+	if _, ok := m.seen[bk]; ok {
+		return false, nil
+	}
+	for _, k := range []string{id, bk} {
+		m.seen[k] = now
+		m.order = append(m.order, claim{k, now})
+	}
+	return true, nil
 }
 
-// Release implements DeliveryStore.
-func (m *MemoryDeliveries) Release(id string) {
+// Done implements DeliveryStore: in memory, in progress and done are one state.
+func (m *MemoryDeliveries) Done(context.Context, string, [32]byte) error { return nil }
+
+// Fail implements DeliveryStore.
+func (m *MemoryDeliveries) Fail(_ context.Context, id string, body [32]byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.seen, id)
+	delete(m.seen, bodyKey(body))
+	return nil
 }
 
-// Len reports how many IDs are remembered.
+// Len reports how many keys are remembered.
 func (m *MemoryDeliveries) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -73,13 +92,13 @@ func (m *MemoryDeliveries) expire(now time.Time) {
 		if now.Sub(c.at) < m.ttl && len(m.order)-m.head <= m.limit {
 			break
 		}
-		// A released and reclaimed ID has a newer time; keep that claim.
+		// A released and reclaimed key has a newer time; keep that claim.
 		if at, ok := m.seen[c.id]; ok && at.Equal(c.at) {
 			delete(m.seen, c.id)
 		}
 		m.head++
 	}
-	// Compact once the dead prefix dominates, so memory stays proportional to live IDs.
+	// Compact once the dead prefix dominates, so memory stays proportional to live keys.
 	if m.head > 1024 && m.head*2 > len(m.order) {
 		m.order = append([]claim(nil), m.order[m.head:]...)
 		m.head = 0

@@ -80,8 +80,13 @@ func TestJobsRetryGitHubFaults(t *testing.T) {
 			})
 			f.server = a.server
 			start := time.Now()
-			if s, _ := a.deliver("issues", fmt.Sprintf("fault-%d", i), labeled); s != 202 {
-				t.Fatalf("status %d", s)
+			// Answered after the job: 200 when it succeeded, 500 when it failed.
+			want := 200
+			if tt.wantErr != "" {
+				want = 500
+			}
+			if s, _ := a.deliver("issues", fmt.Sprintf("fault-%d", i), labeled); s != want {
+				t.Fatalf("status %d, want %d", s, want)
 			}
 			eventually(t, "the job", func() bool { return len(f.results()) == 1 })
 			err := f.results()[0]
@@ -117,9 +122,9 @@ func TestRepeatedReadsRevalidateWithETags(t *testing.T) {
 		opts: []Option{WithHandlers(f)},
 	})
 	f.server = a.server
-	a.deliver("issues", "etag-1", labeled)
+	a.deliver("issues", "etag-1", labeledAs("etag-1"))
 	eventually(t, "first read", func() bool { return len(f.results()) == 1 })
-	a.deliver("issues", "etag-2", labeled)
+	a.deliver("issues", "etag-2", labeledAs("etag-2"))
 	eventually(t, "second read", func() bool { return len(f.results()) == 2 })
 	for _, err := range f.results() {
 		if err != nil {
@@ -145,7 +150,7 @@ func TestRepeatedReadsRevalidateWithETags(t *testing.T) {
 	if got := testutil.ToFloat64(a.server.metrics.GitHubRequests.WithLabelValues("GET", "200", "true")); got != 1 {
 		t.Errorf("cached GitHub requests = %v, want 1", got)
 	}
-	_, metrics := a.get(MetricsRoute)
+	_, metrics := a.getAdmin(MetricsRoute)
 	if !strings.Contains(metrics, `secwg_github_rate_limit_remaining{installation="42"} 4999`) {
 		t.Error("rate limit for installation 42 not exported")
 	}

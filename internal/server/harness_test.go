@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"strings"
 	"sync"
 	"testing"
@@ -51,8 +52,12 @@ type app struct {
 	github *githubtest.Server
 	server *Server
 	url    string
+	admin  string // the admin port's base URL
+	client *http.Client
 	logs   *syncBuffer
 	stop   func() error
+	// exited is closed when the server stops by itself or is stopped.
+	exited chan struct{}
 }
 
 type appOptions struct {
@@ -63,8 +68,8 @@ type appOptions struct {
 
 func testConfig(gh *githubtest.Server) *config.Config {
 	c := &config.Config{}
-	c.Server = config.Server{Port: 1, QueueSize: 16, Workers: 2, JobTimeout: 5 * time.Second,
-		ShutdownTimeout: 5 * time.Second, CacheSize: 1 << 20}
+	c.Server = config.Server{Port: 1, AdminPort: 2, QueueSize: 16, Workers: 2, JobTimeout: 5 * time.Second,
+		ShutdownTimeout: 5 * time.Second, CacheSize: 1 << 20, MaxInflightBytes: 64 << 20}
 	c.Logging = config.Logging{Level: "debug", Format: "json"}
 	c.GitHub = config.GitHub{WebURL: "http://github.invalid", V3APIURL: "http://127.0.0.1:1/", V4APIURL: "http://127.0.0.1:1/graphql"}
 	if gh != nil {
@@ -103,9 +108,18 @@ func startApp(t *testing.T, o appOptions) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
+	adminLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
+	exited := make(chan struct{})
+	go func() {
+		err := srv.ServeListeners(ctx, Listeners{Public: []net.Listener{ln}, Admin: adminLn})
+		close(exited)
+		done <- err
+	}()
 	var once sync.Once
 	var stopErr error
 	stop := func() error {
@@ -120,7 +134,15 @@ func startApp(t *testing.T, o appOptions) *app {
 		return stopErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	return &app{t: t, github: gh, server: srv, url: "http://" + ln.Addr().String(), logs: logs, stop: stop}
+	jar, _ := cookiejar.New(nil)
+	return &app{t: t, github: gh, server: srv, url: "http://" + ln.Addr().String(), admin: "http://" + adminLn.Addr().String(),
+		client: &http.Client{Jar: jar}, logs: logs, stop: stop, exited: exited}
+}
+
+// labeledAs is the labeled payload made unique for one delivery: the server
+// treats the same body under a new delivery ID as a replay.
+func labeledAs(id string) string {
+	return labeled[:len(labeled)-1] + `,"test_delivery":"` + id + `"}`
 }
 
 // deliver posts a signed payload and returns the status and body.
@@ -136,7 +158,7 @@ func (a *app) deliver(event, id, body string) (int, string) {
 
 func (a *app) do(req *http.Request) (int, string) {
 	a.t.Helper()
-	res, err := http.DefaultClient.Do(req)
+	res, err := a.client.Do(req)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -149,6 +171,13 @@ func (a *app) do(req *http.Request) (int, string) {
 func (a *app) get(path string) (int, string) {
 	a.t.Helper()
 	req, _ := http.NewRequest("GET", a.url+path, nil)
+	return a.do(req)
+}
+
+// getAdmin reads a path on the admin port.
+func (a *app) getAdmin(path string) (int, string) {
+	a.t.Helper()
+	req, _ := http.NewRequest("GET", a.admin+path, nil)
 	return a.do(req)
 }
 
@@ -226,6 +255,6 @@ func newTestMetrics() *metrics.Metrics { return metrics.New() }
 
 func nopLogger() zerolog.Logger { return zerolog.Nop() }
 
-func testDispatch(id string) githubapp.Dispatch {
-	return githubapp.Dispatch{Handler: &recorder{events: []string{"issues"}}, EventType: "issues", DeliveryID: id, Payload: []byte(`{}`)}
+func testJob(id string) *job {
+	return &job{handler: &recorder{events: []string{"issues"}}, event: "issues", id: id, payload: []byte(`{}`), finish: func(error) {}}
 }

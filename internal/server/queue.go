@@ -15,19 +15,18 @@ import (
 )
 
 // ActionFilter is implemented by handlers that act on some actions of an event
-// only; the queue drops the others before they take a slot or a worker.
+// only; the others are answered at once and never take a queue slot.
 type ActionFilter interface {
 	HandlesAction(event, action string) bool
 }
 
-// Queue is a bounded webhook job queue with a fixed worker pool. It implements
-// go-githubapp's Scheduler, adding what that one lacks: a deadline per job, a
-// drain on shutdown that names what it could not finish, and dedup release on failure.
+// Queue is a bounded webhook job queue with a fixed worker pool: a deadline per
+// job, a recovered panic per job, and a drain on shutdown that names what it
+// could not finish. Whoever submits a job learns how it ended through its finish.
 type Queue struct {
-	jobs       chan job
+	jobs       chan *job
 	jobTimeout time.Duration
 	metrics    *metrics.Metrics
-	deliveries DeliveryStore
 	logger     zerolog.Logger
 
 	// base outlives requests; cancelling it aborts running jobs at shutdown.
@@ -36,33 +35,41 @@ type Queue struct {
 
 	mu      sync.Mutex
 	closed  bool
-	pending map[string]*job
+	pending map[*job]struct{}
 
 	workers sync.WaitGroup
 }
 
+// job is one delivery's work.
 type job struct {
-	ctx      context.Context
-	dispatch githubapp.Dispatch
-	delivery delivery
-	queued   time.Time
-	running  bool
+	logger  zerolog.Logger
+	handler githubapp.EventHandler
+	event   string
+	id      string
+	payload []byte
+	queued  time.Time
+	running bool
+	// finish is called exactly once with the job's result, whether it ran or not.
+	finish func(error)
 }
 
-var _ githubapp.Scheduler = (*Queue)(nil)
+// errNotRun is the result of a job the queue dropped at shutdown.
+var errNotRun = errors.New("shut down before the job ran")
+
+// errQueueFull refuses a job when every slot is taken or the queue is closed.
+var errQueueFull = errors.New("the work queue is full")
 
 // NewQueue starts workers that take jobs from a queue of size slots.
-func NewQueue(size, workers int, jobTimeout time.Duration, m *metrics.Metrics, store DeliveryStore, logger zerolog.Logger) *Queue {
+func NewQueue(size, workers int, jobTimeout time.Duration, m *metrics.Metrics, logger zerolog.Logger) *Queue {
 	base, cancel := context.WithCancel(context.Background())
 	q := &Queue{
-		jobs:       make(chan job, size),
+		jobs:       make(chan *job, size),
 		jobTimeout: jobTimeout,
 		metrics:    m,
-		deliveries: store,
 		logger:     logger,
 		base:       base,
 		cancel:     cancel,
-		pending:    map[string]*job{},
+		pending:    map[*job]struct{}{},
 	}
 	for range workers {
 		q.workers.Add(1)
@@ -71,50 +78,24 @@ func NewQueue(size, workers int, jobTimeout time.Duration, m *metrics.Metrics, s
 	return q
 }
 
-// Schedule queues a dispatch or refuses it at once: it never blocks the listener.
-func (q *Queue) Schedule(ctx context.Context, d githubapp.Dispatch) error {
-	del := deliveryFrom(ctx)
-	if f, ok := d.Handler.(ActionFilter); ok && !f.HandlesAction(d.EventType, del.Action) {
-		del.setOutcome(outcomeIgnored)
-		return nil
-	}
-	// Every API call secwg makes is an installation's; GitHub puts the
-	// installation in every delivery to an App, so a payload without one (a
-	// repository webhook pointed here by mistake) has nothing to act for.
-	if del.ID != "" && del.Installation == 0 {
-		zerolog.Ctx(ctx).Info().Msg("delivery names no installation; ignored")
-		del.setOutcome(outcomeIgnored)
-		return nil
-	}
-	logger := zerolog.Ctx(ctx).With().Logger()
-	if del.logger != nil {
-		logger = *del.logger
-	}
-	jobCtx := githubapp.InitializeResponder(logger.WithContext(q.base))
-	j := job{ctx: jobCtx, dispatch: d, delivery: *del, queued: time.Now()}
-
+// Submit queues a job or refuses it at once: it never blocks the listener.
+func (q *Queue) Submit(j *job) error {
+	j.queued = time.Now()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
-		return q.refuse(del)
+		q.metrics.QueueDropped.Inc()
+		return errQueueFull
 	}
 	select {
 	case q.jobs <- j:
-		q.pending[d.DeliveryID] = &j
+		q.pending[j] = struct{}{}
 		q.metrics.QueueDepth.Inc()
-		del.setOutcome(outcomeAccepted)
 		return nil
 	default:
-		return q.refuse(del)
+		q.metrics.QueueDropped.Inc()
+		return errQueueFull
 	}
-}
-
-func (q *Queue) refuse(del *delivery) error {
-	q.metrics.QueueDropped.Inc()
-	del.setOutcome(outcomeQueueFull)
-	// Forget the delivery so that GitHub's or an operator's redelivery is processed.
-	q.deliveries.Release(del.ID)
-	return githubapp.ErrCapacityExceeded
 }
 
 func (q *Queue) work() {
@@ -122,25 +103,25 @@ func (q *Queue) work() {
 	for j := range q.jobs {
 		q.metrics.QueueDepth.Dec()
 		q.mu.Lock()
-		if p := q.pending[j.dispatch.DeliveryID]; p != nil {
-			p.running = true
-		}
+		j.running = true
 		q.mu.Unlock()
+		var err error
 		if q.base.Err() == nil {
-			q.run(j)
+			err = q.run(j)
 		} else {
-			q.deliveries.Release(j.dispatch.DeliveryID)
+			err = errNotRun
 		}
 		q.mu.Lock()
-		delete(q.pending, j.dispatch.DeliveryID)
+		delete(q.pending, j)
 		q.mu.Unlock()
+		j.finish(err)
 	}
 }
 
 // run executes one job under its own deadline, recovering a panic so that one
 // bad payload cannot take the worker, or the server, down.
-func (q *Queue) run(j job) {
-	ctx, cancel := context.WithTimeout(j.ctx, q.jobTimeout)
+func (q *Queue) run(j *job) (err error) {
+	ctx, cancel := context.WithTimeout(githubapp.InitializeResponder(j.logger.WithContext(q.base)), q.jobTimeout)
 	defer cancel()
 	logger := zerolog.Ctx(ctx)
 	start := time.Now()
@@ -148,33 +129,24 @@ func (q *Queue) run(j job) {
 	defer func() {
 		if r := recover(); r != nil {
 			outcome = "panic"
-			// Forget the delivery before saying so, so that whoever reads the
-			// log and redelivers finds it processed again.
-			q.deliveries.Release(j.dispatch.DeliveryID)
+			err = fmt.Errorf("handler panicked: %v", r)
 			logger.Error().Str("panic", fmt.Sprint(r)).Str("stack", string(debug.Stack())).Msg("webhook handler panicked")
-			q.metrics.HandlerPanics.WithLabelValues(j.dispatch.EventType).Inc()
+			q.metrics.HandlerPanics.WithLabelValues(j.event).Inc()
 		}
-		q.metrics.HandlerDuration.WithLabelValues(j.dispatch.EventType, outcome).Observe(time.Since(start).Seconds())
+		q.metrics.HandlerDuration.WithLabelValues(j.event, outcome).Observe(time.Since(start).Seconds())
 	}()
-	err := j.dispatch.Execute(ctx)
+	err = j.handler.Handle(ctx, j.event, j.id, j.payload)
 	switch {
 	case err == nil:
 		logger.Debug().Dur("elapsed", time.Since(start)).Dur("waited", start.Sub(j.queued)).Msg("webhook handled")
-		return
+		return nil
 	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil:
 		outcome = "timeout"
 	default:
 		outcome = "error"
 	}
-	q.deliveries.Release(j.dispatch.DeliveryID)
 	logger.Error().Err(err).Dur("elapsed", time.Since(start)).Msg("webhook handler failed")
-}
-
-// Idle reports whether no job is queued or running.
-func (q *Queue) Idle() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.pending) == 0
+	return err
 }
 
 // Len reports the jobs waiting for a worker.
@@ -203,13 +175,13 @@ func (q *Queue) Drain(ctx context.Context) error {
 	}
 	q.mu.Lock()
 	unfinished := len(q.pending)
-	for id, j := range q.pending {
+	for j := range q.pending {
 		state := "queued"
 		if j.running {
 			state = "running"
 		}
-		q.logger.Warn().Str(githubapp.LogKeyDeliveryID, id).Str(githubapp.LogKeyEventType, j.dispatch.EventType).
-			Str("state", state).Msg("webhook job not finished before shutdown; redeliver it from the App's advanced settings")
+		q.logger.Warn().Str(githubapp.LogKeyDeliveryID, j.id).Str(githubapp.LogKeyEventType, j.event).
+			Str("state", state).Msg("webhook job not finished before shutdown; it is left to redelivery")
 	}
 	q.mu.Unlock()
 	q.cancel()

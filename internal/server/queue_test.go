@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"strings"
 	"testing"
@@ -13,8 +14,9 @@ import (
 func TestHandlerPanicIsRecoveredLoggedAndCounted(t *testing.T) {
 	h := &recorder{events: []string{"issues"}, do: func(context.Context, string) error { panic("boom in handler") }}
 	a := startApp(t, appOptions{opts: []Option{WithHandlers(h)}})
-	if s, _ := a.deliver("issues", "p1", labeled); s != 202 {
-		t.Fatalf("status %d", s)
+	// The failure shows in GitHub's delivery log, so the delivery is redelivered.
+	if s, _ := a.deliver("issues", "p1", labeled); s != 500 {
+		t.Fatalf("status %d, want 500", s)
 	}
 	// The count and the log line are written one after the other; wait for both.
 	eventually(t, "the panic to be counted and logged", func() bool {
@@ -91,12 +93,13 @@ func TestShutdownDrainsQueuedAndRunningJobs(t *testing.T) {
 		return nil
 	}}
 	a := startApp(t, appOptions{
-		configure: func(c *configT) { c.Server.Workers = 1 },
+		// A short acknowledgement timeout leaves the jobs queued when the answers go.
+		configure: func(c *configT) { c.Server.Workers, c.Server.AckTimeout = 1, time.Millisecond },
 		opts:      []Option{WithHandlers(h)},
 	})
 	for _, id := range []string{"s1", "s2", "s3"} {
-		if s, _ := a.deliver("issues", id, labeled); s != 202 {
-			t.Fatalf("%s: %d", id, s)
+		if s, body := a.deliver("issues", id, labeledAs(id)); s != 202 || !strings.Contains(body, "still processing") {
+			t.Fatalf("%s: %d %s", id, s, body)
 		}
 	}
 	<-started
@@ -122,12 +125,14 @@ func TestShutdownLogsWhatCouldNotFinish(t *testing.T) {
 		return ctx.Err()
 	}}
 	a := startApp(t, appOptions{
-		configure: func(c *configT) { c.Server.Workers, c.Server.ShutdownTimeout = 1, 200*time.Millisecond },
-		opts:      []Option{WithHandlers(h)},
+		configure: func(c *configT) {
+			c.Server.Workers, c.Server.ShutdownTimeout, c.Server.AckTimeout = 1, 200*time.Millisecond, time.Millisecond
+		},
+		opts: []Option{WithHandlers(h)},
 	})
-	a.deliver("issues", "stuck-running", labeled)
+	a.deliver("issues", "stuck-running", labeledAs("stuck-running"))
 	eventually(t, "the job to start", func() bool { return h.count() == 1 })
-	a.deliver("issues", "stuck-queued", labeled)
+	a.deliver("issues", "stuck-queued", labeledAs("stuck-queued"))
 	err := a.stop()
 	if err == nil || !strings.Contains(err.Error(), "2 webhook jobs") {
 		t.Fatalf("shutdown error = %v", err)
@@ -146,45 +151,68 @@ func TestShutdownLogsWhatCouldNotFinish(t *testing.T) {
 }
 
 func TestNewDeliveriesAfterDrainBeginsAreRefused(t *testing.T) {
-	q := NewQueue(4, 1, time.Second, newTestMetrics(), NewMemoryDeliveries(time.Hour, 10), nopLogger())
+	q := NewQueue(4, 1, time.Second, newTestMetrics(), nopLogger())
 	if err := q.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := q.Schedule(context.Background(), testDispatch("late")); err == nil {
+	if err := q.Submit(testJob("late")); err == nil {
 		t.Error("a drained queue accepted a job")
 	}
 }
 
 func TestMemoryDeliveriesExpireAndStayBounded(t *testing.T) {
 	now := time.Unix(0, 0)
-	m := NewMemoryDeliveries(24*time.Hour, 3)
+	m := NewMemoryDeliveries(24*time.Hour, 6)
 	m.now = func() time.Time { return now }
-	if !m.Claim("a") || m.Claim("a") {
+	ctx := context.Background()
+	claim := func(id string) bool {
+		ok, err := m.Begin(ctx, id, sha256.Sum256([]byte(id)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !claim("a") || claim("a") {
 		t.Fatal("claim a")
 	}
 	now = now.Add(23 * time.Hour)
-	if m.Claim("a") {
+	if claim("a") {
 		t.Error("a forgotten before 24h")
 	}
 	now = now.Add(2 * time.Hour)
-	if !m.Claim("a") {
+	if !claim("a") {
 		t.Error("a remembered after 24h")
 	}
-	m.Release("a")
-	if !m.Claim("a") {
-		t.Error("released a not claimable")
+	m.Fail(ctx, "a", sha256.Sum256([]byte("a")))
+	if !claim("a") {
+		t.Error("failed a not claimable")
 	}
 	for _, id := range []string{"b", "c", "d", "e"} {
-		m.Claim(id)
+		claim(id)
 	}
-	if m.Len() > 4 {
-		t.Errorf("store holds %d ids, limit is 3 (+1 in flight)", m.Len())
+	if m.Len() > 8 {
+		t.Errorf("store holds %d keys, limit is 6 (+2 in flight)", m.Len())
 	}
 	for i := range 5000 {
 		now = now.Add(time.Minute)
-		m.Claim(string(rune('A'+i%26)) + time.Duration(i).String())
+		claim(string(rune('A'+i%26)) + time.Duration(i).String())
 	}
-	if len(m.order)-m.head > 4 || cap(m.order) > 8192 {
+	if len(m.order)-m.head > 8 || cap(m.order) > 8192 {
 		t.Errorf("order grew to %d (cap %d)", len(m.order)-m.head, cap(m.order))
+	}
+}
+
+func TestSameBodyUnderANewDeliveryIDIsADuplicate(t *testing.T) {
+	m := NewMemoryDeliveries(time.Hour, 100)
+	ctx := context.Background()
+	body := sha256.Sum256([]byte(labeled))
+	if ok, _ := m.Begin(ctx, "first", body); !ok {
+		t.Fatal("first delivery refused")
+	}
+	if ok, _ := m.Begin(ctx, "replayed-with-a-new-id", body); ok {
+		t.Error("the same body under a new ID was taken as new")
+	}
+	if ok, _ := m.Begin(ctx, "first", sha256.Sum256([]byte("other"))); ok {
+		t.Error("the same ID with another body was taken as new")
 	}
 }

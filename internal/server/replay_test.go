@@ -34,10 +34,10 @@ func TestReplayWebhookCorpus(t *testing.T) {
 		}
 		before := a.apiCalls()
 		status, body := a.do(req)
-		if status != http.StatusAccepted {
+		// Handled deliveries are answered after their job: 200, never 500.
+		if status != http.StatusOK && status != http.StatusAccepted || status == http.StatusAccepted && strings.Contains(body, "still processing") {
 			t.Errorf("%s/%s: status %d (%s)", d.Event, d.Name, status, strings.TrimSpace(body))
 		}
-		eventually(t, "the queue to settle", a.server.queue.Idle)
 		if strings.HasPrefix(body, "ignored") {
 			ignored++
 			if n := a.apiCalls() - before; n != 0 {

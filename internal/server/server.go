@@ -3,6 +3,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,10 +11,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/google/go-github/v60/github"
 	"github.com/mattn/go-isatty"
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -62,8 +65,19 @@ type Server struct {
 	clients  githubapp.ClientCreator
 	meetings *meetingsync.Service
 
-	ready   atomic.Bool
-	appSlug atomic.Pointer[string]
+	ready    atomic.Bool
+	draining atomic.Bool
+	appSlug  atomic.Pointer[string]
+
+	// admin serves /metrics and the operator pages on their own port.
+	admin http.Handler
+	// setupToken guards the setup pages; "" once credentials exist.
+	setupToken string
+
+	recent    recentDeliveries
+	instCache installationCache
+	// redeliveryStatus reports the redelivery loop; nil when none runs.
+	redeliveryStatus func() RedeliveryStatus
 }
 
 // Option changes how New wires the server; tests use them.
@@ -104,16 +118,26 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+HealthRoute, func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET "+ReadyRoute, s.serveReady)
-	mux.Handle("GET "+MetricsRoute, promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+	admin := http.NewServeMux()
+	admin.Handle("GET "+MetricsRoute, promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+	admin.HandleFunc("GET "+HealthRoute, func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	admin.HandleFunc("GET /{$}", s.serveStatus)
+	s.admin = s.accessLog(admin)
 
 	if !cfg.GitHub.App.HasCredentials() {
-		(&setup{
+		token, err := newSetupToken()
+		if err != nil {
+			return nil, fmt.Errorf("making the setup token: %w", err)
+		}
+		s.setupToken = token
+		newSetup(setupOptions{
+			token:           token,
+			proxyURL:        cfg.Server.WebhookProxyURL,
 			publicURL:       cfg.Server.PublicURL,
 			webURL:          cfg.GitHub.WebURL,
 			apiURL:          cfg.GitHub.V3APIURL,
 			credentialsPath: cfg.Setup.CredentialsPath,
 			httpClient:      &http.Client{Timeout: 30 * time.Second},
-			states:          map[string]time.Time{},
 		}).routes(mux)
 		mux.HandleFunc(WebhookRoute, func(w http.ResponseWriter, _ *http.Request) {
 			s.metrics.Deliveries.WithLabelValues("unverified", "", outcomeNotConfigured).Inc()
@@ -123,6 +147,9 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		return s, nil
 	}
 
+	if err := checkPrivateKey(cfg.GitHub.App); err != nil {
+		return nil, err
+	}
 	ghc := githubapp.Config{WebURL: cfg.GitHub.WebURL, V3APIURL: cfg.GitHub.V3APIURL, V4APIURL: cfg.GitHub.V4APIURL}
 	ghc.App.IntegrationID = cfg.GitHub.App.IntegrationID
 	ghc.App.WebhookSecret = cfg.GitHub.App.WebhookSecret
@@ -149,20 +176,22 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		AppSlug:        s.slug,
 		MaxAnnotations: maxAnnotations,
 	})
-	s.queue = NewQueue(cfg.Server.QueueSize, cfg.Server.Workers, cfg.Server.JobTimeout, s.metrics, o.deliveries, logger)
+	s.queue = NewQueue(cfg.Server.QueueSize, cfg.Server.Workers, cfg.Server.JobTimeout, s.metrics, logger)
 
 	handlers := append(o.handlers, handler.All(handler.Base{Clients: clients, Metrics: s.metrics, AppSlug: s.slug},
 		handler.Services{Groups: cfg.Meetings.Groups, Meetings: s.meetings, Agenda: s.meetings, Checks: checks, CheckRuns: checks})...)
-	dispatcher := githubapp.NewEventDispatcher(handlers, cfg.GitHub.App.WebhookSecret,
-		githubapp.WithScheduler(s.queue),
-		githubapp.WithErrorCallback(onDispatchError),
-		githubapp.WithResponseCallback(onDispatchResponse),
-	)
+	rejected := logger.Sample(rejectSampler())
 	mux.Handle("POST "+WebhookRoute, &webhook{
 		secret:     []byte(cfg.GitHub.App.WebhookSecret),
-		dispatcher: dispatcher,
+		routes:     newRoutes(handlers),
+		queue:      s.queue,
 		deliveries: o.deliveries,
 		metrics:    s.metrics,
+		budget:     newByteBudget(int64(cmp.Or(cfg.Server.MaxInflightBytes, config.DefaultMaxInflight))),
+		ackTimeout: cmp.Or(cfg.Server.AckTimeout, config.DefaultAckTimeout),
+		rejected:   &rejected,
+		recent:     &s.recent,
+		logger:     &s.logger,
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "secwg %s is running. GitHub webhooks go to %s.\n", version.String(), WebhookRoute)
@@ -171,8 +200,14 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	return s, nil
 }
 
-// Handler is the server's whole HTTP handler.
+// Handler is the public port's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// AdminHandler is the admin port's HTTP handler: metrics and operator pages.
+func (s *Server) AdminHandler() http.Handler { return s.admin }
+
+// SetupToken is the one-time token the setup pages require; "" with credentials.
+func (s *Server) SetupToken() string { return s.setupToken }
 
 // Metrics exposes the server's metrics, for tests and embedding.
 func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
@@ -190,6 +225,8 @@ func (s *Server) slug() string {
 
 func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
 	switch {
+	case s.draining.Load():
+		http.Error(w, "not ready: shutting down", http.StatusServiceUnavailable)
 	case s.clients == nil:
 		http.Error(w, "not ready: no GitHub App credentials; finish the setup at /", http.StatusServiceUnavailable)
 	case !s.ready.Load():
@@ -211,57 +248,142 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		hlog.FromRequest(r).Info().Str("method", r.Method).Str("path", r.URL.Path).
 			Int("status", status).Int("size", size).Dur("duration", d).Msg("http_request")
 	})
-	return hlog.NewHandler(s.logger)(access(next))
+	logged := hlog.NewHandler(s.logger)(access(next))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The webhook writes its own line with its own logger: the access log's
+		// per-request logger and writer wrapper would only cost time there.
+		if r.URL.Path == WebhookRoute && r.Method == http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		logged.ServeHTTP(w, r)
+	})
 }
 
-// Run listens on the configured address until ctx ends, then shuts down.
+// Run listens on the configured addresses until ctx ends, then shuts down.
+// Without credentials and without an explicit address, the public port binds
+// loopback only: the setup page must not be reachable from the network.
 func (s *Server) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.cfg.Server.ListenAddress())
-	if err != nil {
-		return err
+	var public []net.Listener
+	closeAll := func() {
+		for _, ln := range public {
+			ln.Close()
+		}
 	}
-	return s.Serve(ctx, ln)
+	addrs := []string{s.cfg.Server.ListenAddress()}
+	if s.clients == nil && !s.cfg.Server.AddressSet {
+		port := strconv.Itoa(s.cfg.Server.Port)
+		addrs = []string{net.JoinHostPort("127.0.0.1", port), net.JoinHostPort("::1", port)}
+		s.logger.Warn().Msg("setup mode: listening on loopback only; set SECWG_ADDRESS to listen elsewhere")
+	}
+	for i, a := range addrs {
+		ln, err := net.Listen("tcp", a)
+		if err != nil {
+			// A host without IPv6 still serves the setup page on 127.0.0.1.
+			if i > 0 {
+				s.logger.Debug().Err(err).Str("address", a).Msg("not listening on this loopback address")
+				continue
+			}
+			return err
+		}
+		public = append(public, ln)
+	}
+	admin, err := net.Listen("tcp", s.cfg.Server.AdminListenAddress())
+	if err != nil {
+		closeAll()
+		return fmt.Errorf("admin port: %w", err)
+	}
+	return s.ServeListeners(ctx, Listeners{Public: public, Admin: admin})
 }
 
-// Serve answers on ln until ctx ends. Shutdown then stops accepting, lets
-// requests in flight finish, and drains the queue, all within the shutdown timeout.
+// Listeners are the sockets Serve answers on.
+type Listeners struct {
+	Public []net.Listener
+	// Admin may be nil: no metrics or operator pages are served then.
+	Admin net.Listener
+}
+
+// Serve answers the public routes on ln until ctx ends, without an admin port.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		BaseContext:       func(net.Listener) context.Context { return s.logger.WithContext(context.Background()) },
+	return s.ServeListeners(ctx, Listeners{Public: []net.Listener{ln}})
+}
+
+// ServeListeners answers until ctx ends. Shutdown then turns /readyz to 503 at
+// once, keeps accepting for the drain delay so that load balancers can stop
+// routing here, then stops accepting, lets requests in flight finish and drains
+// the queue, all within the shutdown timeout.
+func (s *Server) ServeListeners(ctx context.Context, l Listeners) error {
+	newServer := func(h http.Handler) *http.Server {
+		return &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: readHeaderTimeout,
+			ReadTimeout:       readTimeout,
+			WriteTimeout:      writeTimeout,
+			IdleTimeout:       idleTimeout,
+			MaxHeaderBytes:    maxHeaderBytes,
+			BaseContext:       func(net.Listener) context.Context { return s.logger.WithContext(context.Background()) },
+		}
 	}
+	srv := newServer(s.handler)
+	var adminSrv *http.Server
+	if l.Admin != nil {
+		adminSrv = newServer(s.admin)
+	}
+	errc := make(chan error, len(l.Public)+2)
 	mode := "webhook"
 	if s.clients == nil {
 		mode = "setup"
-		s.logger.Warn().Msgf("no GitHub App credentials: open http://%s/ to register the App", displayAddr(ln.Addr()))
+		if len(l.Public) > 0 {
+			// Like a one-time unlock password: whoever reads this log may set the App up.
+			s.logger.Warn().Msgf("no GitHub App credentials: open http://%s/?token=%s to register the App (the link works only in the browser that opens it first)",
+				displayAddr(l.Public[0].Addr()), s.setupToken)
+		}
 	} else {
-		go s.confirmIdentity(ctx)
+		go func() {
+			if err := s.confirmIdentity(ctx); err != nil {
+				errc <- err
+			}
+		}()
 		go func() {
 			if err := s.meetings.Run(ctx); err != nil && ctx.Err() == nil {
 				s.logger.Error().Err(err).Msg("meeting sync stopped")
 			}
 		}()
 	}
-	s.logger.Info().Str("address", ln.Addr().String()).Str("mode", mode).Str("version", version.String()).Msg("secwg listening")
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	for _, ln := range l.Public {
+		s.logger.Info().Str("address", ln.Addr().String()).Str("mode", mode).Str("version", version.String()).Msg("secwg listening")
+		go func() { errc <- srv.Serve(ln) }()
 	}
+	if adminSrv != nil {
+		s.logger.Info().Str("address", l.Admin.Addr().String()).Msg("admin port listening (metrics)")
+		go func() { errc <- adminSrv.Serve(l.Admin) }()
+	}
+	var runErr error
+	select {
+	case runErr = <-errc:
+	case <-ctx.Done():
+		s.draining.Store(true)
+		if d := s.cfg.Server.DrainDelay; d > 0 {
+			s.logger.Info().Dur("drain_delay", d).Msg("shutting down: not ready; still accepting while load balancers catch up")
+			select {
+			case <-time.After(d):
+			case runErr = <-errc:
+			}
+		}
+	}
+	s.draining.Store(true)
 	s.logger.Info().Dur("timeout", s.cfg.Server.ShutdownTimeout).Msg("shutting down: no new requests; finishing queued work")
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(sctx)
 	if s.queue != nil {
 		err = errors.Join(err, s.queue.Drain(sctx))
+	}
+	if adminSrv != nil {
+		err = errors.Join(err, adminSrv.Shutdown(sctx))
+	}
+	if runErr != nil {
+		return runErr
 	}
 	if err != nil {
 		s.logger.Warn().Err(err).Msg("shutdown did not finish cleanly")
@@ -272,8 +394,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // confirmIdentity fetches GET /app until it answers, so that /readyz turns green
-// only once the key and App id are known to work.
-func (s *Server) confirmIdentity(ctx context.Context) {
+// only once the key and App id are known to work. A 401 means they do not
+// belong together: retrying cannot help, so the server stops and says why.
+func (s *Server) confirmIdentity(ctx context.Context) error {
 	wait := time.Second
 	for {
 		slug, err := s.fetchIdentity(ctx)
@@ -281,12 +404,20 @@ func (s *Server) confirmIdentity(ctx context.Context) {
 			s.appSlug.Store(&slug)
 			s.ready.Store(true)
 			s.logger.Info().Str("app_slug", slug).Msg("GitHub App identity confirmed; ready")
-			return
+			return nil
+		}
+		var ge *github.ErrorResponse
+		if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusUnauthorized {
+			return fmt.Errorf("GitHub refused the App's credentials (GET /app answered 401): the private key from %s does not belong to App %d",
+				keySource(s.cfg.GitHub.App), s.cfg.GitHub.App.IntegrationID)
+		}
+		if ctx.Err() != nil {
+			return nil
 		}
 		s.logger.Error().Err(err).Dur("retry_in", wait).Msg("could not confirm the GitHub App's identity (GET /app); check the App id and private key")
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, readyRetryMax)

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/githubtest"
@@ -27,6 +29,10 @@ func setupApp(t *testing.T) (*app, string) {
 		c.Setup.CredentialsPath = creds
 		c.Server.PublicURL = "https://secwg.example.org"
 	}})
+	// The operator opens the link printed in the log; the cookie jar keeps the cookie.
+	if status, page := a.get("/?token=" + a.server.SetupToken()); status != 200 {
+		t.Fatalf("opening the setup link: %d\n%s", status, page)
+	}
 	return a, creds
 }
 
@@ -79,7 +85,7 @@ func TestSetupRegistersTheAppThroughTheManifestFlow(t *testing.T) {
 		"client_id": "Iv1.x", "client_secret": "cs", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
 	})
 	status, page = a.get("/setup/callback?code=abc123&state=" + url.QueryEscape(state))
-	if status != 200 || !strings.Contains(page, "secwg-nodejs") || !strings.Contains(page, "secwg serve --config") {
+	if status != 200 || !strings.Contains(page, "secwg-nodejs") || !strings.Contains(page, "<code>secwg serve</code>") {
 		t.Fatalf("callback: %d\n%s", status, page)
 	}
 	if n := a.github.Count("POST /app-manifests/{code}/conversions"); n != 1 {
@@ -141,27 +147,206 @@ func TestSetupRefusesBadInput(t *testing.T) {
 	}
 }
 
-func TestSetupNeverOverwritesExistingCredentials(t *testing.T) {
-	a, creds := setupApp(t)
-	if err := os.WriteFile(creds, []byte("precious"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, page := postForm(a, "/setup/start", url.Values{"url": {"https://x.example"}, "name": {"secwg"}})
-	action := html.UnescapeString(formAction.FindStringSubmatch(page)[1])
-	if !strings.HasPrefix(action, "http://github.invalid/settings/apps/new?state=") {
-		t.Fatalf("personal account form posts to %q", action)
-	}
-	state := action[strings.Index(action, "state=")+6:]
-	a.github.ReplyJSON("POST /app-manifests/{code}/conversions", 201, map[string]any{
+// conversionReply is GitHub's answer to a manifest code exchange.
+func conversionReply(gh *githubtest.Server) {
+	gh.ReplyJSON("POST /app-manifests/{code}/conversions", 201, map[string]any{
 		"id": 1, "slug": "s", "node_id": "n", "name": "s", "owner": map[string]any{"login": "o"}, "html_url": "https://github.com/apps/s",
 		"webhook_secret": "w", "pem": "p", "client_id": "c", "client_secret": "cs", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
 	})
-	status, _ := a.get("/setup/callback?code=c&state=" + state)
-	if status != 500 {
-		t.Errorf("status %d", status)
+}
+
+// startRegistration posts the form and returns the state GitHub will send back.
+func startRegistration(t *testing.T, a *app) string {
+	t.Helper()
+	status, page := postForm(a, "/setup/start", url.Values{"url": {"https://x.example"}, "name": {"secwg"}})
+	m := formAction.FindStringSubmatch(page)
+	if status != 200 || m == nil {
+		t.Fatalf("start: %d\n%s", status, page)
 	}
-	if b, _ := os.ReadFile(creds); string(b) != "precious" {
-		t.Errorf("file overwritten: %q", b)
+	action := html.UnescapeString(m[1])
+	if !strings.HasPrefix(action, "http://github.invalid/settings/apps/new?state=") {
+		t.Fatalf("personal account form posts to %q", action)
+	}
+	return action[strings.Index(action, "state=")+6:]
+}
+
+func TestSetupNeverOverwritesExistingCredentials(t *testing.T) {
+	t.Run("file there before the start", func(t *testing.T) {
+		a, creds := setupApp(t)
+		if err := os.WriteFile(creds, []byte("precious"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		status, page := postForm(a, "/setup/start", url.Values{"url": {"https://x.example"}, "name": {"secwg"}})
+		if status != 409 || !strings.Contains(page, "already exists") {
+			t.Errorf("start: %d\n%s", status, page)
+		}
+		if b, _ := os.ReadFile(creds); string(b) != "precious" {
+			t.Errorf("file overwritten: %q", b)
+		}
+	})
+	t.Run("file appears before the callback", func(t *testing.T) {
+		a, creds := setupApp(t)
+		state := startRegistration(t, a)
+		if err := os.WriteFile(creds, []byte("precious"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		conversionReply(a.github)
+		status, page := a.get("/setup/callback?code=c&state=" + state)
+		if status != 409 || !strings.Contains(page, "nothing was registered") {
+			t.Errorf("callback: %d\n%s", status, page)
+		}
+		// Refused before the exchange: no App is left on GitHub without its key.
+		if n := a.github.Count("POST /app-manifests/{code}/conversions"); n != 0 {
+			t.Errorf("%d conversions", n)
+		}
+		if b, _ := os.ReadFile(creds); string(b) != "precious" {
+			t.Errorf("file overwritten: %q", b)
+		}
+	})
+	t.Run("failed exchange leaves no file", func(t *testing.T) {
+		a, creds := setupApp(t)
+		state := startRegistration(t, a)
+		a.github.ReplyJSON("POST /app-manifests/{code}/conversions", 404, map[string]string{"message": "Not Found"})
+		if status, _ := a.get("/setup/callback?code=c&state=" + state); status != 502 {
+			t.Errorf("callback: %d", status)
+		}
+		if _, err := os.Stat(creds); !os.IsNotExist(err) {
+			t.Errorf("credentials file left behind: %v", err)
+		}
+	})
+}
+
+func TestSetupRefusesStrangersWithoutTheToken(t *testing.T) {
+	operator, creds := setupApp(t)
+	state := startRegistration(t, operator)
+	conversionReply(operator.github)
+	stranger := &app{t: t, github: operator.github, server: operator.server, url: operator.url, client: &http.Client{}, logs: operator.logs}
+	noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tests := []struct {
+		name string
+		do   func() (int, string)
+	}{
+		{"setup page", func() (int, string) { return stranger.get("/") }},
+		{"setup page with a wrong token", func() (int, string) { return stranger.get("/?token=wrong") }},
+		{"setup page with a token one character short", func() (int, string) {
+			return stranger.get("/?token=" + operator.server.SetupToken()[1:])
+		}},
+		{"start", func() (int, string) {
+			return postForm(stranger, "/setup/start", url.Values{"url": {"https://evil.example"}, "name": {"secwg"}})
+		}},
+		{"callback with a forged state", func() (int, string) { return stranger.get("/setup/callback?code=c&state=forged") }},
+		{"callback with the operator's state", func() (int, string) {
+			return stranger.get("/setup/callback?code=c&state=" + state)
+		}},
+		{"callback after the same-site reload", func() (int, string) {
+			return stranger.get("/setup/callback?again=1&code=c&state=" + state)
+		}},
+		{"cookie with a wrong value", func() (int, string) {
+			req, _ := http.NewRequest("GET", operator.url+"/", nil)
+			req.AddCookie(&http.Cookie{Name: setupCookie, Value: "guess"})
+			res, err := noRedirects.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res.StatusCode, "Open the setup link"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, page := tt.do()
+			if status != 403 || !strings.Contains(page, "Open the setup link") && !strings.Contains(page, "Returning to secwg") {
+				t.Errorf("%d\n%s", status, page)
+			}
+		})
+	}
+	if n := operator.github.Count("POST /app-manifests/{code}/conversions"); n != 0 {
+		t.Errorf("a stranger made secwg exchange %d codes", n)
+	}
+	if _, err := os.Stat(creds); !os.IsNotExist(err) {
+		t.Error("a credentials file was written")
+	}
+	if strings.Count(operator.logs.String(), "?token=") > 0 && strings.Contains(stranger.logs.String(), "evil.example") {
+		t.Error("the stranger's form was processed")
+	}
+	// The operator, whose state was not consumed by the stranger, still finishes.
+	if status, page := operator.get("/setup/callback?code=c&state=" + state); status != 200 {
+		t.Errorf("operator's callback: %d\n%s", status, page)
+	}
+}
+
+func TestSetupCallbackFollowsGitHubsCrossSiteRedirect(t *testing.T) {
+	a, _ := setupApp(t)
+	state := startRegistration(t, a)
+	conversionReply(a.github)
+	// A SameSite=Strict cookie is not sent on GitHub's cross-site redirect: the
+	// first answer reloads the page from this origin, where it is.
+	bare := &app{t: t, github: a.github, server: a.server, url: a.url, client: &http.Client{}, logs: a.logs}
+	status, page := bare.get("/setup/callback?code=c&state=" + state)
+	if status != 403 || !strings.Contains(page, `http-equiv="refresh"`) || !strings.Contains(page, "again=1") {
+		t.Fatalf("first answer: %d\n%s", status, page)
+	}
+	if n := a.github.Count("POST /app-manifests/{code}/conversions"); n != 0 {
+		t.Fatalf("exchanged before the cookie came back: %d", n)
+	}
+	if status, page := a.get("/setup/callback?again=1&code=c&state=" + state); status != 200 {
+		t.Errorf("reload with the cookie: %d\n%s", status, page)
+	}
+}
+
+func TestSetupCookieIsHttpOnlyAndSameSiteStrict(t *testing.T) {
+	a := startApp(t, appOptions{configure: func(c *configT) { c.GitHub.App = appT{} }})
+	noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noRedirects.Get(a.url + "/?token=" + a.server.SetupToken())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
+		t.Errorf("status %d, location %q: the token should leave the address bar", res.StatusCode, res.Header.Get("Location"))
+	}
+	c := res.Cookies()
+	if len(c) != 1 || !c[0].HttpOnly || c[0].SameSite != http.SameSiteStrictMode || c[0].Value != a.server.SetupToken() {
+		t.Errorf("cookies = %+v", c)
+	}
+	if n := len(a.server.SetupToken()); n < 22 { // 128 bits in base64url
+		t.Errorf("token of %d characters", n)
+	}
+	if !strings.Contains(a.logs.String(), "?token="+a.server.SetupToken()) {
+		t.Error("the setup link is not in the log")
+	}
+}
+
+func TestSetupStatesAreBoundedAndStartsRateLimited(t *testing.T) {
+	s := newSetup(setupOptions{token: "t"})
+	first, err := s.newState("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	for range 10 * maxSetupStates {
+		if last, err = s.newState(""); err != nil {
+			t.Fatalf("a flood of starts refused a state: %v", err)
+		}
+	}
+	if len(s.states) != maxSetupStates || len(s.order) != maxSetupStates {
+		t.Errorf("%d states, %d in order", len(s.states), len(s.order))
+	}
+	if _, ok := s.takeState(first); ok {
+		t.Error("the oldest state survived the flood")
+	}
+	if _, ok := s.takeState(last); !ok {
+		t.Error("the newest state was evicted")
+	}
+
+	a, _ := setupApp(t)
+	statuses := map[int]int{}
+	for range 8 {
+		status, _ := postForm(a, "/setup/start", url.Values{"url": {"https://x.example"}, "name": {"secwg"}})
+		statuses[status]++
+	}
+	if statuses[200] != 5 || statuses[429] != 3 {
+		t.Errorf("statuses = %v, want a burst of 5 then 429", statuses)
 	}
 }
 
@@ -177,9 +362,30 @@ func TestReadyOnlyAfterTheAppIdentityIsConfirmed(t *testing.T) {
 		}
 	})
 	t.Run("wrong key", func(t *testing.T) {
-		// GitHub answers 401 to a JWT signed by a key that is not the App's.
+		// GitHub answers 401 to a JWT signed by a key that is not the App's:
+		// retrying cannot help, so serve stops and names the key's source.
+		a2 := startApp(t, appOptions{
+			github: func(gh *githubtest.Server) {
+				gh.ReplyJSON("GET /app", 401, map[string]string{"message": "A JSON web token could not be decoded"})
+			},
+			configure: func(c *configT) { c.GitHub.App.PrivateKeySource = "GITHUB_APP_PRIVATE_KEY_PATH=/keys/app.pem" },
+		})
+		select {
+		case <-a2.exited:
+		case <-time.After(20 * time.Second):
+			t.Fatal("serve did not stop on a 401 from GET /app")
+		}
+		err := a2.stop()
+		if err == nil || !strings.Contains(err.Error(), "GITHUB_APP_PRIVATE_KEY_PATH=/keys/app.pem") || !strings.Contains(err.Error(), "401") {
+			t.Errorf("error = %v", err)
+		}
+		if n := a2.github.Count("GET /app"); n != 1 {
+			t.Errorf("GET /app called %d times", n)
+		}
+	})
+	t.Run("GitHub down", func(t *testing.T) {
 		a2 := startApp(t, appOptions{github: func(gh *githubtest.Server) {
-			gh.ReplyJSON("GET /app", 401, map[string]string{"message": "A JSON web token could not be decoded"})
+			gh.ReplyJSON("GET /app", 502, map[string]string{"message": "Bad gateway"})
 		}})
 		eventually(t, "the failure log", func() bool {
 			return strings.Contains(a2.logs.String(), "could not confirm the GitHub App's identity")
@@ -203,12 +409,12 @@ func TestHealthAndMetricsStayOutOfTheAccessLog(t *testing.T) {
 	a := startApp(t, appOptions{})
 	a.get(HealthRoute)
 	a.get(ReadyRoute)
-	status, body := a.get(MetricsRoute)
+	status, body := a.getAdmin(MetricsRoute)
 	if status != 200 {
 		t.Fatalf("metrics %d", status)
 	}
 	a.deliver("star", "m1", `{"action":"created"}`)
-	_, body = a.get(MetricsRoute)
+	_, body = a.getAdmin(MetricsRoute)
 	for _, name := range []string{"secwg_webhook_deliveries_total", "secwg_queue_depth", "secwg_queue_dropped_total",
 		"secwg_github_requests_total", "secwg_github_rate_limit_remaining", "go_goroutines"} {
 		if !strings.Contains(body, name) {
@@ -229,5 +435,113 @@ func TestHealthAndMetricsStayOutOfTheAccessLog(t *testing.T) {
 	}
 	if strings.Contains(logs, testSecret) || strings.Contains(logs, "sha256=") || strings.Contains(logs, "ghs_") {
 		t.Error("a secret, signature or token reached the logs")
+	}
+}
+
+func TestSetupPageExplainsThePermissionsAndEventsOfTheManifest(t *testing.T) {
+	a, _ := setupApp(t)
+	status, page := a.get("/")
+	if status != 200 {
+		t.Fatalf("%d", status)
+	}
+	perms, events, err := manifestReasons()
+	if err != nil || len(perms) < 5 || len(events) < 5 {
+		t.Fatalf("manifest reasons: %v %v %v", perms, events, err)
+	}
+	for _, p := range append(perms, events...) {
+		if p.Reason == "" {
+			t.Errorf("%s has no reason in config/app.yml", p.Name)
+		}
+		if !strings.Contains(page, "<code>"+p.Name+"</code>") || !strings.Contains(page, html.EscapeString(p.Reason)) {
+			t.Errorf("the page does not show %s and why (%q)", p.Name, p.Reason)
+		}
+	}
+	if !strings.Contains(page, "What secwg will do") {
+		t.Error("the page does not say what secwg will do")
+	}
+}
+
+func TestSetupRedirectSendsTheManifestInOneClick(t *testing.T) {
+	a, _ := setupApp(t)
+	req, _ := http.NewRequest("POST", a.url+"/setup/start", strings.NewReader(url.Values{"url": {"https://x.example"}, "name": {"secwg"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := a.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	page := string(b)
+	csp := res.Header.Get("Content-Security-Policy")
+	m := regexp.MustCompile(`script-src 'nonce-([A-Za-z0-9_-]+)'`).FindStringSubmatch(csp)
+	if m == nil {
+		t.Fatalf("no script nonce in the CSP %q", csp)
+	}
+	if !strings.Contains(page, `<script nonce="`+m[1]+`">document.getElementById("manifest").submit();</script>`) {
+		t.Errorf("no auto-submitting script with the CSP's nonce:\n%s", page)
+	}
+	if !strings.Contains(page, `<button type="submit">Create the App on GitHub</button>`) {
+		t.Error("no fallback button for browsers without scripts")
+	}
+}
+
+func TestSetupOffersTheWebhookProxyAndWarnsAboutLocalhost(t *testing.T) {
+	tests := []struct {
+		name        string
+		proxy       string
+		publicURL   string
+		wantWarning bool
+		wantProxy   bool
+	}{
+		{"public URL", "", "https://secwg.example.org", false, false},
+		{"localhost without a proxy", "", "http://localhost:8080", true, false},
+		{"localhost with a proxy", "https://smee.io/abc123", "http://localhost:8080", false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			creds := filepath.Join(t.TempDir(), "secwg-credentials.yml")
+			a := startApp(t, appOptions{configure: func(c *configT) {
+				c.GitHub.App = appT{}
+				c.Setup.CredentialsPath = creds
+				c.Server.PublicURL = tt.publicURL
+				c.Server.WebhookProxyURL = tt.proxy
+			}})
+			a.get("/?token=" + a.server.SetupToken())
+			_, page := a.get("/")
+			if got := strings.Contains(page, `id="local-warning"`); got != tt.wantWarning {
+				t.Errorf("localhost warning shown = %v", got)
+			}
+			if got := strings.Contains(page, `value="proxy" checked`); got != tt.wantProxy {
+				t.Errorf("proxy offered and chosen = %v", got)
+			}
+			if !tt.wantProxy {
+				return
+			}
+			status, page := postForm(a, "/setup/start", url.Values{"url": {tt.publicURL}, "name": {"secwg"}, "delivery": {"proxy"}})
+			m := hiddenInput.FindStringSubmatch(page)
+			if status != 200 || m == nil {
+				t.Fatalf("start: %d", status)
+			}
+			var manifest struct {
+				RedirectURL    string         `json:"redirect_url"`
+				HookAttributes map[string]any `json:"hook_attributes"`
+			}
+			json.Unmarshal([]byte(html.UnescapeString(m[1])), &manifest)
+			if manifest.HookAttributes["url"] != tt.proxy || manifest.RedirectURL != a.url+"/setup/callback" {
+				t.Errorf("hook %v, redirect %q; want the proxy and the browser's own URL", manifest.HookAttributes["url"], manifest.RedirectURL)
+			}
+			action := html.UnescapeString(formAction.FindStringSubmatch(page)[1])
+			conversionReply(a.github)
+			if status, page := a.get("/setup/callback?code=c&state=" + action[strings.Index(action, "state=")+6:]); status != 200 {
+				t.Fatalf("callback: %d %s", status, page)
+			}
+			cfg, err := config.Load(creds, func(string) (string, bool) { return "", false })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Server.WebhookProxyURL != tt.proxy {
+				t.Errorf("saved proxy %q: the restarted server would not listen to the channel", cfg.Server.WebhookProxyURL)
+			}
+		})
 	}
 }

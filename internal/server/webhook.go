@@ -8,19 +8,18 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"github.com/secwg/secwg/internal/httpstatus"
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/httpstatus"
 	"github.com/secwg/secwg/internal/metrics"
 )
 
@@ -38,47 +37,15 @@ const (
 	outcomeTooLarge      = "too_large"
 	outcomeNotConfigured = "not_configured"
 	outcomeError         = "error"
+	outcomeOverBudget    = "over_budget"
+	outcomeUnavailable   = "store_unavailable"
 )
 
-// delivery is what secwg reads from a webhook before handing it on: enough to
-// log, count, dedup and filter without the handler's full unmarshal.
-type delivery struct {
-	ID           string
-	Event        string
-	Action       string
-	Installation int64
-	Repository   string
-	Number       int
+// retryAfterBusy is the Retry-After of a 503 for a full memory budget, in seconds.
+const retryAfterBusy = "5"
 
-	mu      *sync.Mutex
-	outcome *string
-	// logger carries the delivery's fields for the job.
-	logger *zerolog.Logger
-}
-
-func (d *delivery) setOutcome(o string) {
-	d.mu.Lock()
-	*d.outcome = o
-	d.mu.Unlock()
-}
-
-func (d *delivery) getOutcome() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return *d.outcome
-}
-
-type deliveryKey struct{}
-
-func deliveryFrom(ctx context.Context) *delivery {
-	if d, ok := ctx.Value(deliveryKey{}).(*delivery); ok {
-		return d
-	}
-	o := ""
-	return &delivery{mu: &sync.Mutex{}, outcome: &o}
-}
-
-// envelope holds the fields every event payload may carry.
+// envelope holds the fields of a payload that route, log and deduplicate it;
+// the handler that takes the event decodes the rest.
 type envelope struct {
 	Action       string `json:"action"`
 	Number       int    `json:"number"`
@@ -96,49 +63,166 @@ type envelope struct {
 	} `json:"pull_request"`
 }
 
-var (
-	eventName  = regexp.MustCompile(`^[a-z_]{1,64}$`)
-	deliveryID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
-	actionName = regexp.MustCompile(`^[a-z_]{1,64}$`)
-)
+func (e *envelope) number() int {
+	switch {
+	case e.Issue != nil:
+		return e.Issue.Number
+	case e.PullRequest != nil:
+		return e.PullRequest.Number
+	}
+	return e.Number
+}
 
-// webhook guards go-githubapp's dispatcher. The dispatcher answers every failure
-// with 400 and also accepts SHA-1 signatures; secwg answers each failure with its
-// own status, accepts only sha256, caps the body and drops redeliveries.
+// validName accepts an event or action name as GitHub writes them: 1 to 64 of
+// a-z and _. Hand-written, as it runs on every delivery.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// validDeliveryID accepts 1 to 128 of A-Z, a-z, 0-9 and ._:- (GitHub sends a GUID).
+func validDeliveryID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// scanAction reads the top-level "action" of a JSON object without decoding the
+// rest: GitHub writes it first, so the scan usually stops at the first key. ok
+// is false when the body is not a JSON object.
+func scanAction(body []byte) (action string, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", false
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		if key, _ := t.(string); key == "action" {
+			v, err := dec.Token()
+			if err != nil {
+				return "", false
+			}
+			s, _ := v.(string)
+			return s, true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", true
+}
+
+// webhook receives GitHub's deliveries: it checks the signature over the body as
+// read, once, routes by event and action, deduplicates, and answers after the
+// job, so that GitHub's delivery log tells the truth: 200 done, 500 failed (and
+// redelivered), 202 still processing past the acknowledgement timeout.
 type webhook struct {
 	secret     []byte
-	dispatcher http.Handler
+	routes     map[string]githubapp.EventHandler
+	queue      *Queue
 	deliveries DeliveryStore
 	metrics    *metrics.Metrics
+	budget     *byteBudget
+	ackTimeout time.Duration
+	// rejected logs refusals with sampling: a flood of forged requests is
+	// counted in full but cannot fill the disk with log lines.
+	rejected *zerolog.Logger
+	// recent keeps the last verified deliveries for the status page.
+	recent *recentDeliveries
+	// logger is the server's: the webhook writes its own line per delivery and
+	// needs no per-request logger from the access-log middleware.
+	logger *zerolog.Logger
+	counts deliveryCounters
+}
+
+// deliveryCounters looks each label set of secwg_webhook_deliveries_total up
+// once; the label values come from verified deliveries only, so they are few.
+type deliveryCounters struct {
+	m sync.Map // answerKey -> prometheus.Counter
+}
+
+type answerKey struct{ event, action, outcome string }
+
+func (c *deliveryCounters) inc(vec *prometheus.CounterVec, event, action, outcome string) {
+	k := answerKey{event, action, outcome}
+	if v, ok := c.m.Load(k); ok {
+		v.(prometheus.Counter).Inc()
+		return
+	}
+	counter := vec.WithLabelValues(event, action, outcome)
+	c.m.Store(k, counter)
+	counter.Inc()
+}
+
+// newRoutes maps each event to its handler; the first handler named for an
+// event takes it.
+func newRoutes(handlers []githubapp.EventHandler) map[string]githubapp.EventHandler {
+	routes := map[string]githubapp.EventHandler{}
+	for _, h := range handlers {
+		for _, ev := range h.Handles() {
+			if _, taken := routes[ev]; !taken {
+				routes[ev] = h
+			}
+		}
+	}
+	return routes
+}
+
+// answer is what the delivery's single log line and metric say about it.
+type answer struct {
+	event, action, outcome, reason, id string
 }
 
 func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &httpstatus.Recorder{ResponseWriter: w}
-	w = sw
 	// Only checked values reach the log line: the headers are a stranger's until then.
-	event, action, outcome, reason, loggedID := "unverified", "", outcomeBadRequest, "", ""
-	logger := zerolog.Ctx(r.Context())
-	// One line per delivery, in place of the access log's: it carries what an
-	// operator searches by (event, action, delivery ID) and why it was refused.
-	defer func() {
-		h.metrics.Deliveries.WithLabelValues(event, action, outcome).Inc()
-		e := logger.Info()
-		if sw.Status() >= 400 {
-			e = logger.Warn().Str("reason", reason)
-		}
-		e.Str(githubapp.LogKeyEventType, event).Str("github_event_action", action).
-			Str(githubapp.LogKeyDeliveryID, loggedID).Str("outcome", outcome).
-			Int("status", sw.Status()).Dur("duration", time.Since(start)).Msg("webhook")
-	}()
-	reject := func(status int, o, msg string) {
-		outcome, reason = o, msg
-		http.Error(w, msg, status)
+	a := answer{event: "unverified", outcome: outcomeBadRequest}
+	logger := h.logger
+	if logger == nil {
+		logger = zerolog.Ctx(r.Context())
 	}
+	defer func() { h.record(logger, &a, sw.Status(), time.Since(start)) }()
+	h.serve(sw, r, &a, logger)
+}
 
-	if r.ContentLength > MaxPayloadBytes {
-		reject(http.StatusRequestEntityTooLarge, outcomeTooLarge, "payload larger than 25 MiB")
-		return
+// record writes the delivery's one log line and counts it.
+func (h *webhook) record(logger *zerolog.Logger, a *answer, status int, d time.Duration) {
+	h.counts.inc(h.metrics.Deliveries, a.event, a.action, a.outcome)
+	if h.recent != nil && a.id != "" {
+		h.recent.add(deliveryRecord{At: time.Now(), ID: a.id, Event: a.event, Action: a.action, Outcome: a.outcome, Status: status, Duration: d})
+	}
+	e := logger.Info()
+	if status >= 400 {
+		e = h.rejectLogger(logger).Warn().Str("reason", a.reason)
+	}
+	e.Str(githubapp.LogKeyEventType, a.event).Str("github_event_action", a.action).
+		Str(githubapp.LogKeyDeliveryID, a.id).Str("outcome", a.outcome).
+		Int("status", status).Dur("duration", d).Msg("webhook")
+}
+
+func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logger *zerolog.Logger) {
+	reject := func(status int, o, msg string) {
+		a.outcome, a.reason = o, msg
+		http.Error(w, msg, status)
 	}
 	sig, ok := strings.CutPrefix(r.Header.Get("X-Hub-Signature-256"), "sha256=")
 	mac, err := hex.DecodeString(sig)
@@ -146,32 +230,58 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reject(http.StatusUnauthorized, outcomeBadSignature, "missing or malformed X-Hub-Signature-256 (sha256=<hex> is required)")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxPayloadBytes))
+	sb, err := readSigned(r.Body, r.ContentLength, MaxPayloadBytes, h.secret, mac, h.budget)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		switch {
+		case errors.Is(err, errTooLarge):
 			reject(http.StatusRequestEntityTooLarge, outcomeTooLarge, "payload larger than 25 MiB")
-			return
+		case errors.Is(err, errOverBudget):
+			// The body may be left unread: close the connection rather than drain it.
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Retry-After", retryAfterBusy)
+			reject(http.StatusServiceUnavailable, outcomeOverBudget, "secwg is holding as many request bodies as its memory budget allows; retry later")
+		default:
+			reject(http.StatusBadRequest, outcomeBadRequest, "could not read the payload")
 		}
-		reject(http.StatusBadRequest, outcomeBadRequest, "could not read the payload")
 		return
 	}
-	hm := hmac.New(sha256.New, h.secret)
-	hm.Write(body)
-	if !hmac.Equal(hm.Sum(nil), mac) {
+	// The reservation passes to the job when one takes the body.
+	release := sb.release
+	defer func() { release() }()
+	if !hmac.Equal(sb.mac, mac) {
 		reject(http.StatusUnauthorized, outcomeBadSignature, "signature does not match the payload")
 		return
 	}
+	body := sb.bytes
 
 	// From here on the request is GitHub's, so its event name may label metrics.
 	ev, id := r.Header.Get("X-GitHub-Event"), r.Header.Get("X-GitHub-Delivery")
-	if !eventName.MatchString(ev) || !deliveryID.MatchString(id) {
+	if !validName(ev) || !validDeliveryID(id) {
 		reject(http.StatusBadRequest, outcomeBadRequest, "missing or malformed X-GitHub-Event or X-GitHub-Delivery header")
 		return
 	}
-	event, loggedID = ev, id
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		reject(http.StatusBadRequest, outcomeBadRequest, "content type must be application/json (set it in the App's webhook settings)")
+	a.event, a.id = ev, id
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			reject(http.StatusBadRequest, outcomeBadRequest, "content type must be application/json (set it in the App's webhook settings)")
+			return
+		}
+	}
+	// An event no handler takes needs only its action, for the log line: a scan
+	// of the first keys, not a decode of the whole payload.
+	handler := h.routes[ev]
+	if handler == nil {
+		action, ok := scanAction(body)
+		if !ok {
+			reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
+			return
+		}
+		if validName(action) {
+			a.action = action
+		}
+		a.outcome = outcomeIgnored
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "ignored: secwg does not act on this event or action\n")
 		return
 	}
 	var env envelope
@@ -179,93 +289,109 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
 		return
 	}
-	if actionName.MatchString(env.Action) {
-		action = env.Action
+	if validName(env.Action) {
+		a.action = env.Action
+	}
+	if f, ok := handler.(ActionFilter); ok && !f.HandlesAction(ev, a.action) {
+		a.outcome = outcomeIgnored
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "ignored: secwg does not act on this event or action\n")
+		return
+	}
+	// Every API call secwg makes is an installation's; GitHub puts the
+	// installation in every delivery to an App, so a payload without one (a
+	// repository webhook pointed here by mistake) has nothing to act for.
+	if env.Installation == nil || env.Installation.ID == 0 {
+		a.outcome = outcomeIgnored
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "ignored: the delivery names no installation\n")
+		return
 	}
 
-	o := ""
-	del := &delivery{ID: id, Event: event, Action: action, mu: &sync.Mutex{}, outcome: &o}
-	lc := logger.With().Str(githubapp.LogKeyEventType, event).Str(githubapp.LogKeyDeliveryID, id).Str("github_event_action", action)
-	if env.Installation != nil {
-		del.Installation = env.Installation.ID
-		lc = lc.Int64(githubapp.LogKeyInstallationID, env.Installation.ID)
+	hash := sha256.Sum256(body)
+	started, err := h.deliveries.Begin(r.Context(), id, hash)
+	switch {
+	case err != nil:
+		// Never process a delivery that cannot be deduplicated; GitHub records the
+		// failure and the redelivery loop brings it back.
+		logger.Error().Err(err).Msg("delivery store unavailable")
+		reject(http.StatusServiceUnavailable, outcomeUnavailable, "secwg cannot reach its delivery store; the delivery will be redelivered")
+		return
+	case !started:
+		a.outcome = outcomeDuplicate
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "duplicate delivery: already processed or in progress\n")
+		return
 	}
+
+	lc := logger.With().Str(githubapp.LogKeyEventType, ev).Str(githubapp.LogKeyDeliveryID, id).
+		Str("github_event_action", a.action).Int64(githubapp.LogKeyInstallationID, env.Installation.ID)
 	if env.Repository != nil {
-		del.Repository = env.Repository.FullName
 		lc = lc.Str("github_repository", env.Repository.FullName)
 	}
-	switch {
-	case env.Issue != nil:
-		del.Number = env.Issue.Number
-	case env.PullRequest != nil:
-		del.Number = env.PullRequest.Number
-	default:
-		del.Number = env.Number
+	if n := env.number(); n != 0 {
+		lc = lc.Int("github_number", n)
 	}
-	if del.Number != 0 {
-		lc = lc.Int("github_number", del.Number)
+	result := make(chan error, 1)
+	held := sb
+	j := &job{logger: lc.Logger(), handler: handler, event: ev, id: id, payload: body,
+		finish: func(err error) {
+			// A context that outlives the request: the job may end after the answer.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err == nil {
+				err2 := h.deliveries.Done(ctx, id, hash)
+				logStoreError(lc, err2, "could not mark the delivery done; a redelivery may run it again")
+			} else {
+				err2 := h.deliveries.Fail(ctx, id, hash)
+				logStoreError(lc, err2, "could not forget the failed delivery; its redelivery waits for the processing mark to expire")
+			}
+			held.release()
+			result <- err
+		}}
+	if err := h.queue.Submit(j); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		logStoreError(lc, h.deliveries.Fail(ctx, id, hash), "could not forget the refused delivery")
+		reject(http.StatusServiceUnavailable, outcomeQueueFull, "secwg is at capacity; GitHub will show this delivery as failed and it will be redelivered")
+		return
 	}
-	l := lc.Logger()
-	del.logger = &l
-
-	if !h.deliveries.Claim(id) {
-		outcome = outcomeDuplicate
+	release = func() {}
+	a.outcome = outcomeAccepted
+	timer := time.NewTimer(h.ackTimeout)
+	defer timer.Stop()
+	select {
+	case err := <-result:
+		if err != nil {
+			a.reason = "the handler failed"
+			http.Error(w, "the delivery failed; it will be redelivered", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "processed\n")
+	case <-timer.C:
 		w.WriteHeader(http.StatusAccepted)
-		io.WriteString(w, "duplicate delivery; already processed\n")
-		return
-	}
-
-	// The dispatcher logs every delivery again at info level; the line above
-	// already does, so the dispatcher sees only warnings and errors.
-	quiet := logger.With().Logger().Level(max(logger.GetLevel(), zerolog.WarnLevel))
-	ctx := context.WithValue(quiet.WithContext(r.Context()), deliveryKey{}, del)
-	r2 := r.Clone(ctx)
-	r2.Body = io.NopCloser(bytes.NewReader(body))
-	r2.ContentLength = int64(len(body))
-	r2.Header.Set("Content-Length", strconv.Itoa(len(body)))
-	h.dispatcher.ServeHTTP(w, r2)
-
-	outcome = del.getOutcome()
-	switch outcome {
-	case "":
-		outcome = outcomeIgnored
-		h.deliveries.Release(id)
-	case outcomeAccepted:
-	default:
-		h.deliveries.Release(id)
+		io.WriteString(w, "accepted: still processing\n")
+	case <-r.Context().Done():
+		// GitHub gave up waiting; the job goes on and its result is recorded.
 	}
 }
 
-// onDispatchError maps the dispatcher's errors to answers. Validation has been
-// done already, so a ValidationError here means the two checks disagree.
-func onDispatchError(w http.ResponseWriter, r *http.Request, err error) {
-	logger := zerolog.Ctx(r.Context())
-	var ve githubapp.ValidationError
-	switch {
-	case errors.Is(err, githubapp.ErrCapacityExceeded):
-		logger.Warn().Msg("webhook refused: the work queue is full")
-		http.Error(w, "secwg is at capacity; GitHub will show this delivery as failed and it can be redelivered", http.StatusServiceUnavailable)
-	case errors.As(err, &ve):
-		deliveryFrom(r.Context()).setOutcome(outcomeBadRequest)
-		logger.Warn().Err(ve.Cause).Msg("webhook rejected by the dispatcher")
-		http.Error(w, "invalid webhook payload", http.StatusBadRequest)
-	default:
-		deliveryFrom(r.Context()).setOutcome(outcomeError)
-		logger.Error().Err(err).Msg("webhook could not be dispatched")
-		http.Error(w, "internal error", http.StatusInternalServerError)
+func logStoreError(lc zerolog.Context, err error, msg string) {
+	if err != nil {
+		l := lc.Logger()
+		l.Error().Err(err).Msg(msg)
 	}
 }
 
-// onDispatchResponse acknowledges with 202: the work, if any, happens later.
-func onDispatchResponse(w http.ResponseWriter, r *http.Request, event string, handled bool) {
-	del := deliveryFrom(r.Context())
-	if !handled {
-		del.setOutcome(outcomeIgnored)
+func (h *webhook) rejectLogger(fallback *zerolog.Logger) *zerolog.Logger {
+	if h.rejected != nil {
+		return h.rejected
 	}
-	w.WriteHeader(http.StatusAccepted)
-	if del.getOutcome() == outcomeAccepted {
-		io.WriteString(w, "accepted\n")
-		return
-	}
-	io.WriteString(w, "ignored: secwg does not act on this event or action\n")
+	return fallback
+}
+
+// rejectSampler lets a burst of refusals through each second, then one in 100.
+func rejectSampler() zerolog.Sampler {
+	return &zerolog.BurstSampler{Burst: 20, Period: time.Second, NextSampler: &zerolog.BasicSampler{N: 100}}
 }

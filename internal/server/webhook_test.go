@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -29,7 +30,8 @@ func TestWebhookAnswers(t *testing.T) {
 		event    string // metrics label
 		wantRuns int
 	}{
-		{"accepted", nil, labeled, 202, outcomeAccepted, "issues", 1},
+		{"accepted", nil, labeled, 200, outcomeAccepted, "issues", 1},
+		{"no installation", nil, `{"action":"labeled","issue":{"number":7}}`, 202, outcomeIgnored, "issues", 0},
 		{"missing signature", map[string]string{"X-Hub-Signature-256": ""}, labeled, 401, outcomeBadSignature, "unverified", 0},
 		{"sha1 only", map[string]string{"X-Hub-Signature-256": "", "X-Hub-Signature": "sha1=0123"}, labeled, 401, outcomeBadSignature, "unverified", 0},
 		{"sha1 prefix in sha256 header", map[string]string{"X-Hub-Signature-256": strings.Replace(sign(labeled), "sha256=", "sha1=", 1)}, labeled, 401, outcomeBadSignature, "unverified", 0},
@@ -147,7 +149,7 @@ func TestWebhookAcceptsAPayloadAtTheCap(t *testing.T) {
 	h := &recorder{events: []string{"issues"}}
 	a := startApp(t, appOptions{opts: []Option{WithHandlers(h)}})
 	body := `{"action":"opened","installation":{"id":1},"pad":"` + strings.Repeat("x", MaxPayloadBytes-70) + `"}`
-	if status, msg := a.deliver("issues", "at-cap", body); status != 202 {
+	if status, msg := a.deliver("issues", "at-cap", body); status != 200 {
 		t.Fatalf("status %d: %s", status, msg)
 	}
 	eventually(t, "the job", func() bool { return h.count() == 1 })
@@ -156,8 +158,12 @@ func TestWebhookAcceptsAPayloadAtTheCap(t *testing.T) {
 func TestRedeliveryIsAcknowledgedButNotProcessedAgain(t *testing.T) {
 	h := &recorder{events: []string{"issues"}}
 	a := startApp(t, appOptions{opts: []Option{WithHandlers(h)}})
-	for range 3 {
-		if status, body := a.deliver("issues", "same-id", labeled); status != 202 {
+	for i := range 3 {
+		want := 202
+		if i == 0 {
+			want = 200
+		}
+		if status, body := a.deliver("issues", "same-id", labeled); status != want {
 			t.Fatalf("status %d: %s", status, body)
 		}
 		eventually(t, "the first job", func() bool { return h.count() == 1 })
@@ -200,16 +206,16 @@ func TestFullQueueAnswers503AndCountsTheDrop(t *testing.T) {
 		return nil
 	}}
 	a := startApp(t, appOptions{
-		configure: func(c *configT) { c.Server.Workers, c.Server.QueueSize = 1, 1 },
+		configure: func(c *configT) { c.Server.Workers, c.Server.QueueSize, c.Server.AckTimeout = 1, 1, time.Millisecond },
 		opts:      []Option{WithHandlers(h)},
 	})
 	// One job runs, one waits, the third finds the queue full.
-	a.deliver("issues", "d1", labeled)
+	a.deliver("issues", "d1", labeledAs("d1"))
 	eventually(t, "the worker to take d1", func() bool { return h.count() == 1 })
-	if s, _ := a.deliver("issues", "d2", labeled); s != 202 {
+	if s, _ := a.deliver("issues", "d2", labeledAs("d2")); s != 202 {
 		t.Fatalf("d2: %d", s)
 	}
-	status, body := a.deliver("issues", "d3", labeled)
+	status, body := a.deliver("issues", "d3", labeledAs("d3"))
 	if status != http.StatusServiceUnavailable || !strings.Contains(body, "capacity") {
 		t.Fatalf("d3: %d %q", status, body)
 	}
@@ -222,7 +228,7 @@ func TestFullQueueAnswers503AndCountsTheDrop(t *testing.T) {
 	close(release)
 	// The refused delivery was forgotten, so GitHub's redelivery is processed.
 	eventually(t, "the queue to empty", func() bool { return h.count() == 2 && a.server.queue.Len() == 0 })
-	if s, _ := a.deliver("issues", "d3", labeled); s != 202 {
+	if s, _ := a.deliver("issues", "d3", labeledAs("d3")); s != 202 && s != 200 {
 		t.Fatalf("redelivered d3: %d", s)
 	}
 	eventually(t, "d3 to run", func() bool { return h.count() == 3 })
@@ -248,5 +254,114 @@ func TestUnverifiedHeadersStayOutOfTheLog(t *testing.T) {
 	}
 	if strings.Contains(a.logs.String(), "forged-") {
 		t.Error("an unverified delivery ID reached the log")
+	}
+}
+
+func TestHandledDeliveriesAreAnsweredAfterTheirJob(t *testing.T) {
+	release := make(chan struct{})
+	tests := []struct {
+		name       string
+		do         func(context.Context, string) error
+		wantStatus int
+		wantBody   string
+		// after the answer, a redelivery of the same ID is processed again (failed)
+		// or answered as a duplicate (done, or still running)
+		redeliveryRuns bool
+	}{
+		{"succeeded", nil, 200, "processed", false},
+		{"failed", func(context.Context, string) error { return fmt.Errorf("GitHub said 502") }, 500, "redelivered", true},
+		{"panicked", func(context.Context, string) error { panic("bad payload") }, 500, "redelivered", true},
+		{"past the acknowledgement timeout", func(ctx context.Context, _ string) error {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return nil
+		}, 202, "still processing", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &recorder{events: []string{"issues"}, do: tt.do}
+			a := startApp(t, appOptions{
+				configure: func(c *configT) { c.Server.AckTimeout = 200 * time.Millisecond },
+				opts:      []Option{WithHandlers(h)},
+			})
+			status, body := a.deliver("issues", "answer", labeled)
+			if status != tt.wantStatus || !strings.Contains(body, tt.wantBody) {
+				t.Fatalf("status %d %q, want %d %q", status, body, tt.wantStatus, tt.wantBody)
+			}
+			h.do = nil
+			status, _ = a.deliver("issues", "answer", labeled)
+			if ran := h.count() == 2; ran != tt.redeliveryRuns {
+				t.Errorf("redelivery: status %d, handler ran %d times", status, h.count())
+			}
+		})
+	}
+	close(release)
+}
+
+func TestSignedBodyReplayedUnderANewDeliveryIDDoesNoWork(t *testing.T) {
+	h := &recorder{events: []string{"issues"}}
+	a := startApp(t, appOptions{opts: []Option{WithHandlers(h)}})
+	for i, id := range []string{"original", "replay-1", "replay-2"} {
+		want := 202
+		if i == 0 {
+			want = 200
+		}
+		if status, body := a.deliver("issues", id, labeled); status != want {
+			t.Fatalf("%s: %d %s", id, status, body)
+		}
+	}
+	if h.count() != 1 {
+		t.Errorf("handler ran %d times for one body", h.count())
+	}
+	if got := a.delivered("issues", "labeled", outcomeDuplicate); got != 2 {
+		t.Errorf("duplicates = %v, want 2", got)
+	}
+}
+
+func TestScanActionReadsOnlyTheTopLevelAction(t *testing.T) {
+	tests := []struct {
+		body   string
+		action string
+		ok     bool
+	}{
+		{`{"action":"created","starred_at":"x"}`, "created", true},
+		{`{"zen":"x","hook":{"action":"nested"},"action":"later"}`, "later", true},
+		{`{"sender":{"login":"a"},"list":[1,{"action":"no"}],"n":1.5,"b":true,"z":null}`, "", true},
+		{`{"action":42}`, "", true},
+		{`{}`, "", true},
+		{`[1,2]`, "", false},
+		{`labeled=yes`, "", false},
+		{``, "", false},
+		{`{"a":}`, "", false},
+	}
+	for _, tt := range tests {
+		action, ok := scanAction([]byte(tt.body))
+		if action != tt.action || ok != tt.ok {
+			t.Errorf("scanAction(%s) = %q, %v; want %q, %v", tt.body, action, ok, tt.action, tt.ok)
+		}
+	}
+}
+
+func TestNameChecksMatchGitHubsShapes(t *testing.T) {
+	for _, tt := range []struct {
+		s          string
+		name, guid bool
+	}{
+		{"pull_request", true, true},
+		{"Issues!", false, false},
+		{"", false, false},
+		{strings.Repeat("a", 65), false, true},
+		{"72d3162e-cc78-11e3-81ab-4c9367dc0958", false, true},
+		{"a b", false, false},
+		{strings.Repeat("x", 129), false, false},
+	} {
+		if got := validName(tt.s); got != tt.name {
+			t.Errorf("validName(%q) = %v", tt.s, got)
+		}
+		if got := validDeliveryID(tt.s); got != tt.guid {
+			t.Errorf("validDeliveryID(%q) = %v", tt.s, got)
+		}
 	}
 }

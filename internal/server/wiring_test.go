@@ -16,17 +16,8 @@ import (
 func TestServeRunsTheMeetingGroups(t *testing.T) {
 	var fake *meetingsynctest.GitHub
 	a := startApp(t, appOptions{
-		github: func(gh *githubtest.Server) { fake = meetingsynctest.New(gh) },
-		configure: func(c *configT) {
-			g := meeting.DefaultGroup()
-			g.ID, g.Org, g.Repo = "security-wg", "nodejs", "nodejs/security-wg"
-			// A daily meeting, the next one or two hours ahead: within the lead time, not started.
-			g.Schedule = &meeting.Schedule{RRule: "FREQ=DAILY", Start: time.Now().UTC().Truncate(time.Hour).Add(-238 * time.Hour).Format(time.RFC3339), Timezone: "UTC"}
-			c.Meetings = meeting.Config{Groups: []meeting.Group{g}}
-			if err := c.Meetings.Validate(); err != nil {
-				t.Fatal(err)
-			}
-		},
+		github:    func(gh *githubtest.Server) { fake = meetingsynctest.New(gh) },
+		configure: func(c *configT) { withSecurityWG(t, c) },
 	})
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -46,7 +37,7 @@ func TestServeRunsTheMeetingGroups(t *testing.T) {
 	    "labels":[{"name":"security-wg-agenda"}],"user":{"login":"octocat","type":"User"}},
 	  "repository":{"full_name":"nodejs/node","name":"node","owner":{"login":"nodejs","type":"Organization"}},
 	  "installation":{"id":7},"sender":{"login":"octocat","type":"User"}}`
-	if status, msg := a.deliver("issues", "wired-label", body); status != 202 || !strings.Contains(msg, "accepted") {
+	if status, msg := a.deliver("issues", "wired-label", body); status != 200 || !strings.Contains(msg, "processed") {
 		t.Fatalf("label event: %d %q", status, msg)
 	}
 	eventually(t, "the agenda to list the item", func() bool {
@@ -68,7 +59,7 @@ func TestServeRunsTheMeetingGroups(t *testing.T) {
 		"url": "https://api.github.com/repos/nodejs/node/issues/comments/100", "html_url": "https://github.com/nodejs/node/issues/4242#issuecomment-100",
 		"issue_url": "https://api.github.com/repos/nodejs/node/issues/4242", "author_association": "NONE",
 		"created_at": "2026-03-16T14:00:01Z", "updated_at": "2026-03-16T14:00:01Z"})
-	if status, _ := a.deliver("issue_comment", "wired-help", comment); status != 202 {
+	if status, _ := a.deliver("issue_comment", "wired-help", comment); status != 200 {
 		t.Fatalf("comment: %d", status)
 	}
 	eventually(t, "the help reply", func() bool {
@@ -79,4 +70,17 @@ func TestServeRunsTheMeetingGroups(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// withSecurityWG configures one group with a daily meeting, the next one or two
+// hours ahead: within the lead time, not started.
+func withSecurityWG(t *testing.T, c *configT) {
+	t.Helper()
+	g := meeting.DefaultGroup()
+	g.ID, g.Org, g.Repo = "security-wg", "nodejs", "nodejs/security-wg"
+	g.Schedule = &meeting.Schedule{RRule: "FREQ=DAILY", Start: time.Now().UTC().Truncate(time.Hour).Add(-238 * time.Hour).Format(time.RFC3339), Timezone: "UTC"}
+	c.Meetings = meeting.Config{Groups: []meeting.Group{g}}
+	if err := c.Meetings.Validate(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,0 +1,154 @@
+package server
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"hash"
+	"io"
+	"sync/atomic"
+)
+
+// byteBudget is one memory budget shared by every request body in flight, so
+// that many large bodies at once are refused instead of exhausting the pod.
+type byteBudget struct {
+	limit int64
+	used  atomic.Int64
+}
+
+func newByteBudget(limit int64) *byteBudget { return &byteBudget{limit: limit} }
+
+// reserve takes n bytes from the budget, or nothing when they do not fit.
+func (b *byteBudget) reserve(n int64) bool {
+	for {
+		used := b.used.Load()
+		if used+n > b.limit {
+			return false
+		}
+		if b.used.CompareAndSwap(used, used+n) {
+			return true
+		}
+	}
+}
+
+func (b *byteBudget) release(n int64) {
+	if n > 0 {
+		b.used.Add(-n)
+	}
+}
+
+// Errors of readSigned, each answered with its own status.
+var (
+	errOverBudget = errors.New("request bodies in flight exceed the memory budget")
+	errTooLarge   = errors.New("payload larger than 25 MiB")
+)
+
+// Chunk sizes for bodies of unknown length: small first, so that a flood of
+// short-lived chunked requests holds little, then larger to keep the count low.
+const (
+	firstChunk = 32 << 10
+	maxChunk   = 1 << 20
+)
+
+// signedBody is a request body read under the budget, with the HMAC computed as
+// it was read. Its reservation is held until release.
+type signedBody struct {
+	bytes    []byte
+	mac      []byte
+	budget   *byteBudget
+	reserved int64
+}
+
+func (s *signedBody) release() {
+	if s != nil && s.budget != nil {
+		s.budget.release(s.reserved)
+		s.reserved = 0
+	}
+}
+
+// readSigned reads at most limit bytes of r into memory taken from budget and
+// computes its HMAC-SHA256 on the way. With a known length the body is one
+// buffer of exactly that size, reserved before the first byte is read; without
+// one it is read in growing chunks, each reserved first, and joined only once
+// the signature matches, so a forged body is never copied.
+func readSigned(r io.Reader, length int64, limit int64, secret []byte, want []byte, budget *byteBudget) (*signedBody, error) {
+	mac := hmac.New(sha256.New, secret)
+	sb := &signedBody{budget: budget}
+	if length >= 0 {
+		if length > limit {
+			return nil, errTooLarge
+		}
+		if !budget.reserve(length) {
+			return nil, errOverBudget
+		}
+		sb.reserved = length
+		sb.bytes = make([]byte, length)
+		if _, err := io.ReadFull(r, sb.bytes); err != nil {
+			sb.release()
+			return nil, err
+		}
+		mac.Write(sb.bytes)
+		sb.mac = mac.Sum(nil)
+		return sb, nil
+	}
+	chunks, err := readChunks(r, limit, mac, sb)
+	if err != nil {
+		sb.release()
+		return nil, err
+	}
+	sb.mac = mac.Sum(nil)
+	switch {
+	case len(chunks) == 1:
+		sb.bytes = chunks[0]
+	case len(chunks) > 1 && hmac.Equal(sb.mac, want):
+		total := 0
+		for _, c := range chunks {
+			total += len(c)
+		}
+		if !budget.reserve(int64(total)) {
+			sb.release()
+			return nil, errOverBudget
+		}
+		sb.bytes = make([]byte, 0, total)
+		for _, c := range chunks {
+			sb.bytes = append(sb.bytes, c...)
+		}
+		budget.release(sb.reserved)
+		sb.reserved = int64(total)
+	}
+	return sb, nil
+}
+
+func readChunks(r io.Reader, limit int64, mac hash.Hash, sb *signedBody) ([][]byte, error) {
+	var chunks [][]byte
+	var total int64
+	size := int64(firstChunk)
+	for {
+		n := min(size, limit+1-total)
+		if n <= 0 {
+			return nil, errTooLarge
+		}
+		if !sb.budget.reserve(n) {
+			return nil, errOverBudget
+		}
+		sb.reserved += n
+		c := make([]byte, n)
+		got, err := io.ReadFull(r, c)
+		c = c[:got]
+		if got > 0 {
+			mac.Write(c)
+			chunks = append(chunks, c)
+			total += int64(got)
+		}
+		if total > limit {
+			return nil, errTooLarge
+		}
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return chunks, nil
+		case err != nil:
+			return nil, err
+		}
+		size = min(size*2, maxChunk)
+	}
+}
