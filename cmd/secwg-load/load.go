@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"math"
 	"net"
@@ -23,10 +24,13 @@ type signer struct{ secret []byte }
 
 func newSigner(secret []byte) signer { return signer{secret: secret} }
 
-// sign returns the header value for body: "sha256=" and the hex HMAC-SHA256.
-func (s signer) sign(body []byte) string {
+// sign returns the header value for the body made of parts: "sha256=" and
+// the hex HMAC-SHA256.
+func (s signer) sign(parts ...[]byte) string {
 	m := hmac.New(sha256.New, s.secret)
-	m.Write(body)
+	for _, p := range parts {
+		m.Write(p)
+	}
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
@@ -104,14 +108,57 @@ type repeatID string
 
 func (r repeatID) next() string { return string(r) }
 
-// shot is what one target receives in one cell: the same signed body each
-// time, under IDs from ids.
+// shot is what one target receives in one cell: the scenario's payload,
+// signed, under IDs from ids. When distinct is set, each delivery's body
+// differs from the others' by a trailing field naming its ID, as distinct
+// deliveries' bodies do, since a receiver may deduplicate by body as well as
+// by ID; otherwise every body is the same, as a redelivery's is.
 type shot struct {
-	url       string
-	event     string
-	body      []byte
+	url      string
+	event    string
+	body     []byte
+	signer   signer
+	ids      idSource
+	distinct bool
+}
+
+// delivery is one request, prepared before the clock starts.
+type delivery struct {
+	id        string
+	tail      []byte // sent after head; nil when the body is the payload as is
 	signature string
-	ids       idSource
+}
+
+// head is the part of the body every delivery shares.
+func (t shot) head() []byte {
+	if !t.distinct {
+		return t.body
+	}
+	// The payload without its closing brace, to which each tail adds a field.
+	b := bytes.TrimRight(t.body, " \t\r\n")
+	return b[:len(b)-1]
+}
+
+// prepare makes n deliveries: IDs, bodies and signatures cost the sender
+// nothing once the clock runs.
+func (t shot) prepare(n int) []delivery {
+	out := make([]delivery, n)
+	head := t.head()
+	same := ""
+	for i := range out {
+		d := delivery{id: t.ids.next()}
+		if t.distinct {
+			d.tail = fmt.Appendf(nil, `,"secwg_load_delivery":%q}`, d.id)
+			d.signature = t.signer.sign(head, d.tail)
+		} else {
+			if same == "" {
+				same = t.signer.sign(head)
+			}
+			d.signature = same
+		}
+		out[i] = d
+	}
+	return out
 }
 
 // sample is one request. Latency runs from the scheduled send time, not the
@@ -127,7 +174,7 @@ type sample struct {
 	err    bool
 }
 
-func (t shot) send(ctx context.Context, client *http.Client, start time.Time, due time.Duration) sample {
+func (t shot) send(ctx context.Context, client *http.Client, start time.Time, due time.Duration, d delivery) sample {
 	scheduled := start.Add(due)
 	s := sample{lag: time.Since(scheduled)}
 	// Set from the transport's writer goroutine, read after the answer.
@@ -135,16 +182,22 @@ func (t shot) send(ctx context.Context, client *http.Client, start time.Time, du
 	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
 		wrote.Store(int64(time.Since(scheduled)))
 	}}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, t.url, bytes.NewReader(t.body))
+	head := t.head()
+	var body io.Reader = bytes.NewReader(head)
+	if d.tail != nil {
+		body = io.MultiReader(body, bytes.NewReader(d.tail))
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, t.url, body)
 	if err != nil {
 		s.err = true
 		return s
 	}
+	req.ContentLength = int64(len(head) + len(d.tail))
 	req.Header = http.Header{
 		"Content-Type":        {"application/json"},
 		"X-Github-Event":      {t.event},
-		"X-Github-Delivery":   {t.ids.next()},
-		"X-Hub-Signature-256": {t.signature},
+		"X-Github-Delivery":   {d.id},
+		"X-Hub-Signature-256": {d.signature},
 	}
 	resp, err := client.Do(req)
 	if err == nil {
@@ -169,6 +222,7 @@ func (t shot) send(ctx context.Context, client *http.Client, start time.Time, du
 // counted as errors.
 func drive(ctx context.Context, client *http.Client, p *pacer, t shot, rate, n int) []sample {
 	samples := make([]sample, n)
+	deliveries := t.prepare(n)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range n {
@@ -183,7 +237,7 @@ func drive(ctx context.Context, client *http.Client, p *pacer, t shot, rate, n i
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			samples[i] = t.send(ctx, client, start, due)
+			samples[i] = t.send(ctx, client, start, due, deliveries[i])
 		}()
 	}
 	wg.Wait()

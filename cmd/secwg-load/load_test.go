@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -29,45 +30,52 @@ func TestMain(m *testing.M) {
 // recordingServer is the bare server that also keeps the delivery IDs it saw.
 type recordingServer struct {
 	*httptest.Server
-	mu  sync.Mutex
-	ids []string
+	mu     sync.Mutex
+	ids    []string
+	bodies map[string]bool
 }
 
 func newRecordingServer(t *testing.T, secret []byte) *recordingServer {
 	t.Helper()
-	rs := &recordingServer{}
+	rs := &recordingServer{bodies: map[string]bool{}}
 	bare := bareHandler(secret)
 	rs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
 		rs.mu.Lock()
 		rs.ids = append(rs.ids, r.Header.Get("X-GitHub-Delivery"))
+		rs.bodies[string(body)] = true
 		rs.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		bare.ServeHTTP(w, r)
 	}))
 	t.Cleanup(rs.Close)
 	return rs
 }
 
-func (rs *recordingServer) distinctIDs() int {
+// distinct counts the different delivery IDs and bodies received.
+func (rs *recordingServer) distinct() (ids, bodies int) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	seen := map[string]bool{}
 	for _, id := range rs.ids {
 		seen[id] = true
 	}
-	return len(seen)
+	return len(seen), len(rs.bodies)
 }
 
 // A short open-loop run against the bare server: every request is sent,
-// signed so that it is accepted, and carries the IDs its scenario asks for.
-func TestDriveSendsEveryRequestSignedWithItsScenariosIDs(t *testing.T) {
+// signed so that it is accepted, and carries the IDs and bodies its scenario
+// asks for.
+func TestDriveSendsEveryRequestSignedWithItsScenariosIDsAndBodies(t *testing.T) {
 	secret := []byte("s3cret")
 	for _, tt := range []struct {
 		name     string
 		ids      idSource
+		bodies   bool
 		distinct int
 	}{
-		{"unique IDs", newDeliveryIDs(time.Now()), 50},
-		{"repeated ID", repeatID("same"), 1},
+		{"new deliveries", newDeliveryIDs(time.Now()), true, 50},
+		{"one delivery repeated", repeatID("same"), false, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rs := newRecordingServer(t, secret)
@@ -78,7 +86,7 @@ func TestDriveSendsEveryRequestSignedWithItsScenariosIDs(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer p.Close()
-			sh := shot{url: rs.URL + webhookPath, event: "star", body: starPayload, signature: newSigner(secret).sign(starPayload), ids: tt.ids}
+			sh := shot{url: rs.URL + webhookPath, event: "star", body: starPayload, signer: newSigner(secret), ids: tt.ids, distinct: tt.bodies}
 			start := time.Now()
 			samples := drive(context.Background(), client, p, sh, 200, 50)
 			for i, s := range samples {
@@ -95,8 +103,8 @@ func TestDriveSendsEveryRequestSignedWithItsScenariosIDs(t *testing.T) {
 			if el := time.Since(start); el < 245*time.Millisecond {
 				t.Errorf("50 requests at 200/s took %v; the schedule was not kept", el)
 			}
-			if got := rs.distinctIDs(); got != tt.distinct {
-				t.Errorf("%d distinct delivery IDs, want %d", got, tt.distinct)
+			if ids, bodies := rs.distinct(); ids != tt.distinct || bodies != tt.distinct {
+				t.Errorf("%d distinct delivery IDs and %d distinct bodies, want %d", ids, bodies, tt.distinct)
 			}
 			// How many depends on how fast the server answers; that they are counted does not.
 			if n := dials.Load(); n < 1 {
@@ -241,6 +249,43 @@ func TestScenarioPayloads(t *testing.T) {
 		default:
 			t.Errorf("untested scenario %s", sc.name)
 		}
+	}
+}
+
+// Distinct deliveries' bodies are the payload with one more field, still
+// JSON, each different and signed as sent; a repeated delivery's is the payload.
+func TestShotPreparesBodiesAndSignatures(t *testing.T) {
+	sign := newSigner([]byte("k"))
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			sh := shot{body: sc.body, signer: sign, ids: newDeliveryIDs(time.Unix(3, 0)), distinct: !sc.repeatID}
+			seen := map[string]bool{}
+			for _, d := range sh.prepare(3) {
+				body := append(append([]byte{}, sh.head()...), d.tail...)
+				seen[string(body)] = true
+				var got, orig map[string]any
+				if err := json.Unmarshal(body, &got); err != nil {
+					t.Fatalf("body is not JSON: %v", err)
+				}
+				json.Unmarshal(sc.body, &orig)
+				if sh.distinct {
+					if got["secwg_load_delivery"] != d.id {
+						t.Errorf("body names delivery %v, want %s", got["secwg_load_delivery"], d.id)
+					}
+					delete(got, "secwg_load_delivery")
+				}
+				if len(got) != len(orig) || got["action"] != orig["action"] {
+					t.Errorf("body lost the payload's fields: %d keys, want %d", len(got), len(orig))
+				}
+				mac, _ := hex.DecodeString(strings.TrimPrefix(d.signature, "sha256="))
+				if !sign.verify(body, mac) {
+					t.Error("signature does not match the body sent")
+				}
+			}
+			if want := map[bool]int{true: 3, false: 1}[sh.distinct]; len(seen) != want {
+				t.Errorf("%d different bodies, want %d", len(seen), want)
+			}
+		})
 	}
 }
 

@@ -284,7 +284,6 @@ func measure(ctx context.Context, o options, stderr io.Writer) (*report, error) 
 // then rounds whose order rotates (A B C, B C A, C A B, ...), so that the
 // machine's noise, which comes and goes over seconds, falls on all alike.
 func runCell(ctx context.Context, o options, pc *pacer, targets []runningTarget, sc scenario, rate int, sign signer, ids *deliveryIDs, stderr io.Writer) []result {
-	sig := sign.sign(sc.body)
 	shots := make([]shot, len(targets))
 	for i, t := range targets {
 		var src idSource = ids
@@ -292,7 +291,7 @@ func runCell(ctx context.Context, o options, pc *pacer, targets []runningTarget,
 			// One ID per target and cell: the first is processed, the rest are redeliveries.
 			src = repeatID(ids.next())
 		}
-		shots[i] = shot{url: t.url, event: sc.event, body: sc.body, signature: sig, ids: src}
+		shots[i] = shot{url: t.url, event: sc.event, body: sc.body, signer: sign, ids: src, distinct: !sc.repeatID}
 	}
 	results := make([]result, len(targets))
 	for i := range targets {

@@ -24,15 +24,15 @@ type scenario struct {
 	about    string
 	event    string
 	body     []byte
-	repeatID bool // every request carries the same delivery ID
+	repeatID bool // every request carries the same delivery ID and body
 }
 
 var scenarios = []scenario{
-	{name: "ignored", about: "star, a new delivery ID each", event: "star", body: starPayload},
+	{name: "ignored", about: "star, a new delivery ID and body each", event: "star", body: starPayload},
 	// secwg forgets an ignored delivery's ID, so only a handled event's
 	// redelivery is a duplicate to it.
-	{name: "duplicate", about: "installation_repositories, one delivery ID repeated", event: "installation_repositories", body: installationPayload, repeatID: true},
-	{name: "handled", about: "installation_repositories, a new delivery ID each; the job does no I/O", event: "installation_repositories", body: installationPayload},
+	{name: "duplicate", about: "installation_repositories, one delivery repeated", event: "installation_repositories", body: installationPayload, repeatID: true},
+	{name: "handled", about: "installation_repositories, a new delivery ID and body each; the job does no I/O", event: "installation_repositories", body: installationPayload},
 }
 
 func scenarioNames() string {
