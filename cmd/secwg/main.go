@@ -16,6 +16,7 @@ import (
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
 
+	"github.com/secwg/secwg/internal/action"
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/lint"
 	"github.com/secwg/secwg/internal/meetingcli"
@@ -28,7 +29,7 @@ const usage = `secwg runs a working group's GitHub App.
 Usage:
   secwg serve [--config FILE]... [--log-format json|text]
                                                         run the App server
-  secwg lint [--base REV] [--format text|json|sarif|github] [--config FILE] PATH...
+  secwg lint [--base REV] [--fix] [--format text|json|sarif|github] [--config FILE] PATH...
                                                         check threat models (exit 1 on errors)
   secwg meeting next --config FILE --group ID [--now RFC3339]
                                                         the next meeting, in UTC and every zone
@@ -36,6 +37,8 @@ Usage:
                                                         print a meeting issue or minutes
   secwg meeting sync [--config FILE] [--now RFC3339] [--dry-run]
                                                         one reconcile pass over every meeting group
+  secwg action [--config FILE] [--features LIST] [--token-kind workflow|app] [--app-slug SLUG] [--app-id ID]
+                                                        handle one GitHub Actions event (see docs/actions.md)
   secwg version                                         print the version
 
 Configuration: config/secwg.example.yml documents every key and environment variable.
@@ -57,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return lint.Run(context.Background(), args[1:], stdout, stderr)
 	case "meeting":
 		return meetingcli.Run(context.Background(), args[1:], stdout, stderr, loadConfig)
+	case "action":
+		return action.Main(context.Background(), args[1:], stdout, stderr, os.LookupEnv)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "secwg", version.String())
 		return 0

@@ -61,6 +61,14 @@
 //   - A run left in progress (a crash, or another replica) is taken over.
 //   - Every failure after the configuration was read completes the run as
 //     failure with the reason, also when the job's context has ended.
+//   - A model that yields no entry (a misspelt section, an empty file) concludes
+//     neutral, never success.
+//   - The model files of one check share a budget of threatmodel.MaxModelSize
+//     bytes per version; past it the check fails naming the limit.
+//   - Findings with exactly one fix on a line the pull request adds become
+//     GitHub suggestions, in one review per head commit: one request more. The
+//     run's summary records that the commit has its review, so a redelivery
+//     or a re-run posts none; a review that cannot be posted fails nothing.
 //   - Models split over several files: the unchanged model files are read at
 //     the head commit too (one read each; a glob in threat_model.paths adds one
 //     listing of the head commit's tree), up to MaxContextFiles, so that rules

@@ -19,9 +19,26 @@ import (
 // errNotFound is a 404: no such file, or none the installation may see.
 var errNotFound = errors.New("not found")
 
-type tooLargeError struct{ path string }
+// tooLargeError is a model file over the size cap, or (together) the files
+// that took one check past its budget.
+type tooLargeError struct {
+	path     string
+	together bool
+}
 
 func (e *tooLargeError) Error() string { return e.path + " is too large" }
+
+// budget counts the bytes of model files one check reads, per version.
+type budget struct{ base, head int }
+
+func (b *budget) spend(path string, base, head []byte) error {
+	b.base += len(base)
+	b.head += len(head)
+	if b.base > threatmodel.MaxModelSize || b.head > threatmodel.MaxModelSize {
+		return &tooLargeError{path: path, together: true}
+	}
+	return nil
+}
 
 // readFile reads a file's bytes at ref ("" for the default branch) in one
 // request: the raw media type carries files up to 100 MB, where the JSON
@@ -167,7 +184,7 @@ func (j *job) changedModelFiles(ctx context.Context, cfg *repoconfig.Config) ([]
 // an added file's patch is the whole file, and a removed file's is too. Only
 // when GitHub leaves a patch out (a very large diff) is the base read as well,
 // at the base commit.
-func (j *job) versions(ctx context.Context, cfg *repoconfig.Config, files []*github.CommitFile) (base, head []threatmodel.File, err error) {
+func (j *job) versions(ctx context.Context, cfg *repoconfig.Config, files []*github.CommitFile, spent *budget) (base, head []threatmodel.File, err error) {
 	limit := int64(threatmodel.MaxDocumentSize)
 	for _, f := range files {
 		name, prev := f.GetFilename(), f.GetPreviousFilename()
@@ -222,6 +239,9 @@ func (j *job) versions(ctx context.Context, cfg *repoconfig.Config, files []*git
 		if len(b) > threatmodel.MaxDocumentSize || len(h) > threatmodel.MaxDocumentSize {
 			return nil, nil, &tooLargeError{path: name}
 		}
+		if err := spent.spend(name, b, h); err != nil {
+			return nil, nil, err
+		}
 		if inBase && b != nil {
 			base = append(base, threatmodel.File{Path: prev, Data: b})
 		}
@@ -242,7 +262,7 @@ const MaxContextFiles = 50
 // read, or none when the pull request changes it; a glob costs one listing of
 // the head commit's tree besides. Each file is the same in base and head, so
 // its entries count as untouched.
-func (j *job) unchangedModelFiles(ctx context.Context, cfg *repoconfig.Config, changed []*github.CommitFile) ([]threatmodel.File, error) {
+func (j *job) unchangedModelFiles(ctx context.Context, cfg *repoconfig.Config, changed []*github.CommitFile, spent *budget) ([]threatmodel.File, error) {
 	seen := map[string]bool{}
 	for _, f := range changed {
 		seen[f.GetFilename()] = true
@@ -288,6 +308,9 @@ func (j *job) unchangedModelFiles(ctx context.Context, cfg *repoconfig.Config, c
 		case errors.Is(err, errNotFound):
 			continue // a literal path the repository does not have (yet)
 		case err != nil:
+			return nil, err
+		}
+		if err := spent.spend(p, data, data); err != nil {
 			return nil, err
 		}
 		out = append(out, threatmodel.File{Path: p, Data: data})

@@ -23,6 +23,7 @@ import (
 const (
 	conclusionSuccess = "success"
 	conclusionFailure = "failure"
+	conclusionNeutral = "neutral"
 )
 
 // outcome is what a run completes with.
@@ -31,6 +32,9 @@ type outcome struct {
 	title, summary string
 	batches        [][]threatmodel.Annotation
 	annotations    int
+	// reviewed says the head commit has its review of suggestions; the
+	// summary then carries reviewMarker.
+	reviewed bool
 }
 
 // fingerprint identifies an outcome, so that a redelivered event whose result
@@ -148,28 +152,44 @@ func (s *Service) check(ctx context.Context, client *github.Client, installation
 	if err := j.start(ctx); err != nil {
 		return err
 	}
-	base, head, err := j.versions(ctx, cfg, files)
+	spent := &budget{}
+	base, head, err := j.versions(ctx, cfg, files, spent)
 	if err != nil {
 		var big *tooLargeError
 		if errors.As(err, &big) {
-			return j.finish(ctx, tooLarge(big.path))
+			return j.finish(ctx, tooLarge(big))
 		}
 		return err
 	}
-	unchanged, err := j.unchangedModelFiles(ctx, cfg, files)
+	unchanged, err := j.unchangedModelFiles(ctx, cfg, files, spent)
 	if err != nil {
 		var big *tooLargeError
 		if errors.As(err, &big) {
-			return j.finish(ctx, tooLarge(big.path))
+			return j.finish(ctx, tooLarge(big))
 		}
 		return err
 	}
 	base, head = append(base, unchanged...), append(head, unchanged...)
 	report, err := threatmodel.CheckChange(base, head, cfg.Options())
+	if errors.Is(err, threatmodel.ErrTooLarge) || errors.Is(err, threatmodel.ErrModelTooLarge) || errors.Is(err, threatmodel.ErrEncoding) {
+		// The input, not secwg, is at fault: say what is wrong with it.
+		return j.finish(ctx, &outcome{conclusion: conclusionFailure, title: "Threat model unreadable",
+			summary: threatmodel.EscapeMarkdown(err.Error())})
+	}
 	if err != nil {
 		return fmt.Errorf("checking the threat model: %w", err)
 	}
-	return j.finish(ctx, s.outcomeOf(report))
+	o := s.outcomeOf(report)
+	o.reviewed = j.previous != nil && strings.Contains(j.previous.GetOutput().GetSummary(), reviewMarker)
+	if sugg := suggestions(report, files); len(sugg) > 0 && !o.reviewed {
+		// Suggestions save a round trip; failing to post them fails nothing.
+		if err := j.review(ctx, sugg); err != nil {
+			logger.Warn().Err(err).Msg("the review of suggestions could not be posted")
+		} else {
+			o.reviewed = true
+		}
+	}
+	return j.finish(ctx, o)
 }
 
 func (s *Service) outcomeOf(r *threatmodel.Report) *outcome {
@@ -177,12 +197,17 @@ func (s *Service) outcomeOf(r *threatmodel.Report) *outcome {
 	// Errors first, so that a cap never hides one behind notices.
 	slices.SortStableFunc(findings, func(a, b threatmodel.Finding) int { return cmp.Compare(b.Severity, a.Severity) })
 	batches, omitted := threatmodel.Annotations(findings, s.opts.MaxAnnotations)
+	c := r.Counts
 	o := &outcome{conclusion: conclusionSuccess, summary: threatmodel.Summary(r), batches: batches,
 		annotations: len(findings) - omitted}
-	if r.Failed() {
+	switch {
+	case r.Failed():
 		o.conclusion = conclusionFailure
+	case c.Threats+c.Mitigations == 0:
+		// Nothing checked is not a pass: a misspelt section or a file in
+		// the wrong shape must not look green.
+		o.conclusion = conclusionNeutral
 	}
-	c := r.Counts
 	o.title = fmt.Sprintf("%d %s, %d %s in %d threats and %d mitigations",
 		c.Errors, plural(c.Errors, "error", "errors"), c.Warnings, plural(c.Warnings, "warning", "warnings"), c.Threats, c.Mitigations)
 	if omitted > 0 {
@@ -191,10 +216,15 @@ func (s *Service) outcomeOf(r *threatmodel.Report) *outcome {
 	return o
 }
 
-func tooLarge(path string) *outcome {
+func tooLarge(e *tooLargeError) *outcome {
+	if e.together {
+		return &outcome{conclusion: conclusionFailure, title: "Threat model too large",
+			summary: fmt.Sprintf("The threat-model files take more than %d MiB together (the check stopped at %s), more than one check reads. Real models are under 100 KB a file; narrow `threat_model.paths` to the model files.",
+				threatmodel.MaxModelSize>>20, code(e.path))}
+	}
 	return &outcome{conclusion: conclusionFailure, title: "Threat model too large",
-		summary: fmt.Sprintf("%s is larger than %d MiB, the largest threat model secwg checks. Split it into several files matching `threat_model.paths`.",
-			code(path), threatmodel.MaxDocumentSize>>20)}
+		summary: fmt.Sprintf("%s is larger than %d MiB, the largest threat-model file secwg checks; real models are under 100 KB. Split it into several files matching `threat_model.paths`.",
+			code(e.path), threatmodel.MaxDocumentSize>>20)}
 }
 
 func configSummary(e *repoconfig.Error) string {
@@ -306,7 +336,11 @@ func (j *job) start(ctx context.Context) error {
 // per request, the first batch with the completion.
 func (j *job) finish(ctx context.Context, o *outcome) error {
 	fp := o.fingerprint()
-	summary := fit(o.summary, marker(fp))
+	tail := marker(fp)
+	if o.reviewed {
+		tail += reviewMarker + "\n"
+	}
+	summary := fit(o.summary, tail)
 	output := func(batch []threatmodel.Annotation) *github.CheckRunOutput {
 		return &github.CheckRunOutput{Title: github.String(o.title), Summary: github.String(summary), Annotations: toGitHub(batch)}
 	}

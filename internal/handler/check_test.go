@@ -21,6 +21,7 @@ import (
 	"github.com/secwg/secwg/internal/githubclient"
 	"github.com/secwg/secwg/internal/githubtest"
 	"github.com/secwg/secwg/internal/handler"
+	"github.com/secwg/secwg/internal/threatmodel"
 )
 
 // Routes the threat-model check may call, as the fake GitHub registers them.
@@ -509,6 +510,9 @@ func TestCheckEnforcesOnlyWhatThePullRequestChanges(t *testing.T) {
 			}
 			if hasEntry(annotationsOf(r, "failure"), "T-LEGACY-001") {
 				t.Errorf("untouched legacy entry failed: %q", annotationsOf(r, "failure"))
+			}
+			if !strings.Contains(r.Summary, "### What this change does to the model\n") || !strings.Contains(r.Summary, "\n- changed ") && !strings.Contains(r.Summary, "\n- added ") {
+				t.Errorf("summary does not list the changes:\n%s", r.Summary)
 			}
 			if !hasEntry(annotationsOf(r, "notice"), "T-LEGACY-001") {
 				t.Errorf("untouched legacy entry not noted: %q", annotationsOf(r, "notice"))
@@ -1020,3 +1024,139 @@ func TestConfigTheGraphQLAnswerCannotGiveExactly(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestModelWithoutEntriesIsNeutral(t *testing.T) {
+	tests := []struct{ name, config, file string }{
+		{"no entries", "", "# Security\n\n## Threat model\n\nReport vulnerabilities to the security team.\n"},
+		{"misspelt section", "threat_model:\n  paths: [\"SECURITY.md\"]\n  section: Threat modle\n", string(chkFixture(t, "head_ok.md"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newChkEnv(t, 0)
+			if tt.config != "" {
+				e.put("nodejs", "node-sec", "main", checkrun.ConfigPath, []byte(tt.config))
+			}
+			lines := strings.Split(strings.TrimSuffix(tt.file, "\n"), "\n")
+			e.files[1] = map[string]any{"filename": "SECURITY.md", "status": "added", "changes": len(lines),
+				"patch": fmt.Sprintf("@@ -0,0 +1,%d @@\n+%s", len(lines), strings.Join(lines, "\n+"))}
+			if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+				t.Fatal(err)
+			}
+			r := e.allRuns()[0]
+			if r.Conclusion == "success" {
+				t.Errorf("a model that yields no entries passed: %s\n%s", r.Title, r.Summary)
+			}
+			if tt.config == "" && r.Conclusion != "neutral" {
+				t.Errorf("conclusion %s, want neutral", r.Conclusion)
+			}
+		})
+	}
+}
+
+const routeCreateReview = "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews"
+
+// chkReview is a review as the fake GitHub received it.
+type chkReview struct {
+	CommitID string `json:"commit_id"`
+	Event    string `json:"event"`
+	Body     string `json:"body"`
+	Comments []struct {
+		Path string `json:"path"`
+		Line int    `json:"line"`
+		Side string `json:"side"`
+		Body string `json:"body"`
+	} `json:"comments"`
+}
+
+// acceptReviews makes the fake GitHub record the reviews it is sent.
+func (e *chkEnv) acceptReviews(t *testing.T) *[]chkReview {
+	var reviews []chkReview
+	e.gh.Handle(routeCreateReview, func(w http.ResponseWriter, r *http.Request) {
+		var rv chkReview
+		if err := json.NewDecoder(r.Body).Decode(&rv); err != nil {
+			t.Errorf("review body: %v", err)
+		}
+		e.mu.Lock()
+		reviews = append(reviews, rv)
+		n := len(reviews)
+		e.mu.Unlock()
+		writeJSON(w, 200, map[string]any{"id": 900 + n, "state": "COMMENTED", "commit_id": rv.CommitID, "body": rv.Body})
+	})
+	return &reviews
+}
+
+func TestFixableLinesGetOneReviewOfSuggestionsPerHeadCommit(t *testing.T) {
+	e := newChkEnv(t, 0)
+	reviews := e.acceptReviews(t)
+	model := "# Security\n\n## Threat model\n\n#### T-NEW-001: Swapped blob (CWE-94)\n\n- **STRIDE**: Tampring, EoP\n- **Status**: Accepted\n- **Rationale**: the operator is trusted\n"
+	lines := strings.Split(strings.TrimSuffix(model, "\n"), "\n")
+	e.files[1] = map[string]any{"filename": "SECURITY.md", "status": "added", "changes": len(lines),
+		"patch": fmt.Sprintf("@@ -0,0 +1,%d @@\n+%s", len(lines), strings.Join(lines, "\n+"))}
+	for range 2 { // a redelivery posts no second review
+		if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(*reviews) != 1 {
+		t.Fatalf("%d reviews, want one per head commit", len(*reviews))
+	}
+	rv := (*reviews)[0]
+	if rv.CommitID != chkHead || rv.Event != "COMMENT" || len(rv.Comments) != 1 {
+		t.Fatalf("review %+v", rv)
+	}
+	c := rv.Comments[0]
+	want := "```suggestion\n- **STRIDE**: Tampering, Elevation of privilege\n```\n"
+	if c.Path != "SECURITY.md" || c.Line != 7 || c.Side != "RIGHT" || !strings.HasSuffix(c.Body, want) || !strings.Contains(c.Body, "did you mean Tampering?") {
+		t.Errorf("comment %+v, want a suggestion on line 7 ending %q", c, want)
+	}
+	if n := e.gh.Count(routeCreateReview); n != 1 {
+		t.Errorf("%d review requests, want 1", n)
+	}
+
+	// A new head commit gets a review of its own.
+	const newHead = "3333333333333333333333333333333333333333"
+	if err := e.deliver(t, "pull_request", "pull_request.json", func(p map[string]any) {
+		p["action"] = "synchronize"
+		p["pull_request"].(map[string]any)["head"].(map[string]any)["sha"] = newHead
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(*reviews) != 2 || (*reviews)[1].CommitID != newHead {
+		t.Errorf("reviews %+v, want a second one on the new head", *reviews)
+	}
+}
+
+func TestLinesThePullRequestDidNotAddGetNoSuggestion(t *testing.T) {
+	e := newChkEnv(t, 0)
+	reviews := e.acceptReviews(t)
+	if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, rv := range *reviews {
+		for _, c := range rv.Comments {
+			t.Errorf("suggestion on %s:%d, a line the patch does not add", c.Path, c.Line)
+		}
+	}
+}
+
+func TestModelFilesPastTheCheckBudgetFail(t *testing.T) {
+	e := newChkEnv(t, 0)
+	e.contents = map[string][]byte{}
+	e.put("nodejs", "node-sec", "main", checkrun.ConfigPath, []byte("threat_model:\n  paths: [\"threats/*.md\"]\n"))
+	const changed = "#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n- **Status**: Accepted\n- **Rationale**: r\n"
+	lines := strings.Split(strings.TrimSuffix(changed, "\n"), "\n")
+	e.files = []map[string]any{{"filename": "threats/a.md", "status": "added", "changes": len(lines),
+		"patch": fmt.Sprintf("@@ -0,0 +1,%d @@\n+%s", len(lines), strings.Join(lines, "\n+"))}}
+	e.put("nodejs", "node-sec", chkHead, "threats/a.md", []byte(changed))
+	filler := []byte(strings.Repeat("Prose.\n", threatmodel.MaxDocumentSize/7))
+	for i := range threatmodel.MaxModelSize/threatmodel.MaxDocumentSize + 1 {
+		e.put("nodejs", "node-sec", chkHead, fmt.Sprintf("threats/z%02d.md", i), filler)
+	}
+	if err := e.deliver(t, "pull_request", "pull_request.json", nil); err != nil {
+		t.Fatal(err)
+	}
+	r := e.allRuns()[0]
+	if r.Conclusion != "failure" || r.Title != "Threat model too large" || !strings.Contains(r.Summary, "8 MiB together") {
+		t.Errorf("run %s %q:\n%s", r.Conclusion, r.Title, r.Summary)
+	}
+}

@@ -25,6 +25,7 @@ type Comment struct {
 	meetings Meetings
 	checks   Checks
 	perms    *Permissions
+	wrap     func(command.Checker) command.Checker
 }
 
 var _ githubapp.EventHandler = &Comment{}
@@ -34,6 +35,12 @@ var _ githubapp.EventHandler = &Comment{}
 func NewComment(b Base, groups []meeting.Group, meetings Meetings, checks Checks) *Comment {
 	return &Comment{Base: b, groups: groups, meetings: meetings, checks: checks,
 		perms: NewPermissions(PermissionTTL, PermissionCacheLimit)}
+}
+
+func newCommentWith(b Base, s Services) *Comment {
+	c := NewComment(b, s.Groups, s.Meetings, s.Checks)
+	c.wrap = s.WrapChecker
+	return c
 }
 
 // Handles implements githubapp.EventHandler.
@@ -118,6 +125,9 @@ func (h *Comment) newRun(e *github.IssueCommentEvent, client *github.Client, ins
 		number: issue.GetNumber(), commentID: e.GetComment().GetID(), comment: e.GetComment(),
 		user: e.GetComment().GetUser().GetLogin(), author: issue.GetUser().GetLogin(),
 		place: command.Issue, labels: issue.Labels,
+	}
+	if h.wrap != nil {
+		r.checker = h.wrap(r.checker)
 	}
 	if issue.IsPullRequest() {
 		r.place = command.PullRequest

@@ -8,6 +8,7 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 
 	"github.com/secwg/secwg/internal/checkrun"
+	"github.com/secwg/secwg/internal/command"
 	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/metrics"
 )
@@ -40,13 +41,16 @@ type Services struct {
 	Checks   Checks
 	// CheckRuns runs the threat-model check on pull requests.
 	CheckRuns *checkrun.Service
+	// WrapChecker, when set, wraps the API's permission checker for commands:
+	// a token that cannot read team membership answers for teams otherwise.
+	WrapChecker func(command.Checker) command.Checker
 }
 
 // All lists secwg's handlers, one per event.
 func All(b Base, s Services) []githubapp.EventHandler {
 	hs := []githubapp.EventHandler{
 		&Installation{Base: b},
-		NewComment(b, s.Groups, s.Meetings, s.Checks),
+		newCommentWith(b, s),
 	}
 	if s.CheckRuns != nil {
 		hs = append(hs, NewCheck(b, s.CheckRuns))

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/secwg/secwg/internal/threatmodel"
 )
 
 func run(t *testing.T, c Command, args ...string) (code int, stdout, stderr string) {
@@ -43,19 +45,26 @@ func TestExitCodesAndTextOutput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, stdout, stderr := run(t, Command{}, tt.args...)
-			if code != tt.code {
-				t.Errorf("exit %d, want %d; stderr %s", code, tt.code, stderr)
-			}
-			for _, want := range tt.stdout {
-				if !strings.Contains(stdout, want) {
-					t.Errorf("stdout lacks %q:\n%s", want, stdout)
-				}
-			}
-			if !strings.Contains(stderr, tt.stderr) || (tt.stderr == "") != (stderr == "") {
-				t.Errorf("stderr %q, want %q", stderr, tt.stderr)
-			}
+			expectRun(t, Command{}, tt.args, tt.code, tt.stdout, tt.stderr)
 		})
+	}
+}
+
+// expectRun runs the command and checks its exit code, that stdout holds
+// each of the strings, and that stderr holds wantStderr (empty: nothing).
+func expectRun(t *testing.T, c Command, args []string, wantCode int, wantStdout []string, wantStderr string) {
+	t.Helper()
+	code, stdout, stderr := run(t, c, args...)
+	if code != wantCode {
+		t.Errorf("exit %d, want %d\nstdout %s\nstderr %s", code, wantCode, stdout, stderr)
+	}
+	for _, want := range wantStdout {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, wantStderr) || (wantStderr == "") != (stderr == "") {
+		t.Errorf("stderr %q, want %q", stderr, wantStderr)
 	}
 }
 
@@ -133,7 +142,7 @@ func TestSARIFOutputIsStructurallyValid(t *testing.T) {
 		t.Fatalf("log header %q %q runs %d", log.Version, log.Schema, len(log.Runs))
 	}
 	run := log.Runs[0]
-	if run.Tool.Driver.Name != "secwg" || len(run.Tool.Driver.Rules) != 15 {
+	if run.Tool.Driver.Name != "secwg" || len(run.Tool.Driver.Rules) != len(threatmodel.Rules) {
 		t.Errorf("driver %q with %d rules", run.Tool.Driver.Name, len(run.Tool.Driver.Rules))
 	}
 	if len(run.Results) != 4 {
@@ -168,6 +177,18 @@ func TestGitHubOutputEscapesWorkflowCommands(t *testing.T) {
 type fakeRevisions struct {
 	rev   string
 	files map[string]string
+}
+
+func (f fakeRevisions) Root(context.Context) (string, error) { return os.Getwd() }
+
+func (f fakeRevisions) List(_ context.Context, rev, dir string) ([]string, error) {
+	var out []string
+	for p := range f.files {
+		if strings.HasPrefix(p, dir+"/") {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 func (f fakeRevisions) Show(_ context.Context, rev, path string) ([]byte, bool, error) {

@@ -35,6 +35,11 @@ type Service struct {
 
 	passMu sync.Mutex // one Sync at a time
 
+	// oneInstallation, when set, reaches every repository and organisation
+	// through one installation: a token that is not an App's cannot look
+	// installations up.
+	oneInstallation *int64
+
 	mu       sync.Mutex
 	installs map[string]int64 // "repo:owner/name" or "org:name" → installation id
 	slug     string           // the App's slug once GET /app answered
@@ -81,6 +86,11 @@ func WithLogger(l zerolog.Logger) Option { return func(s *Service) { s.logger = 
 // WithAppSlug tells the service the App's slug (the server learns it from GET
 // /app); while it answers "" the service asks GET /app itself, once.
 func WithAppSlug(slug func() string) Option { return func(s *Service) { s.appSlug = slug } }
+
+// WithInstallation reaches every group through installation id without
+// looking installations up: for a client creator bound to one token, as in a
+// GitHub Actions workflow, which ignores the id.
+func WithInstallation(id int64) Option { return func(s *Service) { s.oneInstallation = &id } }
 
 // New builds the service for cfg's groups. cfg must have been validated.
 func New(cfg *meeting.Config, clients githubapp.ClientCreator, opts ...Option) (*Service, error) {
@@ -165,6 +175,9 @@ func (s *Service) ensureAppLogin(ctx context.Context) (string, error) {
 // installation finds the App's installation on a repository ("owner/name") or
 // an organisation, once per process.
 func (s *Service) installation(ctx context.Context, kind, name string) (int64, error) {
+	if s.oneInstallation != nil {
+		return *s.oneInstallation, nil
+	}
 	key := kind + ":" + strings.ToLower(name)
 	s.mu.Lock()
 	id, ok := s.installs[key]

@@ -229,11 +229,19 @@ func (r *recorder) HandlesAction(_, action string) bool {
 func (r *recorder) Handle(ctx context.Context, _, deliveryID string, _ []byte) error {
 	r.mu.Lock()
 	r.ran = append(r.ran, deliveryID)
+	do := r.do
 	r.mu.Unlock()
-	if r.do != nil {
-		return r.do(ctx, deliveryID)
+	if do != nil {
+		return do(ctx, deliveryID)
 	}
 	return nil
+}
+
+// setDo replaces what the handler does, for jobs that start afterwards.
+func (r *recorder) setDo(do func(ctx context.Context, deliveryID string) error) {
+	r.mu.Lock()
+	r.do = do
+	r.mu.Unlock()
 }
 
 func (r *recorder) count() int {

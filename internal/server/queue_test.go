@@ -30,7 +30,7 @@ func TestHandlerPanicIsRecoveredLoggedAndCounted(t *testing.T) {
 		}
 	}
 	// The worker survived: the next delivery runs, and the server stays healthy.
-	h.do = nil
+	h.setDo(nil)
 	a.deliver("issues", "p2", labeled)
 	eventually(t, "the next job", func() bool { return h.count() == 2 })
 	if s, _ := a.get(HealthRoute); s != 200 {

@@ -290,7 +290,7 @@ func TestHandledDeliveriesAreAnsweredAfterTheirJob(t *testing.T) {
 			if status != tt.wantStatus || !strings.Contains(body, tt.wantBody) {
 				t.Fatalf("status %d %q, want %d %q", status, body, tt.wantStatus, tt.wantBody)
 			}
-			h.do = nil
+			h.setDo(nil)
 			status, _ = a.deliver("issues", "answer", labeled)
 			if ran := h.count() == 2; ran != tt.redeliveryRuns {
 				t.Errorf("redelivery: status %d, handler ran %d times", status, h.count())

@@ -2,6 +2,7 @@ package threatmodel
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,6 +19,17 @@ type Finding struct {
 	Message  string
 	// Entry is the ID of the threat or mitigation the finding is about.
 	Entry string
+	// Markdown is Message as Markdown, field labels in bold.
+	Markdown string
+	// Fix, when set, is the one edit that resolves the finding.
+	Fix *Fix
+}
+
+// Fix is an edit of one line: Old, which occurs on the line exactly once as a
+// whole word, becomes New.
+type Fix struct {
+	Line     int
+	Old, New string
 }
 
 // File is a threat-model file as read from disk or from a commit.
@@ -48,7 +60,11 @@ type Report struct {
 	Documents []*Document
 	Findings  []Finding
 	// Diff is set in diff-aware mode.
-	Diff     *Diff
+	Diff *Diff
+	// Enforced lists, in diff-aware mode, the IDs at head whose errors and
+	// warnings count: those the change added, changed or renamed and those
+	// linked to them.
+	Enforced []string
 	Coverage Coverage
 	Counts   Counts
 }
@@ -70,7 +86,7 @@ func Check(files []File, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return report(head, nil, nil, opts), nil
+	return report(head, nil, nil, nil, opts), nil
 }
 
 // CheckChange checks head against base: errors and warnings are enforced only
@@ -87,10 +103,21 @@ func CheckChange(base, head []File, opts Options) (*Report, error) {
 		return nil, err
 	}
 	d := diff(b, h)
-	return report(h, d, affected(b, h, d), opts), nil
+	return report(h, b, d, affected(b, h, d), opts), nil
 }
 
+// ErrModelTooLarge is returned when the files of one check together exceed
+// MaxModelSize.
+var ErrModelTooLarge = errors.New("threat model files too large together")
+
 func parseAll(files []File, section string) ([]*Document, error) {
+	total := 0
+	for _, f := range files {
+		total += len(f.Data)
+	}
+	if total > MaxModelSize {
+		return nil, fmt.Errorf("%w: %d files of %d bytes, the limit is %d", ErrModelTooLarge, len(files), total, MaxModelSize)
+	}
 	docs := make([]*Document, 0, len(files))
 	for _, f := range files {
 		d, err := Parse(f.Path, f.Data, section)
@@ -102,24 +129,65 @@ func parseAll(files []File, section string) ([]*Document, error) {
 	return docs, nil
 }
 
-func report(head []*Document, d *Diff, enforced map[string]bool, opts Options) *Report {
+// Finding caps: MaxFindingsPerFile are reported per file, then one finding
+// says how many more there are; the parser and the rules stop collecting at
+// MaxParseFindings so that a hostile file cannot exhaust memory with them.
+const (
+	MaxFindingsPerFile = 1000
+	MaxParseFindings   = 10 * MaxFindingsPerFile
+	// MaxFieldItems is how many bullets of an entry's field list are read.
+	MaxFieldItems = 100
+)
+
+// report turns documents into a report. In diff-aware mode (d set) errors
+// and warnings are enforced on the entries in enforced; a finding on no entry
+// of head (a malformed heading, an empty file) is enforced unless base
+// showed the same finding.
+func report(head, base []*Document, d *Diff, enforced map[string]bool, opts Options) *Report {
 	r := &Report{Documents: head, Diff: d}
 	var raw []Finding
+	entries := map[string]bool{}
 	for _, doc := range head {
 		raw = append(raw, doc.Findings...)
 		r.Counts.Threats += len(doc.Threats)
 		r.Counts.Mitigations += len(doc.Mitigations)
+		for _, t := range doc.Threats {
+			entries[t.ID] = true
+		}
+		for _, m := range doc.Mitigations {
+			entries[m.ID] = true
+		}
+	}
+	var before map[string]bool
+	if d != nil {
+		before = map[string]bool{}
+		for _, doc := range base {
+			for _, f := range doc.Findings {
+				before[findingKey(f)] = true
+			}
+		}
 	}
 	r.Counts.Files = len(head)
 	raw = append(raw, validate(head)...)
+	kept := raw[:0]
 	for _, f := range raw {
 		f.Severity = opts.severity(f.Rule, f.Severity)
 		if f.Severity == SeverityOff {
 			continue
 		}
-		if enforced != nil && !enforced[f.Entry] {
-			f.Severity = SeverityNotice
+		if d != nil {
+			if entries[f.Entry] {
+				if !enforced[f.Entry] {
+					f.Severity = SeverityNotice
+				}
+			} else if before[findingKey(f)] {
+				f.Severity = SeverityNotice
+			}
 		}
+		kept = append(kept, f)
+	}
+	r.Findings = capFindings(kept)
+	for _, f := range r.Findings {
 		switch f.Severity {
 		case SeverityError:
 			r.Counts.Errors++
@@ -128,24 +196,76 @@ func report(head []*Document, d *Diff, enforced map[string]bool, opts Options) *
 		default:
 			r.Counts.Notices++
 		}
-		r.Findings = append(r.Findings, f)
 	}
 	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
 		return cmp.Or(strings.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	if d != nil {
 		r.Counts.Untouched = d.Untouched
+		for id := range enforced {
+			if entries[id] {
+				r.Enforced = append(r.Enforced, id)
+			}
+		}
+		slices.Sort(r.Enforced)
 	}
 	r.Coverage = coverage(head)
 	return r
 }
 
+// findingKey identifies a finding across two versions of a file, apart from
+// where it sits.
+func findingKey(f Finding) string { return f.Rule + "\x00" + f.Entry + "\x00" + f.Message }
+
+// capFindings keeps MaxFindingsPerFile findings per file, the most severe
+// first, and adds one that says how many more there are, as severe as the
+// worst of them.
+func capFindings(fs []Finding) []Finding {
+	perFile := map[string]int{}
+	for _, f := range fs {
+		perFile[f.Path]++
+	}
+	over := false
+	for _, n := range perFile {
+		over = over || n > MaxFindingsPerFile
+	}
+	if !over {
+		return fs
+	}
+	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(b.Severity, a.Severity) })
+	shown := map[string]int{}
+	worst := map[string]Severity{}
+	first := map[string]Finding{}
+	out := fs[:0]
+	for _, f := range fs {
+		if shown[f.Path] >= MaxFindingsPerFile {
+			worst[f.Path] = max(worst[f.Path], f.Severity)
+			continue
+		}
+		if shown[f.Path] == 0 {
+			first[f.Path] = f
+		}
+		shown[f.Path]++
+		out = append(out, f)
+	}
+	for path, sev := range worst {
+		f := newFinding(path, Position{Line: 1, Column: 1, EndLine: 1}, RuleLimitExceeded, "",
+			fmt.Sprintf("%d more findings in this file are not shown: at most %d are reported per file", perFile[path]-MaxFindingsPerFile, MaxFindingsPerFile))
+		f.Severity = sev
+		out = append(out, f)
+	}
+	return out
+}
+
 // validate runs the rules that look at one entry against the whole model.
 func validate(docs []*Document) []Finding {
 	var out []Finding
+	perFile := map[string]int{}
 	add := func(e *Entry, pos Position, rule, msg string) {
-		out = append(out, Finding{Path: e.Path, Line: pos.Line, Column: pos.Column, EndLine: pos.EndLine,
-			Severity: rulesByID[rule].Severity, Rule: rule, Message: msg, Entry: e.ID})
+		if perFile[e.Path]++; perFile[e.Path] > MaxParseFindings {
+			return
+		}
+		out = append(out, newFinding(e.Path, pos, rule, e.ID, msg))
 	}
 	first := map[string]*Entry{}
 	mitigations := map[string]*Mitigation{}
@@ -191,19 +311,19 @@ func validateThreat(t *Threat, mitigations map[string]*Mitigation, add func(*Ent
 		return t.Pos
 	}
 	if f, ok := t.Field(labelSTRIDE); !ok {
-		add(&t.Entry, t.Pos, RuleStrideMissing, fmt.Sprintf("%s has no **STRIDE** field", t.ID))
+		add(&t.Entry, t.Pos, RuleStrideMissing, fmt.Sprintf("%s has no %s field", t.ID, em("STRIDE")))
 	} else if len(splitList(f.Value)) == 0 {
-		add(&t.Entry, field(labelSTRIDE), RuleStrideMissing, fmt.Sprintf("%s has an empty **STRIDE** field", t.ID))
+		add(&t.Entry, field(labelSTRIDE), RuleStrideMissing, fmt.Sprintf("%s has an empty %s field", t.ID, em("STRIDE")))
 	}
 	if !hasCWE(t) {
 		add(&t.Entry, t.Pos, RuleCWEMissing, fmt.Sprintf("%s names no CWE in its title, for example (CWE-400)", t.ID))
 	}
 	risk := t.Status == StatusAccepted || t.Status == StatusTransferred || t.Status == StatusNotApplicable
 	if risk && t.Rationale == "" {
-		add(&t.Entry, field(labelStatus), RuleRationaleMissing, fmt.Sprintf("%s is %s but has no **Rationale**", t.ID, t.Status))
+		add(&t.Entry, field(labelStatus), RuleRationaleMissing, fmt.Sprintf("%s is %s but has no %s", t.ID, t.Status, em("Rationale")))
 	}
 	if !risk && len(t.MitigationIDs) == 0 && len(t.InlineMitigations) == 0 {
-		add(&t.Entry, field(labelMitigations), RuleMitigationMissing, fmt.Sprintf("%s lists no mitigation; add **Mitigations** or set **Status** to Accepted, Transferred or Not applicable", t.ID))
+		add(&t.Entry, field(labelMitigations), RuleMitigationMissing, fmt.Sprintf("%s lists no mitigation; add %s or set %s to Accepted, Transferred or Not applicable", t.ID, em("Mitigations"), em("Status")))
 	}
 	var linked []*Mitigation
 	for _, id := range t.MitigationIDs {

@@ -161,3 +161,53 @@ func affected(base, head []*Document, d *Diff) map[string]bool {
 	}
 	return out
 }
+
+// Kinds of Change.
+const (
+	ChangeAdded   = "added"
+	ChangeChanged = "changed"
+	ChangeRemoved = "removed"
+	ChangeRenamed = "renamed"
+	ChangeStatus  = "status"
+)
+
+// Change is one line of what a change did to the model, in the shape every
+// output lists it: a renamed entry has From and To IDs, a status change From
+// and To statuses. Path and Line are where the entry is at head, or where it
+// was at base when it was removed.
+type Change struct {
+	Kind     string
+	ID       string
+	Title    string
+	From, To string
+	Path     string
+	Line     int
+}
+
+// Changes lists the diff's edits: added, changed, renamed, removed, then
+// status changes.
+func (d *Diff) Changes() []Change {
+	if d == nil {
+		return nil
+	}
+	var out []Change
+	add := func(kind string, e EntryRef, from, to string) {
+		out = append(out, Change{Kind: kind, ID: e.ID, Title: e.Title, From: from, To: to, Path: e.Path, Line: e.Line})
+	}
+	for _, e := range d.Added {
+		add(ChangeAdded, e, "", "")
+	}
+	for _, e := range d.Changed {
+		add(ChangeChanged, e, "", "")
+	}
+	for _, r := range d.Renamed {
+		add(ChangeRenamed, r.To, r.From.ID, r.To.ID)
+	}
+	for _, e := range d.Removed {
+		add(ChangeRemoved, e, "", "")
+	}
+	for _, s := range d.StatusChanges {
+		add(ChangeStatus, s.Entry, orDash(s.From), orDash(s.To))
+	}
+	return out
+}

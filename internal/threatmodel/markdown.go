@@ -2,9 +2,11 @@ package threatmodel
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/yuin/goldmark/ast"
@@ -20,13 +22,21 @@ import (
 // MaxInlineDelimiters in one block as plain text.
 const (
 	// MaxDocumentSize is the largest threat-model file accepted, in bytes.
-	MaxDocumentSize = 16 << 20
+	// Real models are under 100 KB; the cap keeps one file's parse under
+	// 256 MiB of memory whatever its shape.
+	MaxDocumentSize = 1 << 20
+	// MaxModelSize is the largest total of the files one check reads, per
+	// version (base or head).
+	MaxModelSize = 8 << 20
 	// MaxNesting is how deep lists and block quotes may nest; deeper
 	// markers are read as text.
 	MaxNesting = 32
 	// MaxInlineDelimiters is how many link openers and emphasis runs one
 	// block may hold before the rest of each of its lines is read as text.
 	MaxInlineDelimiters = 64
+	// MaxLinkReferences is how many link reference definitions a document
+	// may hold; past it, paragraphs that would define more are read as text.
+	MaxLinkReferences = 1000
 )
 
 // ErrTooLarge is returned for documents over MaxDocumentSize.
@@ -49,8 +59,39 @@ var markdownParser = parser.NewParser(
 	),
 	parser.WithInlineParsers(append([]util.PrioritizedValue{util.Prioritized(delimiterGuard{}, 0)},
 		parser.DefaultInlineParsers()...)...),
-	parser.WithParagraphTransformers(parser.DefaultParagraphTransformers()...),
+	parser.WithParagraphTransformers(util.Prioritized(linkReferenceGuard{}, 100)),
 )
+
+var linkReferenceCount = parser.NewContextKey()
+
+// linkReferenceOverflow is set in the context when definitions were refused.
+var linkReferenceOverflow = parser.NewContextKey()
+
+// linkReferenceGuard hands paragraphs to goldmark's link reference
+// transformer until the document has used its budget of definitions: that
+// transformer takes time quadratic in the definitions of one paragraph.
+type linkReferenceGuard struct{}
+
+func (linkReferenceGuard) Transform(node *ast.Paragraph, reader text.Reader, pc parser.Context) {
+	lines := node.Lines()
+	candidates := 0
+	for i := range lines.Len() {
+		seg := lines.At(i)
+		if l := bytes.TrimLeft(seg.Value(reader.Source()), " "); len(l) > 0 && l[0] == '[' {
+			candidates++
+		}
+	}
+	if candidates == 0 {
+		return
+	}
+	n, _ := pc.Get(linkReferenceCount).(int)
+	if n+candidates > MaxLinkReferences {
+		pc.Set(linkReferenceOverflow, true)
+		return
+	}
+	pc.Set(linkReferenceCount, n+candidates)
+	parser.LinkReferenceParagraphTransformer.Transform(node, reader, pc)
+}
 
 // nestingGuard refuses to open a list or block quote nested MaxNesting deep.
 type nestingGuard struct{ parser.BlockParser }
@@ -117,7 +158,11 @@ type source struct {
 
 func newSource(data []byte) (*source, error) {
 	if len(data) > MaxDocumentSize {
-		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(data), MaxDocumentSize)
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d (real threat models are under 100 KB)", ErrTooLarge, len(data), MaxDocumentSize)
+	}
+	data, err := decode(data)
+	if err != nil {
+		return nil, err
 	}
 	s := &source{all: data}
 	s.lines = make([]int, 1, bytes.Count(data, []byte{'\n'})+1)
@@ -193,6 +238,46 @@ func (s *source) lineStart(bodyOffset int) int {
 	return 0
 }
 
-func (s *source) parse() ast.Node {
-	return markdownParser.Parse(text.NewReader(s.body()))
+// parse parses the body; overflow reports link reference definitions refused.
+func (s *source) parse() (root ast.Node, overflow bool) {
+	pc := parser.NewContext()
+	root = markdownParser.Parse(text.NewReader(s.body()), parser.WithContext(pc))
+	_, overflow = pc.Get(linkReferenceOverflow).(bool)
+	return root, overflow
+}
+
+// ErrEncoding is returned for a file that is neither UTF-8 nor UTF-16 with a
+// byte order mark.
+var ErrEncoding = errors.New("threat model is not UTF-8 text")
+
+// decode returns the file as UTF-8 with every line ending in LF or CRLF:
+// UTF-16 with a byte order mark is decoded (to UTF-8 with a BOM, so the
+// marker is not read as text), and a lone CR, which goldmark does not take
+// for a line ending, becomes LF. Offsets stay those of the UTF-8 text.
+func decode(data []byte) ([]byte, error) {
+	if len(data) >= 2 && (data[0] == 0xFF && data[1] == 0xFE || data[0] == 0xFE && data[1] == 0xFF) {
+		if len(data)%2 != 0 {
+			return nil, fmt.Errorf("%w: UTF-16 with an odd number of bytes", ErrEncoding)
+		}
+		order := binary.ByteOrder(binary.LittleEndian)
+		if data[0] == 0xFE {
+			order = binary.BigEndian
+		}
+		units := make([]uint16, len(data)/2)
+		for i := range units {
+			units[i] = order.Uint16(data[2*i:])
+		}
+		data = []byte(string(utf16.Decode(units)))
+	} else if bytes.IndexByte(data, 0) >= 0 && !utf8.Valid(data) {
+		return nil, fmt.Errorf("%w: it holds NUL bytes and invalid UTF-8; save it as UTF-8", ErrEncoding)
+	}
+	if i := bytes.IndexByte(data, '\r'); i >= 0 && bytes.Count(data, []byte("\r")) != bytes.Count(data, []byte("\r\n")) {
+		data = bytes.Clone(data)
+		for ; i < len(data); i++ {
+			if data[i] == '\r' && (i+1 == len(data) || data[i+1] != '\n') {
+				data[i] = '\n'
+			}
+		}
+	}
+	return data, nil
 }

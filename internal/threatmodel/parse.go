@@ -27,6 +27,9 @@ type Field struct {
 	Pos   Position
 	// Items are the nested bullets under the field, one per bullet.
 	Items []Item
+	// Head is the value up to a line that continues it lazily (not
+	// indented), which is usually prose after the list; Value when none does.
+	Head string
 }
 
 // Item is a nested bullet under a field.
@@ -88,6 +91,9 @@ type Document struct {
 	Mitigations []*Mitigation
 	// SectionMissing is set when a section was asked for and no heading matched.
 	SectionMissing bool
+	// Text is the file as parsed: UTF-8, line endings LF or CRLF. Fixes
+	// apply to it.
+	Text []byte
 	// Findings are those a single file shows on its own; Check adds the ones
 	// that need every file.
 	Findings []Finding
@@ -105,6 +111,9 @@ const (
 	labelSince         = "since"
 	labelLink          = "link"
 )
+
+// labelNames are the labels "did you mean" offers.
+var labelNames = newCandidates([]string{"STRIDE", "Mitigations", "Status", "Environments", "Rationale", "Transferred to", "Decision", "Since", "Link"})
 
 var labelAliases = map[string]string{
 	"stride": labelSTRIDE, "stride category": labelSTRIDE, "stride categories": labelSTRIDE,
@@ -137,21 +146,40 @@ func Parse(path string, data []byte, section string) (*Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	p := &docParser{src: src, body: src.body(), doc: &Document{Path: path}}
-	root := src.parse()
+	p := &docParser{src: src, body: src.body(), doc: &Document{Path: path, Text: src.all}}
+	root, overflow := src.parse()
+	if overflow {
+		p.finding(Position{Line: 1, Column: 1, EndLine: 1}, RuleLimitExceeded, "",
+			fmt.Sprintf("the file holds more than %d link reference definitions; the paragraphs past the limit are read as text", MaxLinkReferences))
+	}
 	first, end := root.FirstChild(), ast.Node(nil)
 	if section != "" {
-		first, end = findSection(root, p.body, section)
-		p.doc.SectionMissing = first == nil
+		var found bool
+		first, end, found = findSection(root, p.body, section)
+		if !found {
+			p.doc.SectionMissing = true
+			p.finding(Position{Line: 1, Column: 1, EndLine: 1}, RuleSectionMissing, "",
+				fmt.Sprintf("no heading reads %s, the configured section, so nothing in this file was checked; fix %s in the configuration or the heading", quote(section), em("threat_model.section")))
+			return p.doc, nil
+		}
 	}
 	p.walk(first, end)
+	if len(p.doc.Threats)+len(p.doc.Mitigations) == 0 {
+		p.finding(Position{Line: 1, Column: 1, EndLine: 1}, RuleModelEmpty, "",
+			"the file holds no threat or mitigation, so nothing was checked; entries are headings such as \"#### T-AREA-001: Title\" followed by a bullet list of fields (see "+FormatDocURL+")")
+	}
 	return p.doc, nil
 }
+
+// FormatDocURL is where the threat-model format is described.
+const FormatDocURL = "https://github.com/secwg/secwg/blob/main/docs/threat-model-format.md"
 
 type docParser struct {
 	src  *source
 	body []byte
 	doc  *Document
+	// dropped counts findings past MaxParseFindings.
+	dropped int
 }
 
 func (p *docParser) pos(n ast.Node) Position {
@@ -191,7 +219,7 @@ func nodeStart(n ast.Node) (int, bool) {
 
 // findSection returns the blocks under the heading whose text is section, up
 // to the next heading of the same or a higher level.
-func findSection(root ast.Node, body []byte, section string) (first, end ast.Node) {
+func findSection(root ast.Node, body []byte, section string) (first, end ast.Node, found bool) {
 	want := normalize(section)
 	for n := root.FirstChild(); n != nil; n = n.NextSibling() {
 		h, ok := n.(*ast.Heading)
@@ -206,11 +234,11 @@ func findSection(root ast.Node, body []byte, section string) (first, end ast.Nod
 			end = end.NextSibling()
 		}
 		if h.NextSibling() == end {
-			return nil, nil
+			return nil, nil, true
 		}
-		return h.NextSibling(), end
+		return h.NextSibling(), end, true
 	}
-	return nil, nil
+	return nil, nil, false
 }
 
 // walk reads entries from top-level blocks in [first, end).
@@ -232,15 +260,28 @@ func (p *docParser) heading(h *ast.Heading, end ast.Node) {
 		return
 	}
 	heading := clean(inlineText(h, p.body, nil))
-	id, title, ok := p.entryID(h, heading)
+	tok, rest, ok := idToken(heading)
 	if !ok {
 		return
 	}
-	e := Entry{ID: id, Title: title, Path: p.doc.Path, Pos: p.pos(h)}
-	e.digest = p.digest(h, end)
+	var fields []Field
 	if list, ok := h.NextSibling().(*ast.List); ok && !list.IsOrdered() && h.NextSibling() != end {
-		e.Fields = p.fields(list, id)
+		fields = p.fields(list, tok)
 	}
+	id, title, ok := p.entryID(h, tok, rest, len(fields) > 0)
+	if !ok {
+		return
+	}
+	if len(fields) == 0 {
+		// A heading with an ID but no field list is prose ("T-SQL: basics"),
+		// unless the fields are there in a shape the format does not read.
+		if hint := p.misplacedFields(h, end); hint != "" {
+			p.finding(p.pos(h), RuleFieldMisplaced, id, fmt.Sprintf("%s is not read as an entry: %s", id, hint))
+		}
+		return
+	}
+	e := Entry{ID: id, Title: title, Path: p.doc.Path, Pos: p.pos(h), Fields: fields}
+	e.digest = p.digest(h, end)
 	if id[0] == 'T' {
 		p.doc.Threats = append(p.doc.Threats, p.threat(e))
 	} else {
@@ -252,37 +293,157 @@ func looksLikeEntry(b []byte) bool {
 	return len(b) == 2 && (b[0] == 'T' || b[0] == 'M' || b[0] == 't' || b[0] == 'm') && (b[1] == '-' || b[1] == '_')
 }
 
-// entryID splits a heading into ID and title. Headings that do not start with
-// something shaped like an ID are not entries; ones that almost do are
-// reported as id-malformed.
-func (p *docParser) entryID(h *ast.Heading, text string) (id, title string, ok bool) {
-	tok := text
+// dashes are the characters people type, or word processors put, for a hyphen.
+const dashes = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+
+// foldDashes writes every dash in s as a hyphen-minus.
+func foldDashes(s string) string {
+	if !strings.ContainsAny(s, dashes) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if strings.ContainsRune(dashes, r) {
+			return '-'
+		}
+		return r
+	}, s)
+}
+
+// idToken splits a heading into what may be an ID and the rest. ok is false
+// for headings that do not start like an ID at all.
+func idToken(text string) (tok, rest string, ok bool) {
+	tok = text
 	if i := strings.IndexFunc(text, func(r rune) bool {
-		return !(r == '-' || r == '_' || r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)))
+		return !(r == '-' || r == '_' || strings.ContainsRune(dashes, r) || r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)))
 	}); i >= 0 {
 		tok = text[:i]
 	}
-	rest := text[len(tok):]
-	if !looksLikeEntry([]byte(tok[:min(2, len(tok))])) {
+	rest = text[len(tok):]
+	folded := foldDashes(tok)
+	if !looksLikeEntry([]byte(folded[:min(2, len(folded))])) {
 		return "", "", false
 	}
-	hasDigit := strings.ContainsAny(tok, "0123456789")
-	upper := strings.ToUpper(tok) == tok
-	if !hasDigit && !upper {
+	if !strings.ContainsAny(folded, "0123456789") && strings.ToUpper(folded) != folded {
 		return "", "", false // "T-shirts" or "M-commerce" are prose, not IDs
 	}
+	return tok, rest, true
+}
+
+// entryID checks a heading's ID token. A heading that is shaped almost like
+// an entry and carries fields is reported as id-malformed; without fields it
+// is prose and passes silently. An ID typed with dashes is accepted with a
+// warning and a fix.
+func (p *docParser) entryID(h *ast.Heading, tok, rest string, hasFields bool) (id, title string, ok bool) {
+	folded := foldDashes(tok)
 	switch {
 	case len(tok) > maxIDLength:
-		p.finding(p.pos(h), RuleIDMalformed, truncate(tok, maxIDLength), fmt.Sprintf("ID is longer than %d characters", maxIDLength))
+		if hasFields {
+			p.finding(p.pos(h), RuleIDMalformed, truncate(tok, maxIDLength), fmt.Sprintf("ID is longer than %d characters", maxIDLength))
+		}
 		return "", "", false
-	case !validID.MatchString(tok):
-		p.finding(p.pos(h), RuleIDMalformed, tok, fmt.Sprintf("%s is not a valid ID: write T- or M-, then upper-case letters, digits and single hyphens", quote(tok)))
+	case !validID.MatchString(folded):
+		if hasFields {
+			msg := fmt.Sprintf("%s is not a valid ID, so this entry is not checked: write T- or M-, then upper-case letters, digits and single hyphens", quote(tok))
+			if up := strings.ToUpper(strings.ReplaceAll(folded, "_", "-")); validID.MatchString(up) {
+				msg += fmt.Sprintf("; did you mean %s?", up)
+				p.fixFinding(p.pos(h), RuleIDMalformed, tok, msg, tok, up)
+				return "", "", false
+			}
+			p.finding(p.pos(h), RuleIDMalformed, tok, msg)
+		}
 		return "", "", false
 	case !strings.HasPrefix(rest, ":"):
-		p.finding(p.pos(h), RuleIDMalformed, tok, fmt.Sprintf("ID %s must be followed directly by a colon and the title", tok))
+		if hasFields {
+			p.finding(p.pos(h), RuleIDMalformed, tok, fmt.Sprintf("ID %s must be followed directly by a colon and the title, so this entry is not checked", tok))
+		}
 		return "", "", false
 	}
-	return tok, clean(rest[1:]), true
+	if folded != tok {
+		p.fixFinding(p.pos(h), RuleIDDash, folded, fmt.Sprintf("ID %s is typed with a dash other than the hyphen; write %s", quote(tok), folded), tok, folded)
+	}
+	return folded, clean(rest[1:]), true
+}
+
+// misplacedFields looks under an entry heading that has no field list for
+// fields written in a shape the format does not read, and says how to fix it.
+func (p *docParser) misplacedFields(h *ast.Heading, end ast.Node) string {
+	seen := 0
+	for n := h.NextSibling(); n != nil && n != end && seen < 8; n = n.NextSibling() {
+		if _, ok := n.(*ast.Heading); ok {
+			return ""
+		}
+		seen++
+		var hint string
+		switch n := n.(type) {
+		case *ast.FencedCodeBlock, *ast.CodeBlock:
+			hint = "its fields are in a code block; write them as a bullet list such as - **STRIDE**: Tampering"
+		case *ast.Paragraph:
+			if bytes.HasPrefix(bytes.TrimLeft(p.lineOf(n, 0), " "), []byte("|")) {
+				hint = "its fields are in a table; write them as a bullet list such as - **STRIDE**: Tampering"
+			} else {
+				hint = "its fields are not in a bullet list; start each with - as in - **STRIDE**: Tampering"
+			}
+		case *ast.List:
+			switch first := n.FirstChild(); {
+			case n.IsOrdered():
+				hint = "its fields are in a numbered list; use - bullets as in - **STRIDE**: Tampering"
+			case first != nil && first.FirstChild() != nil && first.FirstChild().FirstChild() != nil &&
+				first.FirstChild().FirstChild().Kind() == ast.KindEmphasis:
+				hint = "its field list does not follow the heading directly; move it up, above the prose"
+			default:
+				hint = "its field labels are not bold; write - **STRIDE**: Tampering"
+			}
+		default:
+			continue
+		}
+		if p.holdsLabels(n) {
+			return hint
+		}
+	}
+	return ""
+}
+
+// lineOf returns line i of a block's own lines.
+func (p *docParser) lineOf(n ast.Node, i int) []byte {
+	lines := n.Lines()
+	if lines == nil || i >= lines.Len() {
+		return nil
+	}
+	seg := lines.At(i)
+	return seg.Value(p.body)
+}
+
+// holdsLabels reports whether a block's lines name the STRIDE field or two
+// other known fields as "Label:" or as a table cell.
+func (p *docParser) holdsLabels(n ast.Node) bool {
+	found := map[string]bool{}
+	var visit func(ast.Node)
+	visit = func(n ast.Node) {
+		if n.Type() == ast.TypeBlock {
+			for i := 0; i < n.Lines().Len() && i < 64; i++ {
+				seg := n.Lines().At(i)
+				if l := lineLabel(seg.Value(p.body)); l != "" {
+					found[l] = true
+				}
+			}
+		}
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			visit(c)
+		}
+	}
+	visit(n)
+	return found[labelSTRIDE] || len(found) >= 2
+}
+
+// lineLabel returns the canonical field label a line starts with, written
+// plainly, in bold, in a table cell or after a list marker.
+func lineLabel(line []byte) string {
+	s := strings.TrimLeft(string(line[:min(len(line), 80)]), " \t|*-+>`0123456789.)")
+	i := strings.IndexAny(s, ":|")
+	if i <= 0 {
+		return ""
+	}
+	return labelAliases[normalize(strings.Trim(s[:i], " *_`"))]
 }
 
 // digest hashes the entry's text from its heading to the next heading of the
@@ -335,13 +496,21 @@ func (p *docParser) isEntryHeading(h *ast.Heading) bool {
 // fields reads the `**Label**: value` bullets of the list under an entry heading.
 func (p *docParser) fields(list *ast.List, id string) []Field {
 	var fields []Field
+	items := 0
 	for item := list.FirstChild(); item != nil; item = item.NextSibling() {
+		if items++; items > MaxFieldItems {
+			p.finding(p.pos(item.FirstChild()), RuleLimitExceeded, foldDashes(id), fmt.Sprintf("the field list holds more than %d bullets; the rest are not read", MaxFieldItems))
+			break
+		}
 		para := item.FirstChild()
 		if para == nil || (para.Kind() != ast.KindParagraph && para.Kind() != ast.KindTextBlock) {
 			continue
 		}
-		f, ok := p.field(para)
+		f, label, ok := p.field(para)
 		if !ok {
+			if s, ok := labelNames.suggestion(label); ok && label != "" && !p.full() {
+				p.fixFinding(p.pos(para), RuleFieldUnknown, foldDashes(id), fmt.Sprintf("%s is not a field: did you mean %s?", em(label), em(s)), label, s)
+			}
 			continue
 		}
 		if sub, ok := para.NextSibling().(*ast.List); ok {
@@ -357,7 +526,7 @@ func (p *docParser) fields(list *ast.List, id string) []Field {
 		for _, prev := range fields {
 			if prev.Label == f.Label {
 				dup = true
-				p.finding(f.Pos, RuleFieldDuplicate, id, fmt.Sprintf("field %s repeats the one on line %d; the first is used", displayLabel(f.Label), prev.Pos.Line))
+				p.finding(f.Pos, RuleFieldDuplicate, foldDashes(id), fmt.Sprintf("field %s repeats the one on line %d; the first is used", em(displayLabel(f.Label)), prev.Pos.Line))
 			}
 		}
 		if !dup {
@@ -378,43 +547,69 @@ func displayLabel(l string) string {
 }
 
 // field reads one bullet: a strong label first, a colon inside or right after
-// it, then the value. Anything else is prose and not a field.
-func (p *docParser) field(para ast.Node) (Field, bool) {
+// it, then the value. Anything else is prose and not a field; label is the
+// bold label of a bullet shaped like a field whose label is unknown.
+func (p *docParser) field(para ast.Node) (f Field, label string, ok bool) {
 	strong, ok := para.FirstChild().(*ast.Emphasis)
 	if !ok || strong.Level != 2 || overflowed(para) {
-		return Field{}, false
+		return Field{}, "", false
 	}
-	label := clean(inlineText(strong, p.body, nil))
+	label = clean(inlineText(strong, p.body, nil))
 	var valueNodes ast.Node = strong.NextSibling()
 	var lead string
+	head := -1
 	if strings.HasSuffix(label, ":") {
 		label = clean(strings.TrimSuffix(label, ":"))
 	} else {
 		t, ok := valueNodes.(*ast.Text)
 		if !ok {
-			return Field{}, false
+			return Field{}, "", false
 		}
 		s := strings.TrimLeftFunc(string(t.Segment.Value(p.body)), unicode.IsSpace)
 		if !strings.HasPrefix(s, ":") {
-			return Field{}, false
+			return Field{}, "", false
 		}
 		lead = s[1:]
 		if t.SoftLineBreak() || t.HardLineBreak() {
 			lead += " "
+			if p.lazyAfter(t.Segment.Stop) {
+				head = len(lead)
+			}
 		}
 		valueNodes = t.NextSibling()
 	}
 	canonical, ok := labelAliases[normalize(label)]
 	if !ok {
-		return Field{}, false
+		return Field{}, label, false
 	}
 	var link string
 	var b strings.Builder
 	b.WriteString(lead)
 	for n := valueNodes; n != nil; n = n.NextSibling() {
-		writeInline(&b, n, p.body, &link)
+		// Inline code counts only where people quote IDs with it.
+		writeInline(&b, n, p.body, &link, canonical == labelMitigations)
+		if t, ok := n.(*ast.Text); ok && head < 0 && t.SoftLineBreak() && p.lazyAfter(t.Segment.Stop) {
+			head = b.Len()
+		}
 	}
-	return Field{Label: canonical, Value: clean(b.String()), Link: link, Pos: p.pos(para)}, true
+	f = Field{Label: canonical, Value: clean(b.String()), Link: link, Pos: p.pos(para)}
+	f.Head = f.Value
+	if head >= 0 {
+		f.Head = clean(b.String()[:head])
+	}
+	return f, label, true
+}
+
+// lazyAfter reports whether the line after the one ending at off starts
+// without indentation: a lazy continuation, which is how prose written right
+// under a list joins its last bullet.
+func (p *docParser) lazyAfter(off int) bool {
+	i := bytes.IndexByte(p.body[off:], '\n')
+	if i < 0 || off+i+1 >= len(p.body) {
+		return false
+	}
+	c := p.body[off+i+1]
+	return c != ' ' && c != '\t'
 }
 
 // inlineText is the visible text of a node's inline children. Inline code and
@@ -422,12 +617,14 @@ func (p *docParser) field(para ast.Node) (Field, bool) {
 func inlineText(n ast.Node, body []byte, link *string) string {
 	var b strings.Builder
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-		writeInline(&b, c, body, link)
+		writeInline(&b, c, body, link, false)
 	}
 	return b.String()
 }
 
-func writeInline(b *strings.Builder, n ast.Node, body []byte, link *string) {
+// writeInline writes a node's visible text; code says whether inline code
+// counts, as it does in field values (`M-HTTP-001`).
+func writeInline(b *strings.Builder, n ast.Node, body []byte, link *string, code bool) {
 	switch n := n.(type) {
 	case *ast.Text:
 		b.Write(n.Segment.Value(body))
@@ -438,7 +635,18 @@ func writeInline(b *strings.Builder, n ast.Node, body []byte, link *string) {
 	case *ast.String:
 		b.Write(n.Value)
 		return
-	case *ast.CodeSpan, *ast.RawHTML:
+	case *ast.CodeSpan:
+		if code {
+			b.WriteByte(' ')
+			for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+				if t, ok := c.(*ast.Text); ok {
+					b.Write(t.Segment.Value(body))
+				}
+			}
+			b.WriteByte(' ')
+		}
+		return
+	case *ast.RawHTML:
 		return
 	case *ast.Link:
 		if link != nil && *link == "" {
@@ -453,16 +661,30 @@ func writeInline(b *strings.Builder, n ast.Node, body []byte, link *string) {
 		return
 	}
 	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-		writeInline(b, c, body, link)
+		writeInline(b, c, body, link, code)
 	}
 }
 
+// full reports whether the parser has stopped collecting findings, so that
+// callers skip the work of a message no one will read.
+func (p *docParser) full() bool { return len(p.doc.Findings) >= MaxParseFindings }
+
 func (p *docParser) finding(pos Position, rule, entry, msg string) {
-	r := rulesByID[rule]
-	p.doc.Findings = append(p.doc.Findings, Finding{
-		Path: p.doc.Path, Line: pos.Line, Column: pos.Column, EndLine: pos.EndLine,
-		Severity: r.Severity, Rule: rule, Message: msg, Entry: entry,
-	})
+	p.fixFinding(pos, rule, entry, msg, "", "")
+}
+
+// fixFinding records a finding that a fix replacing old with new on the
+// finding's first line resolves; old "" means there is no fix.
+func (p *docParser) fixFinding(pos Position, rule, entry, msg, old, new string) {
+	if len(p.doc.Findings) >= MaxParseFindings {
+		p.dropped++
+		return
+	}
+	f := newFinding(p.doc.Path, pos, rule, entry, msg)
+	if old != "" && old != new {
+		f.Fix = &Fix{Line: pos.Line, Old: old, New: new}
+	}
+	p.doc.Findings = append(p.doc.Findings, f)
 }
 
 // splitList splits a comma-separated value, dropping empty parts.
@@ -484,11 +706,17 @@ func (p *docParser) threat(e Entry) *Threat {
 			switch {
 			case !ok && hint != "":
 				p.finding(f.Pos, RuleStrideUnknown, e.ID, fmt.Sprintf("%s is not a STRIDE category: %s", quote(v), hint))
+			case !ok && p.full():
+				p.dropped++
 			case !ok:
+				if s, ok := strideVocabulary.suggest(v); ok {
+					p.fixFinding(f.Pos, RuleStrideUnknown, e.ID, fmt.Sprintf("%s is not a STRIDE category: did you mean %s?", quote(v), s), v, s)
+					break
+				}
 				p.finding(f.Pos, RuleStrideUnknown, e.ID, fmt.Sprintf("%s is not a STRIDE category (Spoofing, Tampering, Repudiation, Information disclosure, Denial of service, Elevation of privilege)", quote(v)))
 			default:
 				if v != c {
-					p.finding(f.Pos, RuleStrideNoncanonical, e.ID, fmt.Sprintf("write %s as %q", quote(v), c))
+					p.fixFinding(f.Pos, RuleStrideNoncanonical, e.ID, fmt.Sprintf("write %s as %q", quote(v), c), v, c)
 				}
 				t.STRIDE = appendUnique(t.STRIDE, Category(c))
 			}
@@ -518,39 +746,68 @@ func (p *docParser) threat(e Entry) *Threat {
 	return t
 }
 
-// mitigationRefs reads M- IDs from the value and from nested bullets; any
-// other text is an inline mitigation.
+// mitigationRefs reads M- IDs from the value and from nested bullets, however
+// they are separated (commas, semicolons, spaces, "and", code spans). Text
+// that is not IDs is an inline mitigation, unless it only follows the IDs on
+// a lazy line, where it is prose after the list.
 func (p *docParser) mitigationRefs(t *Threat, f Field) {
-	add := func(s string, pos Position) {
-		if validID.MatchString(s) && s[0] == 'M' {
-			t.MitigationIDs = appendUnique(t.MitigationIDs, s)
-			return
+	seen := make(map[string]bool)
+	// read links the references in text and reports whether any prose is left.
+	read := func(text string, pos Position) (prose bool) {
+		for _, w := range refWords(text) {
+			id := foldDashes(w)
+			switch {
+			case validID.MatchString(id) && id[0] == 'M':
+				if id != w {
+					p.fixFinding(pos, RuleIDDash, t.ID, fmt.Sprintf("mitigation reference %s is typed with a dash other than the hyphen; write %s", quote(w), id), w, id)
+				}
+				if !seen[id] {
+					seen[id] = true
+					t.MitigationIDs = append(t.MitigationIDs, id)
+				}
+			case len(id) > 2 && (id[:2] == "M-" || id[:2] == "m-" || id[:2] == "M_") && (strings.ContainsAny(id, "0123456789") || strings.ToUpper(id) == id):
+				msg := fmt.Sprintf("mitigation reference %s is not a valid M- ID", quote(w))
+				if up := strings.ToUpper(strings.ReplaceAll(id, "_", "-")); validID.MatchString(up) {
+					p.fixFinding(pos, RuleIDMalformed, t.ID, msg+fmt.Sprintf(": did you mean %s?", up), w, up)
+				} else {
+					p.finding(pos, RuleIDMalformed, t.ID, msg)
+				}
+			case !connectors[strings.ToLower(w)]:
+				prose = true
+			}
 		}
-		if len(s) > 2 && (s[:2] == "M-" || s[:2] == "m-") && !strings.ContainsFunc(s, unicode.IsSpace) {
-			p.finding(pos, RuleIDMalformed, t.ID, fmt.Sprintf("mitigation reference %s is not a valid M- ID", quote(s)))
-			return
-		}
-		t.InlineMitigations = append(t.InlineMitigations, s)
+		return prose
 	}
-	if f.Value != "" {
-		parts := splitList(f.Value)
-		allIDs := true
-		for _, s := range parts {
-			if !strings.HasPrefix(strings.ToUpper(s), "M-") || strings.ContainsFunc(s, unicode.IsSpace) {
-				allIDs = false
-			}
-		}
-		if allIDs {
-			for _, s := range parts {
-				add(s, f.Pos)
-			}
-		} else {
-			t.InlineMitigations = append(t.InlineMitigations, f.Value)
-		}
+	if f.Value != "" && read(f.Value, f.Pos) && (f.Head == f.Value || proseIn(f.Head)) {
+		t.InlineMitigations = append(t.InlineMitigations, f.Value)
 	}
 	for _, it := range f.Items {
-		add(it.Text, it.Pos)
+		if read(it.Text, it.Pos) {
+			t.InlineMitigations = append(t.InlineMitigations, it.Text)
+		}
 	}
+}
+
+// connectors join references without being prose.
+var connectors = map[string]bool{"and": true, "&": true, "+": true, "or": true}
+
+// refWords splits a Mitigations value at commas, semicolons, slashes, spaces
+// and backticks.
+func refWords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == '/' || r == '`' || r == '(' || r == ')' || unicode.IsSpace(r)
+	})
+}
+
+// proseIn reports whether text holds words other than M- IDs and connectors.
+func proseIn(text string) bool {
+	for _, w := range refWords(text) {
+		id := foldDashes(w)
+		if !(len(id) > 2 && (id[:2] == "M-" || id[:2] == "m-" || id[:2] == "M_")) && !connectors[strings.ToLower(w)] {
+			return true
+		}
+	}
+	return false
 }
 
 var (
@@ -563,25 +820,39 @@ func (p *docParser) status(f Field, id string, v vocabulary, values []string) st
 	if ok {
 		return c
 	}
+	if p.full() {
+		p.dropped++
+		return ""
+	}
 	msg := fmt.Sprintf("status %s is not one of %s", quote(f.Value), strings.Join(values, ", "))
 	if f.Value == "" {
 		msg = "status is empty; write one of " + strings.Join(values, ", ")
 	}
 	if hint != "" {
 		msg += ": " + hint
+	} else if s, ok := v.suggest(f.Value); ok {
+		p.fixFinding(f.Pos, RuleStatusUnknown, id, msg+": did you mean "+s+"?", f.Value, s)
+		return ""
 	}
 	p.finding(f.Pos, RuleStatusUnknown, id, msg)
 	return ""
 }
 
+// environments reads the field's environments. Unknown values stay unknown:
+// they are reported and not replaced by All, so no coverage finding names an
+// environment the author did not write.
 func (p *docParser) environments(f Field, id string) []Environment {
 	var envs []Environment
-	for _, v := range splitList(f.Value) {
+	values := splitList(f.Value)
+	for _, v := range values {
 		c, hint, ok := environmentVocabulary.lookup(v)
 		if !ok {
 			msg := fmt.Sprintf("environment %s is not one of Server, Desktop application, CLI, Single executable application, CI/CD pipeline components, All", quote(v))
 			if hint != "" {
 				msg += ": " + hint
+			} else if s, ok := environmentVocabulary.suggest(v); ok {
+				p.fixFinding(f.Pos, RuleEnvironmentUnknown, id, msg+": did you mean "+s+"?", v, s)
+				continue
 			}
 			p.finding(f.Pos, RuleEnvironmentUnknown, id, msg)
 			continue
@@ -591,7 +862,7 @@ func (p *docParser) environments(f Field, id string) []Environment {
 		}
 		envs = appendUnique(envs, Environment(c))
 	}
-	if len(envs) == 0 {
+	if len(values) == 0 {
 		return Environments
 	}
 	return envs
@@ -626,7 +897,8 @@ func appendUnique[T comparable](s []T, v T) []T {
 	return append(s, v)
 }
 
-// quote quotes a value from a document for a message, cut to a readable length.
+// quote quotes a value from a document for a message, cut to a readable
+// length; the markers em uses cannot come from a document.
 func quote(s string) string {
-	return fmt.Sprintf("%q", truncate(s, 80))
+	return fmt.Sprintf("%q", truncate(plainMarkers.Replace(s), 80))
 }

@@ -69,8 +69,11 @@ func TestParserReadsOnlyRealMarkdownStructure(t *testing.T) {
 			if g := entries(d); !slices.Equal(g, tt.want) {
 				t.Errorf("entries\n got %s\nwant %s", strings.Join(g, "\n     "), strings.Join(tt.want, "\n     "))
 			}
-			if len(d.Findings) != 0 {
+			if tt.want != nil && len(d.Findings) != 0 {
 				t.Errorf("findings %+v", d.Findings)
+			}
+			if tt.want == nil && (len(d.Findings) != 1 || d.Findings[0].Rule != RuleSectionMissing || d.Findings[0].Severity != SeverityError) {
+				t.Errorf("findings %+v, want one section-missing error", d.Findings)
 			}
 			if d.SectionMissing != (tt.want == nil) {
 				t.Errorf("SectionMissing %v", d.SectionMissing)
@@ -103,7 +106,7 @@ func TestLegacyHeadingsAreNotEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Threats)+len(d.Mitigations)+len(d.Findings) != 0 {
+	if len(d.Threats)+len(d.Mitigations) != 0 || len(d.Findings) != 1 || d.Findings[0].Rule != RuleModelEmpty {
 		t.Errorf("legacy text produced %v %v %v", d.Threats, d.Mitigations, d.Findings)
 	}
 }

@@ -61,6 +61,12 @@ const (
 	RuleMitigationExperimentalOnly = "mitigation-experimental-only"
 	RuleEnvironmentUnmitigated     = "environment-unmitigated"
 	RuleCWEMissing                 = "cwe-missing"
+	RuleIDDash                     = "id-dash"
+	RuleFieldMisplaced             = "field-misplaced"
+	RuleFieldUnknown               = "field-unknown"
+	RuleModelEmpty                 = "model-empty"
+	RuleSectionMissing             = "section-missing"
+	RuleLimitExceeded              = "limit-exceeded"
 )
 
 // Rule describes one check. The table below is the only place rule metadata
@@ -104,6 +110,18 @@ var Rules = []Rule{
 		"Each environment a threat applies to should be covered by at least one linked mitigation, or the threat should narrow its **Environments**."},
 	{RuleCWEMissing, SeverityWarning, "Threat title names no CWE",
 		"Name the weakness in the title, for example `(CWE-444)`."},
+	{RuleIDDash, SeverityWarning, "ID is typed with a dash other than the hyphen",
+		"The ID was understood; write it with hyphen-minus characters (`T-HTTP-001`) so that searches and links find it."},
+	{RuleFieldMisplaced, SeverityError, "Entry fields are written where they are not read",
+		"Fields go in a bullet list directly under the entry heading, one per bullet: `- **STRIDE**: Tampering`. Fields in a table, a code block, a numbered list or without bold labels are not read."},
+	{RuleFieldUnknown, SeverityWarning, "Field label is a misspelling of a known field",
+		"The bullet looks like a field whose label is close to a known one; fix the spelling so the field is read."},
+	{RuleModelEmpty, SeverityWarning, "File holds no threat or mitigation",
+		"A threat-model file with no entries checks nothing. Entries are headings such as `#### T-AREA-001: Title` followed by a bullet list of fields; see docs/threat-model-format.md."},
+	{RuleSectionMissing, SeverityError, "Configured section is not in the file",
+		"`threat_model.section` names a heading the file does not have, so nothing in it was checked. Fix the configuration or the heading."},
+	{RuleLimitExceeded, SeverityError, "Input is past one of the checker's limits",
+		"The file holds more link reference definitions, field bullets or findings than the checker reads; the rest was not checked. Real threat models never come near these limits."},
 }
 
 var rulesByID = func() map[string]*Rule {

@@ -60,8 +60,18 @@ func TestEveryRuleFires(t *testing.T) {
 			[]string{"rationale-missing T-A-1 4"}},
 		{RuleFieldDuplicate, []string{"# T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n- **Mitigations**: M-A-1\n- **stride**: Tampering\n" + mitigationAll},
 			[]string{"field-duplicate T-A-1 5"}},
-		{RuleIDMalformed, []string{"# T-a-1: x\n\n# T_A_1: x\n\n# T-A-1 x\n\n# T-A--1: x\n"},
-			[]string{"id-malformed T-a-1 1", "id-malformed T_A_1 3", "id-malformed T-A-1 5", "id-malformed T-A--1 7"}},
+		{RuleIDMalformed, []string{"# T-a-1: x\n- **STRIDE**: S\n\n# T_A_1: x\n- **STRIDE**: S\n\n# T-A-1 x\n- **STRIDE**: S\n\n# T-A--1: x\n- **STRIDE**: S\n"},
+			[]string{"id-malformed T-a-1 1", "id-malformed T_A_1 4", "id-malformed T-A-1 7", "id-malformed T-A--1 10", "model-empty  1"}},
+		{RuleIDDash, []string{"# T\u2013A\u20131: x (CWE-1)\n\n- **STRIDE**: Spoofing\n- **Mitigations**: M\u2014A-1\n" + mitigationAll},
+			[]string{"id-dash T-A-1 1", "id-dash T-A-1 4"}},
+		{RuleFieldMisplaced, []string{"# T-A-1: x (CWE-1)\n\n| Field | Value |\n|---|---|\n| STRIDE | Spoofing |\n"},
+			[]string{"field-misplaced T-A-1 1", "model-empty  1"}},
+		{RuleFieldUnknown, []string{"# T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n- **Mitigatons**: M-A-1\n" + mitigationAll},
+			[]string{"field-unknown T-A-1 4", "mitigation-missing T-A-1 1", "mitigation-unreferenced M-A-1 6"}},
+		{RuleModelEmpty, []string{"# Notes\n\nNothing here yet.\n"},
+			[]string{"model-empty  1"}},
+		{RuleLimitExceeded, []string{"# T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n- **Status**: Accepted\n- **Rationale**: r\n" + strings.Repeat("- x\n", MaxFieldItems)},
+			[]string{"limit-exceeded T-A-1 103"}},
 		{RuleIDMalformed, []string{"# T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n- **Mitigations**: M-A-1, m-a-2\n" + mitigationAll},
 			[]string{"id-malformed T-A-1 4"}},
 		{RuleStrideNoncanonical, []string{"# T-A-1: x (CWE-1)\n\n- **STRIDE**: DoS\n- **Mitigations**: M-A-1\n" + mitigationAll},
@@ -88,6 +98,7 @@ func TestEveryRuleFires(t *testing.T) {
 		})
 		covered[tt.rule] = true
 	}
+	covered[RuleSectionMissing] = true // needs a section option: TestParserReadsOnlyRealMarkdownStructure
 	for _, r := range Rules {
 		if !covered[r.ID] {
 			t.Errorf("rule %s has no case", r.ID)
@@ -103,7 +114,7 @@ func TestFindingsCarryRuleSeverityAndMessage(t *testing.T) {
 	f := r.Findings[0]
 	want := Finding{Path: "f0.md", Line: 3, Column: 3, EndLine: 3, Severity: SeverityError, Rule: RuleStrideUnknown, Entry: "T-A-1"}
 	msg := f.Message
-	f.Message = ""
+	f.Message, f.Markdown = "", ""
 	if f != want {
 		t.Errorf("finding %+v, want %+v", f, want)
 	}
@@ -212,4 +223,11 @@ func TestLookalikesAreErrorsWithHints(t *testing.T) {
 			}
 		})
 	}
+}
+
+func equalSorted(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

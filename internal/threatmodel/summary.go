@@ -96,35 +96,37 @@ func Summary(r *Report) string {
 			w.line("| %s | %s | %s | %s |", EscapeMarkdown(t.ID), EscapeMarkdown(t.Title), EscapeMarkdown(status), EscapeMarkdown(orDash(t.Rationale)))
 		}
 	}
-	if d := r.Diff; d != nil && len(d.Removed)+len(d.Renamed)+len(d.StatusChanges) > 0 {
+	if changes := r.Diff.Changes(); len(changes) > 0 {
 		w.line("")
-		w.line("### For reviewers")
-		if len(d.Removed) > 0 {
-			w.line("")
-			w.line("Removed:")
-			for _, e := range d.Removed {
-				w.line("- %s: %s (%s)", EscapeMarkdown(e.ID), EscapeMarkdown(e.Title), code(e.Path))
-			}
-		}
-		if len(d.Renamed) > 0 {
-			w.line("")
-			w.line("Renamed IDs:")
-			for _, rn := range d.Renamed {
-				w.line("- %s → %s: %s", EscapeMarkdown(rn.From.ID), EscapeMarkdown(rn.To.ID), EscapeMarkdown(rn.To.Title))
-			}
-		}
-		if len(d.StatusChanges) > 0 {
-			w.line("")
-			w.line("Status changes:")
-			for _, s := range d.StatusChanges {
-				w.line("- %s: %s → %s", EscapeMarkdown(s.Entry.ID), EscapeMarkdown(orDash(s.From)), EscapeMarkdown(orDash(s.To)))
-			}
+		w.line("### What this change does to the model")
+		w.line("")
+		w.line("Added, changed and renamed entries are enforced, and so are the entries linked to them; removed entries and status changes are listed for reviewers.")
+		w.line("")
+		for _, c := range changes {
+			w.line("- %s", changeLine(c, EscapeMarkdown, code))
 		}
 	}
 	if w.omitted > 0 {
 		fmt.Fprintf(&w.b, note, w.omitted)
 	}
 	return w.b.String()
+}
+
+// ChangeLine renders a change as one line of plain text, the way `secwg lint`
+// and the check-run summary list it.
+func ChangeLine(c Change) string {
+	return changeLine(c, func(s string) string { return s }, func(s string) string { return s })
+}
+
+func changeLine(c Change, text, path func(string) string) string {
+	place := fmt.Sprintf("%s:%d", c.Path, c.Line)
+	switch c.Kind {
+	case ChangeRenamed:
+		return fmt.Sprintf("renamed %s → %s: %s (%s)", text(c.From), text(c.To), text(c.Title), path(place))
+	case ChangeStatus:
+		return fmt.Sprintf("status %s: %s → %s (%s)", text(c.ID), text(c.From), text(c.To), path(place))
+	}
+	return fmt.Sprintf("%s %s: %s (%s)", c.Kind, text(c.ID), text(c.Title), path(place))
 }
 
 func plural(n int, one, many string) string {

@@ -22,9 +22,11 @@ func TestSummaryListsCountsCoverageRisksAndReviewerNotes(t *testing.T) {
 		"| T\\-HTTP\\-003 | Proxy credentials leak through environment variables \\(CWE\\-526\\) | Accepted | The environment belongs to the operator",
 		"| T\\-HTTP\\-004 | Forged client certificates in a third\\-party terminator \\(CWE\\-295\\) | Transferred to the TLS terminator's vendor | TLS is terminated",
 		"| T\\-RISK\\-001 | Threat the change accepts \\(CWE\\-1\\) | Accepted | – |",
-		"- T\\-GONE\\-001: Threat the change removes",
-		"- T\\-OLD\\-001 → T\\-REN\\-001",
-		"- T\\-RISK\\-001: Open → Accepted",
+		"- removed T\\-GONE\\-001: Threat the change removes \\(CWE\\-1\\) (`model.md:12`)",
+		"- renamed T\\-OLD\\-001 → T\\-REN\\-001",
+		"- status T\\-RISK\\-001: Open → Accepted",
+		"- added T\\-NEW\\-002",
+		"- changed T\\-EDIT\\-001",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("summary lacks %q:\n%s", want, s)

@@ -58,10 +58,12 @@ const (
 type vocabulary struct {
 	canonical map[string]string
 	lookalike map[string]string
+	// names are what "did you mean" offers: the canonical values.
+	names candidates
 }
 
 func newVocabulary(values []string, aliases, lookalikes map[string]string) vocabulary {
-	v := vocabulary{canonical: map[string]string{}, lookalike: map[string]string{}}
+	v := vocabulary{canonical: map[string]string{}, lookalike: map[string]string{}, names: newCandidates(values)}
 	for _, c := range values {
 		v.canonical[normalize(c)] = c
 	}
@@ -82,6 +84,24 @@ func (v vocabulary) lookup(s string) (canonical, hint string, ok bool) {
 		return c, "", true
 	}
 	return "", v.lookalike[n], false
+}
+
+// suggest returns the one value s most likely means: the value or alias a
+// parenthesis adds to ("Denial of Service (DoS)"), or the one value within a
+// typo or two ("Tampring").
+func (v vocabulary) suggest(s string) (string, bool) {
+	if i := strings.IndexByte(s, '('); i > 0 && strings.HasSuffix(s, ")") {
+		outer, inner := s[:i], s[i+1:len(s)-1]
+		c1, _, ok1 := v.lookup(outer)
+		c2, _, ok2 := v.lookup(inner)
+		switch {
+		case ok1 && (!ok2 || c1 == c2):
+			return c1, true
+		case ok2 && !ok1:
+			return c2, true
+		}
+	}
+	return v.names.suggestion(s)
 }
 
 // normalize folds case, hyphens, underscores and every kind of space (the

@@ -1,0 +1,5 @@
+//go:build !race
+
+package threatmodel
+
+const raceEnabled = false
