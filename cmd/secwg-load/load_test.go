@@ -297,3 +297,27 @@ func TestMetricsSince(t *testing.T) {
 		t.Errorf("since = %+v", d)
 	}
 }
+
+// secwg serves /metrics on its admin port; versions without one, on the public port.
+func TestScrapeMetricsFallsBackToThePublicPort(t *testing.T) {
+	public := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "secwg_queue_dropped_total 3\n")
+	}))
+	defer public.Close()
+	admin := httptest.NewServer(http.NotFoundHandler())
+	defer admin.Close()
+	for _, tt := range []struct {
+		name string
+		urls []string
+		ok   bool
+	}{
+		{"admin first", []string{public.URL, admin.URL}, true},
+		{"fallback", []string{admin.URL, public.URL}, true},
+		{"nowhere", []string{admin.URL}, false},
+	} {
+		m, err := scrapeMetrics(http.DefaultClient, tt.urls)
+		if (err == nil) != tt.ok || (tt.ok && m.queueDropped != 3) {
+			t.Errorf("%s: %+v, %v", tt.name, m, err)
+		}
+	}
+}

@@ -261,12 +261,12 @@ func measure(ctx context.Context, o options, stderr io.Writer) (*report, error) 
 	var cells []cell
 	for _, rate := range o.rates {
 		for _, sc := range o.scenarios {
-			before, err := scrapeMetrics(metricsClient, sw.URL+"/metrics")
+			before, err := scrapeMetrics(metricsClient, sw.metricsURLs)
 			if err != nil {
 				return nil, fmt.Errorf("reading secwg's /metrics: %w", err)
 			}
 			results := runCell(ctx, o, pc, targets, sc, rate, sign, ids, stderr)
-			after, err := scrapeMetrics(metricsClient, sw.URL+"/metrics")
+			after, err := scrapeMetrics(metricsClient, sw.metricsURLs)
 			if err != nil {
 				return nil, fmt.Errorf("reading secwg's /metrics: %w", err)
 			}

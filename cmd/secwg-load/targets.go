@@ -215,6 +215,8 @@ type secwgConfig struct {
 // child is a target server running as a process of its own.
 type child struct {
 	URL     string
+	// Where secwg serves /metrics: its admin port, or URL where it has none.
+	metricsURLs []string
 	cmd     *exec.Cmd
 	dir     string // removed by Stop
 	log     *os.File
@@ -250,6 +252,10 @@ func startSecwg(c secwgConfig) (*child, error) {
 	if err != nil {
 		return nil, err
 	}
+	adminPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	// An empty working directory, so that no config/secwg.yml nearby changes the setup.
 	dir, err := os.MkdirTemp("", "secwg-load-")
 	if err != nil {
@@ -276,6 +282,9 @@ func startSecwg(c secwgConfig) (*child, error) {
 		"GITHUB_V4_API_URL="+c.apiURL+"graphql",
 		"SECWG_ADDRESS=127.0.0.1",
 		"SECWG_PORT="+strconv.Itoa(port),
+		// Versions with an admin port serve /metrics there; older ones ignore these.
+		"SECWG_ADMIN_ADDRESS=127.0.0.1",
+		"SECWG_ADMIN_PORT="+strconv.Itoa(adminPort),
 		"SECWG_QUEUE_SIZE="+strconv.Itoa(c.queueSize),
 		"SECWG_WORKERS="+strconv.Itoa(c.workers),
 		"SECWG_LOG_LEVEL="+c.logLevel,
@@ -288,6 +297,7 @@ func startSecwg(c secwgConfig) (*child, error) {
 	}
 	p := newChild(cmd, dir, logFile)
 	p.URL = "http://127.0.0.1:" + strconv.Itoa(port)
+	p.metricsURLs = []string{"http://127.0.0.1:" + strconv.Itoa(adminPort) + "/metrics", p.URL + "/metrics"}
 	if err := p.waitReady(30 * time.Second); err != nil {
 		tail := p.logTail(2048)
 		p.Stop(5 * time.Second)
@@ -370,7 +380,20 @@ type serverMetrics struct {
 	outcomes     map[string]float64 // secwg_webhook_deliveries_total summed by outcome
 }
 
-func scrapeMetrics(client *http.Client, url string) (serverMetrics, error) {
+// scrapeMetrics reads the first of urls that serves metrics.
+func scrapeMetrics(client *http.Client, urls []string) (serverMetrics, error) {
+	var errs []error
+	for _, url := range urls {
+		m, err := scrapeOne(client, url)
+		if err == nil {
+			return m, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", url, err))
+	}
+	return serverMetrics{}, errors.Join(errs...)
+}
+
+func scrapeOne(client *http.Client, url string) (serverMetrics, error) {
 	resp, err := client.Get(url)
 	if err != nil {
 		return serverMetrics{}, err
