@@ -214,15 +214,15 @@ type secwgConfig struct {
 
 // child is a target server running as a process of its own.
 type child struct {
-	URL     string
+	URL string
 	// Where secwg serves /metrics: its admin port, or URL where it has none.
 	metricsURLs []string
-	cmd     *exec.Cmd
-	dir     string // removed by Stop
-	log     *os.File
-	stdin   io.Closer
-	exited  chan struct{}
-	waitErr error
+	cmd         *exec.Cmd
+	dir         string // removed by Stop
+	log         *os.File
+	stdin       io.Closer
+	exited      chan struct{}
+	waitErr     error
 }
 
 func newChild(cmd *exec.Cmd, dir string, log *os.File) *child {
