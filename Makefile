@@ -55,8 +55,11 @@ bench:
 bench-load: build
 	$(GO) run ./cmd/secwg-load --binary bin/secwg $(LOADFLAGS)
 
+# The VERSION file lets any engine's plain `build .` stamp the same version later.
+CONTAINER ?= docker
 docker:
-	docker build -t secwg:$(VERSION) --build-arg VERSION=$(VERSION) .
+	printf '%s\n' '$(VERSION)' > VERSION
+	$(CONTAINER) build -t secwg:$(VERSION) .
 
 clean:
 	rm -rf bin

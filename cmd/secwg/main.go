@@ -18,6 +18,7 @@ import (
 
 	"github.com/secwg/secwg/internal/action"
 	"github.com/secwg/secwg/internal/config"
+	"github.com/secwg/secwg/internal/initmodel"
 	"github.com/secwg/secwg/internal/lint"
 	"github.com/secwg/secwg/internal/meetingcli"
 	"github.com/secwg/secwg/internal/server"
@@ -31,6 +32,8 @@ Usage:
                                                         run the App server
   secwg lint [--base REV] [--fix] [--format text|json|sarif|github] [--config FILE] PATH...
                                                         check threat models (exit 1 on errors)
+  secwg init [--dir DIR] [--model PATH] [--from FILE [--section HEADING]]
+                                                        write a starter threat model and .github/secwg.yml
   secwg meeting next --config FILE --group ID [--now RFC3339]
                                                         the next meeting, in UTC and every zone
   secwg meeting render --config FILE --group ID --kind issue|minutes [--date YYYY-MM-DD] [--agenda-json FILE]
@@ -58,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "lint":
 		return lint.Run(context.Background(), args[1:], stdout, stderr)
+	case "init":
+		return initmodel.Run(args[1:], stdout, stderr)
 	case "meeting":
 		return meetingcli.Run(context.Background(), args[1:], stdout, stderr, loadConfig)
 	case "action":

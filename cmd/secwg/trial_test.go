@@ -97,6 +97,8 @@ func (p *process) stop(t *testing.T) {
 func TestTrialFromAFreshDirectory(t *testing.T) {
 	gh := githubtest.New(t)
 	meetingsynctest.New(gh)
+	// The restarted server's redelivery loop reads the App's delivery log at start.
+	gh.HookDeliveries()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "config"), 0o755); err != nil {
 		t.Fatal(err)
@@ -119,7 +121,7 @@ func TestTrialFromAFreshDirectory(t *testing.T) {
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 30 * time.Second}
 	page := get(t, browser, link, 200)
-	for _, want := range []string{"What secwg will do", "<code>checks</code>", "How webhooks reach this server"} {
+	for _, want := range []string{"What secwg will do", "<code>checks</code>", "How webhooks reach this server", "Through a new smee.io channel"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("setup page lacks %q", want)
 		}

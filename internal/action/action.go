@@ -141,10 +141,10 @@ func New(env Env, cfg *config.Config, logger zerolog.Logger, o Options) (*Runner
 	})
 	services := handler.Services{Groups: cfg.Meetings.Groups}
 	if o.Features.Has(Meetings) {
-		services.Meetings, services.Agenda = meetings, meetings
+		services.Meetings = meetings
 	}
 	if o.Features.Has(Checks) {
-		services.Checks, services.CheckRuns = checks, checks
+		services.Checks = checks
 	}
 	if o.TokenKind == WorkflowToken {
 		services.WrapChecker = func(api command.Checker) command.Checker {

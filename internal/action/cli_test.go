@@ -152,7 +152,7 @@ func TestWorkflowRunsTheServersHandlers(t *testing.T) {
 			routed[w] = true
 		}
 	}
-	for _, h := range handler.All(handler.Base{}, handler.Services{Meetings: meetings, Agenda: meetings, Checks: checks, CheckRuns: checks}) {
+	for _, h := range handler.All(handler.Base{}, handler.Services{Meetings: meetings, Checks: checks}) {
 		for _, ev := range h.Handles() {
 			// An App's installation is no event a workflow can see.
 			if !routed[ev] && !strings.HasPrefix(ev, "installation") {

@@ -20,89 +20,122 @@ var errPatch = errors.New("patch does not apply")
 // patch that does not belong to src is an error, never a wrong file.
 func applyPatch(src []byte, patch string, reverse bool) ([]byte, error) {
 	srcLines, srcEOL := splitLines(src)
-	srcOnly, dstOnly := byte('-'), byte('+')
+	p := &patcher{src: srcLines, reverse: reverse, srcOnly: '-', dstOnly: '+', dstEOL: srcEOL || len(srcLines) == 0}
 	if reverse {
-		srcOnly, dstOnly = '+', '-'
+		p.srcOnly, p.dstOnly = '+', '-'
 	}
-	var out bytes.Buffer
-	out.Grow(len(src) + len(patch))
-	dstEOL := srcEOL || len(srcLines) == 0
-	dstMarked := false
-	pos := 0 // next source line, 0-based
-	var last byte
-	emit := func(s string) {
-		out.WriteString(s)
-		out.WriteByte('\n')
-	}
+	p.out.Grow(len(src) + len(patch))
 	lines := strings.Split(patch, "\n")
 	if n := len(lines); n > 0 && lines[n-1] == "" {
 		lines = lines[:n-1]
 	}
-	for i := 0; i < len(lines); i++ {
-		l := lines[i]
-		if !strings.HasPrefix(l, "@@") {
+	for i := 0; i < len(lines); {
+		if !strings.HasPrefix(lines[i], "@@") {
 			return nil, fmt.Errorf("%w: line %d is outside a hunk", errPatch, i+1)
 		}
-		oldStart, oldCount, newStart, newCount, err := hunkHeader(l)
-		if err != nil {
+		end := i + 1
+		for end < len(lines) && !strings.HasPrefix(lines[end], "@@") {
+			end++
+		}
+		if err := p.hunk(lines[i], lines[i+1:end]); err != nil {
 			return nil, err
 		}
-		start, count := oldStart, oldCount
-		if reverse {
-			start, count = newStart, newCount
-		}
-		// A hunk that holds no source line sits after line start; others begin at it.
-		first := start - 1
-		if count == 0 {
-			first = start
-		}
-		if first < pos || first > len(srcLines) {
-			return nil, fmt.Errorf("%w: hunk at line %d is out of order", errPatch, start)
-		}
-		for ; pos < first; pos++ {
-			emit(srcLines[pos])
-		}
-		for i+1 < len(lines) && !strings.HasPrefix(lines[i+1], "@@") {
-			i++
-			l := lines[i]
-			kind, text := byte(' '), ""
-			if l != "" {
-				kind, text = l[0], l[1:]
-			}
-			switch kind {
-			case ' ', srcOnly:
-				if pos >= len(srcLines) || srcLines[pos] != text {
-					return nil, fmt.Errorf("%w: line %d differs", errPatch, pos+1)
-				}
-				pos++
-				if kind == ' ' {
-					emit(text)
-				}
-			case dstOnly:
-				emit(text)
-			case '\\': // "\ No newline at end of file" for the line before
-				switch last {
-				case ' ', dstOnly:
-					dstEOL, dstMarked = false, true
-				case srcOnly:
-					if !dstMarked {
-						dstEOL = true
-					}
-				}
-			default:
-				return nil, fmt.Errorf("%w: unknown line %q", errPatch, l)
-			}
-			last = kind
-		}
+		i = end
 	}
-	for ; pos < len(srcLines); pos++ {
-		emit(srcLines[pos])
-	}
-	b := out.Bytes()
-	if !dstEOL && len(b) > 0 {
+	p.copyTo(len(srcLines))
+	b := p.out.Bytes()
+	if !p.dstEOL && len(b) > 0 {
 		b = b[:len(b)-1]
 	}
 	return b, nil
+}
+
+// patcher is one application of a patch: the source lines, how far they are
+// read, and the other side as written so far.
+type patcher struct {
+	src     []string
+	reverse bool
+	// srcOnly and dstOnly mark the lines only the source or only the
+	// rebuilt side has: '-' and '+', or the other way round in reverse.
+	srcOnly, dstOnly byte
+	out              bytes.Buffer
+	pos              int  // next source line, 0-based
+	last             byte // the kind of the previous patch line
+	// dstEOL says the rebuilt side ends with a newline; dstMarked that a
+	// "\ No newline" marker said it does not.
+	dstEOL, dstMarked bool
+}
+
+func (p *patcher) emit(s string) {
+	p.out.WriteString(s)
+	p.out.WriteByte('\n')
+}
+
+// copyTo copies the untouched source lines before line n (0-based).
+func (p *patcher) copyTo(n int) {
+	for ; p.pos < n; p.pos++ {
+		p.emit(p.src[p.pos])
+	}
+}
+
+// hunk applies one hunk: its header and the lines up to the next one.
+func (p *patcher) hunk(header string, body []string) error {
+	oldStart, oldCount, newStart, newCount, err := hunkHeader(header)
+	if err != nil {
+		return err
+	}
+	start, count := oldStart, oldCount
+	if p.reverse {
+		start, count = newStart, newCount
+	}
+	// A hunk that holds no source line sits after line start; others begin at it.
+	first := start - 1
+	if count == 0 {
+		first = start
+	}
+	if first < p.pos || first > len(p.src) {
+		return fmt.Errorf("%w: hunk at line %d is out of order", errPatch, start)
+	}
+	p.copyTo(first)
+	for _, l := range body {
+		if err := p.line(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// line applies one line of a hunk.
+func (p *patcher) line(l string) error {
+	kind, text := byte(' '), ""
+	if l != "" {
+		kind, text = l[0], l[1:]
+	}
+	switch kind {
+	case ' ', p.srcOnly:
+		if p.pos >= len(p.src) || p.src[p.pos] != text {
+			return fmt.Errorf("%w: line %d differs", errPatch, p.pos+1)
+		}
+		p.pos++
+		if kind == ' ' {
+			p.emit(text)
+		}
+	case p.dstOnly:
+		p.emit(text)
+	case '\\': // "\ No newline at end of file" for the line before
+		switch p.last {
+		case ' ', p.dstOnly:
+			p.dstEOL, p.dstMarked = false, true
+		case p.srcOnly:
+			if !p.dstMarked {
+				p.dstEOL = true
+			}
+		}
+	default:
+		return fmt.Errorf("%w: unknown line %q", errPatch, l)
+	}
+	p.last = kind
+	return nil
 }
 
 // splitLines splits on "\n", reporting whether the last line ended with one.

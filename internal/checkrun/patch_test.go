@@ -2,7 +2,11 @@ package checkrun
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/secwg/secwg/internal/threatmodel"
 )
 
 func TestApplyPatchRebuildsTheOtherVersion(t *testing.T) {
@@ -67,5 +71,27 @@ func TestApplyPatchRefusesAPatchOfAnotherFile(t *testing.T) {
 				t.Errorf("got %q, %v; want errPatch", got, err)
 			}
 		})
+	}
+}
+
+// BenchmarkApplyPatchAtTheSizeCap rebuilds the base of a model file at
+// threatmodel.MaxDocumentSize whose every line the patch changes: the
+// largest patch a check applies, in time and memory linear in its size.
+func BenchmarkApplyPatchAtTheSizeCap(b *testing.B) {
+	line := "- **Status**: Implemented in lib/internal/http.js"
+	var head, patch strings.Builder
+	n := threatmodel.MaxDocumentSize / (len(line) + 1)
+	fmt.Fprintf(&patch, "@@ -1,%d +1,%d @@\n", n, n)
+	for i := 0; i < n; i++ {
+		head.WriteString(line + "\n")
+		patch.WriteString("-" + strings.ToUpper(line) + "\n+" + line + "\n")
+	}
+	src, p := []byte(head.String()), patch.String()
+	b.SetBytes(int64(len(src) + len(p)))
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := applyPatch(src, p, true); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package checkrun
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -185,58 +186,27 @@ func (j *job) changedModelFiles(ctx context.Context, cfg *repoconfig.Config) ([]
 // when GitHub leaves a patch out (a very large diff) is the base read as well,
 // at the base commit.
 func (j *job) versions(ctx context.Context, cfg *repoconfig.Config, files []*github.CommitFile, spent *budget) (base, head []threatmodel.File, err error) {
-	limit := int64(threatmodel.MaxDocumentSize)
 	for _, f := range files {
-		name, prev := f.GetFilename(), f.GetPreviousFilename()
-		if prev == "" {
-			prev = name
-		}
+		name, prev := f.GetFilename(), cmp.Or(f.GetPreviousFilename(), f.GetFilename())
 		inBase, inHead := cfg.Matches(prev), cfg.Matches(name)
-		patch, hasPatch := f.GetPatch(), f.Patch != nil && f.GetPatch() != ""
 		var b, h []byte
 		switch f.GetStatus() {
 		case "added", "copied":
 			inBase = false
-			if hasPatch && f.GetStatus() == "added" {
-				h, err = applyPatch(nil, patch, false)
-			}
-			if h == nil || err != nil {
-				h, err = readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, name, j.pr.HeadSHA, limit)
-			}
+			h, err = j.addedVersion(ctx, f)
 		case "removed":
 			inHead = false
-			if hasPatch {
-				b, err = applyPatch(nil, patch, true)
-			}
-			if b == nil || err != nil {
-				b, err = readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, prev, j.pr.BaseSHA, limit)
-			}
+			b, err = j.removedVersion(ctx, f, prev)
 		default: // modified, changed, renamed
-			if h, err = readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, name, j.pr.HeadSHA, limit); err != nil {
-				break
-			}
-			switch {
-			case !inBase:
-			case hasPatch:
-				b, err = applyPatch(h, patch, true)
-			case f.GetStatus() == "renamed" && f.GetChanges() == 0:
-				b = h
-			default:
-				err = errPatch
-			}
-			if inBase && err != nil {
-				j.logger.Debug().Err(err).Str("path", name).Msg("reading the base version instead of rebuilding it")
-				b, err = readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, prev, j.pr.BaseSHA, limit)
-			}
+			b, h, err = j.changedVersions(ctx, f, prev, inBase)
 		}
-		if err != nil {
-			var big *tooLargeError
-			if errors.As(err, &big) {
-				return nil, nil, err
-			}
+		var big *tooLargeError
+		switch {
+		case errors.As(err, &big):
+			return nil, nil, err
+		case err != nil:
 			return nil, nil, fmt.Errorf("reading %s: %w", name, err)
-		}
-		if len(b) > threatmodel.MaxDocumentSize || len(h) > threatmodel.MaxDocumentSize {
+		case len(b) > threatmodel.MaxDocumentSize || len(h) > threatmodel.MaxDocumentSize:
 			return nil, nil, &tooLargeError{path: name}
 		}
 		if err := spent.spend(name, b, h); err != nil {
@@ -252,6 +222,50 @@ func (j *job) versions(ctx context.Context, cfg *repoconfig.Config, files []*git
 	return base, head, nil
 }
 
+// addedVersion is an added or copied file's head version: an added file's
+// patch is the whole file; without one, or for a copy, the file is read.
+func (j *job) addedVersion(ctx context.Context, f *github.CommitFile) ([]byte, error) {
+	if f.GetStatus() == "added" && f.GetPatch() != "" {
+		if h, err := applyPatch(nil, f.GetPatch(), false); err == nil && h != nil {
+			return h, nil
+		}
+	}
+	return readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, f.GetFilename(), j.pr.HeadSHA, threatmodel.MaxDocumentSize)
+}
+
+// removedVersion is a removed file's base version, from its patch or read.
+func (j *job) removedVersion(ctx context.Context, f *github.CommitFile, prev string) ([]byte, error) {
+	if f.GetPatch() != "" {
+		if b, err := applyPatch(nil, f.GetPatch(), true); err == nil && b != nil {
+			return b, nil
+		}
+	}
+	return readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, prev, j.pr.BaseSHA, threatmodel.MaxDocumentSize)
+}
+
+// changedVersions reads a modified or renamed file at the head commit and
+// rebuilds its base from the patch; a base the patch cannot give is read.
+// The base is nil when the file was no model file before.
+func (j *job) changedVersions(ctx context.Context, f *github.CommitFile, prev string, inBase bool) (b, h []byte, err error) {
+	h, err = readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, f.GetFilename(), j.pr.HeadSHA, threatmodel.MaxDocumentSize)
+	if err != nil || !inBase {
+		return nil, h, err
+	}
+	switch {
+	case f.GetPatch() != "":
+		b, err = applyPatch(h, f.GetPatch(), true)
+	case f.GetStatus() == "renamed" && f.GetChanges() == 0:
+		return h, h, nil
+	default:
+		err = errPatch
+	}
+	if err != nil {
+		j.logger.Debug().Err(err).Str("path", f.GetFilename()).Msg("reading the base version instead of rebuilding it")
+		b, err = readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, prev, j.pr.BaseSHA, threatmodel.MaxDocumentSize)
+	}
+	return b, h, err
+}
+
 // MaxContextFiles bounds how many unchanged model files are read beside the
 // changed ones.
 const MaxContextFiles = 50
@@ -263,6 +277,31 @@ const MaxContextFiles = 50
 // the head commit's tree besides. Each file is the same in base and head, so
 // its entries count as untouched.
 func (j *job) unchangedModelFiles(ctx context.Context, cfg *repoconfig.Config, changed []*github.CommitFile, spent *budget) ([]threatmodel.File, error) {
+	paths, err := j.unchangedModelPaths(ctx, cfg, changed)
+	if err != nil {
+		return nil, err
+	}
+	var out []threatmodel.File
+	for _, p := range paths {
+		data, err := readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, p, j.pr.HeadSHA, threatmodel.MaxDocumentSize)
+		switch {
+		case errors.Is(err, errNotFound):
+			continue // a literal path the repository does not have (yet)
+		case err != nil:
+			return nil, err
+		}
+		if err := spent.spend(p, data, data); err != nil {
+			return nil, err
+		}
+		out = append(out, threatmodel.File{Path: p, Data: data})
+	}
+	return out, nil
+}
+
+// unchangedModelPaths lists the model files the pull request leaves alone,
+// at most MaxContextFiles: the literal paths, and with a glob the matching
+// files of the head commit's tree.
+func (j *job) unchangedModelPaths(ctx context.Context, cfg *repoconfig.Config, changed []*github.CommitFile) ([]string, error) {
 	seen := map[string]bool{}
 	for _, f := range changed {
 		seen[f.GetFilename()] = true
@@ -301,19 +340,5 @@ func (j *job) unchangedModelFiles(ctx context.Context, cfg *repoconfig.Config, c
 		j.logger.Warn().Int("files", len(paths)).Msgf("reading the first %d unchanged model files only", MaxContextFiles)
 		paths = paths[:MaxContextFiles]
 	}
-	var out []threatmodel.File
-	for _, p := range paths {
-		data, err := readFile(ctx, j.client, j.pr.Owner, j.pr.Repo, p, j.pr.HeadSHA, threatmodel.MaxDocumentSize)
-		switch {
-		case errors.Is(err, errNotFound):
-			continue // a literal path the repository does not have (yet)
-		case err != nil:
-			return nil, err
-		}
-		if err := spent.spend(p, data, data); err != nil {
-			return nil, err
-		}
-		out = append(out, threatmodel.File{Path: p, Data: data})
-	}
-	return out, nil
+	return paths, nil
 }

@@ -116,80 +116,99 @@ func (s *Service) check(ctx context.Context, client *github.Client, installation
 	}
 
 	// From here on a run exists or will, and it never stays in progress.
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("threat-model check panicked: %v", p)
-		}
-		if j.done {
-			return
-		}
-		if err == nil {
-			err = errors.New("threat-model check ended without a result")
-		}
-		fctx := ctx
-		if ctx.Err() != nil {
-			var cancel context.CancelFunc
-			fctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
-			defer cancel()
-		}
-		if ferr := j.finish(fctx, internalFailure(err)); ferr != nil {
-			err = errors.Join(err, fmt.Errorf("completing the run as failed: %w", ferr))
-		}
-	}()
-
+	defer j.neverLeaveInProgress(ctx, &err)
 	if err := j.locate(ctx, known); err != nil {
 		return err
 	}
+	o, err := j.evaluate(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return j.finish(ctx, o)
+}
+
+// neverLeaveInProgress, deferred, completes the run as failed when the check
+// ended (an error, a panic) before it had a result, also when the job's
+// context has ended.
+func (j *job) neverLeaveInProgress(ctx context.Context, err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("threat-model check panicked: %v", p)
+	}
+	if j.done {
+		return
+	}
+	if *err == nil {
+		*err = errors.New("threat-model check ended without a result")
+	}
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+		defer cancel()
+	}
+	if ferr := j.finish(ctx, internalFailure(*err)); ferr != nil {
+		*err = errors.Join(*err, fmt.Errorf("completing the run as failed: %w", ferr))
+	}
+}
+
+// evaluate checks the model files the pull request changes, with the
+// unchanged ones beside them, and posts the review of suggestions: the
+// outcome the run completes with. The run shows in progress from the moment
+// a model file is read.
+func (j *job) evaluate(ctx context.Context, cfg *repoconfig.Config) (*outcome, error) {
 	files, err := j.changedModelFiles(ctx, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(files) == 0 {
-		return j.finish(ctx, &outcome{conclusion: conclusionSuccess,
+		return &outcome{conclusion: conclusionSuccess,
 			title:   "No threat-model file changed",
-			summary: "This pull request changes no file matching `threat_model.paths`, so there was nothing to check."})
+			summary: "This pull request changes no file matching `threat_model.paths`, so there was nothing to check."}, nil
 	}
 	if err := j.start(ctx); err != nil {
-		return err
+		return nil, err
 	}
-	spent := &budget{}
-	base, head, err := j.versions(ctx, cfg, files, spent)
-	if err != nil {
-		var big *tooLargeError
-		if errors.As(err, &big) {
-			return j.finish(ctx, tooLarge(big))
-		}
-		return err
+	base, head, err := j.models(ctx, cfg, files)
+	var big *tooLargeError
+	switch {
+	case errors.As(err, &big):
+		return tooLarge(big), nil
+	case err != nil:
+		return nil, err
 	}
-	unchanged, err := j.unchangedModelFiles(ctx, cfg, files, spent)
-	if err != nil {
-		var big *tooLargeError
-		if errors.As(err, &big) {
-			return j.finish(ctx, tooLarge(big))
-		}
-		return err
-	}
-	base, head = append(base, unchanged...), append(head, unchanged...)
 	report, err := threatmodel.CheckChange(base, head, cfg.Options())
-	if errors.Is(err, threatmodel.ErrTooLarge) || errors.Is(err, threatmodel.ErrModelTooLarge) || errors.Is(err, threatmodel.ErrEncoding) {
+	switch {
+	case errors.Is(err, threatmodel.ErrTooLarge) || errors.Is(err, threatmodel.ErrModelTooLarge) || errors.Is(err, threatmodel.ErrEncoding):
 		// The input, not secwg, is at fault: say what is wrong with it.
-		return j.finish(ctx, &outcome{conclusion: conclusionFailure, title: "Threat model unreadable",
-			summary: threatmodel.EscapeMarkdown(err.Error())})
+		return &outcome{conclusion: conclusionFailure, title: "Threat model unreadable",
+			summary: threatmodel.EscapeMarkdown(err.Error())}, nil
+	case err != nil:
+		return nil, fmt.Errorf("checking the threat model: %w", err)
 	}
-	if err != nil {
-		return fmt.Errorf("checking the threat model: %w", err)
-	}
-	o := s.outcomeOf(report)
+	o := j.s.outcomeOf(report)
 	o.reviewed = j.previous != nil && strings.Contains(j.previous.GetOutput().GetSummary(), reviewMarker)
 	if sugg := suggestions(report, files); len(sugg) > 0 && !o.reviewed {
 		// Suggestions save a round trip; failing to post them fails nothing.
 		if err := j.review(ctx, sugg); err != nil {
-			logger.Warn().Err(err).Msg("the review of suggestions could not be posted")
+			j.logger.Warn().Err(err).Msg("the review of suggestions could not be posted")
 		} else {
 			o.reviewed = true
 		}
 	}
-	return j.finish(ctx, o)
+	return o, nil
+}
+
+// models reads the base and head versions of the whole model: the changed
+// files and, unchanged in both, the others.
+func (j *job) models(ctx context.Context, cfg *repoconfig.Config, files []*github.CommitFile) (base, head []threatmodel.File, err error) {
+	spent := &budget{}
+	if base, head, err = j.versions(ctx, cfg, files, spent); err != nil {
+		return nil, nil, err
+	}
+	unchanged, err := j.unchangedModelFiles(ctx, cfg, files, spent)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(base, unchanged...), append(head, unchanged...), nil
 }
 
 func (s *Service) outcomeOf(r *threatmodel.Report) *outcome {

@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
+
+	"github.com/secwg/secwg/internal/appid"
 )
 
 // ConfigPath is where a repository, or its owner's .github repository, keeps
@@ -73,21 +75,7 @@ func (pr PullRequest) fullName() string { return pr.Owner + "/" + pr.Repo }
 
 // Owns reports whether a check run's App is this App.
 func (s *Service) Owns(app *github.App) bool {
-	if app == nil {
-		return false
-	}
-	if s.opts.AppID != 0 {
-		return app.GetID() == s.opts.AppID
-	}
-	slug := s.slug()
-	return slug != "" && app.GetSlug() == slug
-}
-
-func (s *Service) slug() string {
-	if s.opts.AppSlug == nil {
-		return ""
-	}
-	return s.opts.AppSlug()
+	return app != nil && appid.New(s.opts.AppID, s.opts.AppSlug).Owns(app.GetID(), app.GetSlug())
 }
 
 // Recheck runs the check again on the pull request's head commit, updating

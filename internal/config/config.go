@@ -40,6 +40,13 @@ const (
 	DefaultMaxInflight     = 64 << 20
 	DefaultDrainDelay      = 5 * time.Second
 	DefaultAckTimeout      = 9 * time.Second
+	DefaultProxyService    = "https://smee.io"
+
+	DefaultRedeliverInterval = 5 * time.Minute
+	DefaultRedeliverWindow   = 24 * time.Hour
+	DefaultRedeliverMax      = 3
+	// maxRedeliverWindow is how long GitHub keeps its delivery log.
+	maxRedeliverWindow = 72 * time.Hour
 )
 
 // Config is the whole server configuration.
@@ -52,6 +59,11 @@ type Config struct {
 	// Meetings are the working groups whose meetings secwg runs; the server and
 	// the meeting commands read the same list.
 	Meetings meeting.Config `yaml:"meetings"`
+
+	// Redis is the store replicas share; without it each keeps its own in memory.
+	Redis Redis `yaml:"redis"`
+	// Redelivery asks GitHub to deliver again the deliveries that failed.
+	Redelivery Redelivery `yaml:"redelivery"`
 
 	// Path is the first file the configuration was read from, "" when none was.
 	Path string `yaml:"-"`
@@ -91,6 +103,20 @@ type Server struct {
 	AddressSet bool `yaml:"-"`
 }
 
+// Redis locates the shared store.
+type Redis struct {
+	// URL is redis://[user:password@]host:port/db or rediss:// for TLS; it may
+	// carry a password, so it is never logged or echoed in an error.
+	URL string `yaml:"url"`
+}
+
+// Redelivery tunes the loop that redelivers failed deliveries.
+type Redelivery struct {
+	Interval    time.Duration `yaml:"interval"`
+	Window      time.Duration `yaml:"window"`
+	MaxAttempts int           `yaml:"max_attempts"`
+}
+
 // Logging selects the log level and format.
 type Logging struct {
 	Level  string `yaml:"level"`
@@ -119,6 +145,9 @@ type App struct {
 // Setup configures the first-run page that registers the App.
 type Setup struct {
 	CredentialsPath string `yaml:"credentials_path"`
+	// ProxyServiceURL is the smee server whose /new the setup page asks for a
+	// webhook proxy channel; "none" turns that offer off.
+	ProxyServiceURL string `yaml:"proxy_service_url"`
 }
 
 // Load reads the configuration from path, or from the defaults when path is "";
@@ -203,6 +232,8 @@ func (c *Config) decodeFile(path string, required bool) (bool, error) {
 	if err := decodeStrict(path, data, c); err != nil {
 		return false, err
 	}
+	// Calendar files are named relative to the file that names them.
+	c.Meetings.ResolvePaths(filepath.Dir(path))
 	c.noteSources(path, data)
 	return true, nil
 }
@@ -320,6 +351,11 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	str("SECWG_LOG_LEVEL", &c.Logging.Level)
 	str("SECWG_LOG_FORMAT", &c.Logging.Format)
 	str("SECWG_CREDENTIALS_PATH", &c.Setup.CredentialsPath)
+	str("SECWG_WEBHOOK_PROXY_SERVICE", &c.Setup.ProxyServiceURL)
+	str("SECWG_REDIS_URL", &c.Redis.URL)
+	duration("SECWG_REDELIVER_INTERVAL", &c.Redelivery.Interval)
+	duration("SECWG_REDELIVER_WINDOW", &c.Redelivery.Window)
+	integer("SECWG_REDELIVER_MAX", &c.Redelivery.MaxAttempts)
 	return errors.Join(errs...)
 }
 
@@ -340,6 +376,10 @@ func (c *Config) applyDefaults() {
 	setDefault(&c.GitHub.V3APIURL, DefaultV3APIURL)
 	setDefault(&c.GitHub.V4APIURL, DefaultV4APIURL)
 	setDefault(&c.Setup.CredentialsPath, DefaultCredentialsPath)
+	setDefault(&c.Setup.ProxyServiceURL, DefaultProxyService)
+	setDefault(&c.Redelivery.Interval, DefaultRedeliverInterval)
+	setDefault(&c.Redelivery.Window, DefaultRedeliverWindow)
+	setDefault(&c.Redelivery.MaxAttempts, DefaultRedeliverMax)
 }
 
 func setDefault[T comparable](v *T, def T) {
@@ -409,6 +449,22 @@ func (c *Config) validate() error {
 	}
 	if err := c.GitHub.App.checkComplete(); err != nil {
 		errs = append(errs, err)
+	}
+	if u := c.Redis.URL; u != "" {
+		// The URL may hold a password: the message names the key, not the value.
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "redis" && p.Scheme != "rediss") || p.Host == "" {
+			errs = append(errs, errors.New("redis.url (SECWG_REDIS_URL): must be redis://host:port/db or rediss://host:port/db"))
+		}
+	}
+	r := c.Redelivery
+	if r.Interval < 0 {
+		errs = append(errs, fmt.Errorf("redelivery.interval (SECWG_REDELIVER_INTERVAL) = %v: must be positive", r.Interval))
+	}
+	if r.Window < 0 || r.Window > maxRedeliverWindow {
+		errs = append(errs, fmt.Errorf("redelivery.window (SECWG_REDELIVER_WINDOW) = %v: must be positive and at most 72h, as long as GitHub keeps deliveries", r.Window))
+	}
+	if r.MaxAttempts < 0 {
+		errs = append(errs, fmt.Errorf("redelivery.max_attempts (SECWG_REDELIVER_MAX) = %d: must be at least 1", r.MaxAttempts))
 	}
 	return errors.Join(errs...)
 }

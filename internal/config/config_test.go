@@ -81,6 +81,10 @@ func TestEnvironmentOverridesTheFile(t *testing.T) {
 		"GITHUB_V3_API_URL":         "http://127.0.0.1:1/",
 		"GITHUB_V4_API_URL":         "http://127.0.0.1:1/graphql",
 		"GITHUB_WEB_URL":            "http://127.0.0.1:2",
+		"SECWG_REDIS_URL":           "redis://:pw@127.0.0.1:6379/0",
+		"SECWG_REDELIVER_INTERVAL":  "1m",
+		"SECWG_REDELIVER_WINDOW":    "48h",
+		"SECWG_REDELIVER_MAX":       "5",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +101,9 @@ func TestEnvironmentOverridesTheFile(t *testing.T) {
 	if g.App.IntegrationID != 99 || g.App.WebhookSecret != "env-secret" || g.V3APIURL != "http://127.0.0.1:1/" ||
 		g.V4APIURL != "http://127.0.0.1:1/graphql" || g.WebURL != "http://127.0.0.1:2" {
 		t.Errorf("github = %+v", g)
+	}
+	if c.Redis.URL != "redis://:pw@127.0.0.1:6379/0" || c.Redelivery != (Redelivery{time.Minute, 48 * time.Hour, 5}) {
+		t.Errorf("redis %q, redelivery %+v", c.Redis.URL, c.Redelivery)
 	}
 }
 
@@ -148,6 +155,10 @@ func TestLoadRejects(t *testing.T) {
 			[]string{"GITHUB_APP_WEBHOOK_SECRET", "GITHUB_APP_PRIVATE_KEY"}},
 		{"key and key path", "testdata/full.yml", map[string]string{"GITHUB_APP_PRIVATE_KEY_PATH": "x.pem"},
 			[]string{"both set"}},
+		{"redis URL of another scheme", "testdata/full.yml", map[string]string{"SECWG_REDIS_URL": "http://redis:6379"}, []string{"SECWG_REDIS_URL"}},
+		{"redelivery window past what GitHub keeps", "testdata/full.yml", map[string]string{"SECWG_REDELIVER_WINDOW": "96h"}, []string{"SECWG_REDELIVER_WINDOW"}},
+		{"bad redelivery interval", "testdata/full.yml", map[string]string{"SECWG_REDELIVER_INTERVAL": "often"}, []string{"SECWG_REDELIVER_INTERVAL"}},
+		{"negative redelivery attempts", "testdata/full.yml", map[string]string{"SECWG_REDELIVER_MAX": "-1"}, []string{"SECWG_REDELIVER_MAX"}},
 		{"unreadable key path", "", map[string]string{"GITHUB_APP_PRIVATE_KEY_PATH": filepath.Join(dir, "none.pem")},
 			[]string{"private_key_path"}},
 	}
@@ -171,6 +182,10 @@ func TestLoadRejects(t *testing.T) {
 
 func TestErrorsNeverEchoSecrets(t *testing.T) {
 	_, err := Load("testdata/full.yml", envFrom(map[string]string{"GITHUB_APP_INTEGRATION_ID": "x", "GITHUB_APP_WEBHOOK_SECRET": "hunter2"}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error = %v", err)
+	}
+	_, err = Load("testdata/full.yml", envFrom(map[string]string{"SECWG_REDIS_URL": "redis://:hunter2@[::1"}))
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("error = %v", err)
 	}

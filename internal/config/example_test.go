@@ -23,7 +23,8 @@ func TestExampleConfigDocumentsEveryKey(t *testing.T) {
 	}
 	if c.Server.Port != DefaultPort || c.Server.QueueSize != DefaultQueueSize || c.Server.Workers != DefaultWorkers ||
 		c.Server.ShutdownTimeout != DefaultShutdownTimeout || c.Server.JobTimeout != DefaultJobTimeout ||
-		c.Server.CacheSize != DefaultCacheSize || c.GitHub.V3APIURL != DefaultV3APIURL {
+		c.Server.CacheSize != DefaultCacheSize || c.GitHub.V3APIURL != DefaultV3APIURL ||
+		c.Redelivery != (Redelivery{DefaultRedeliverInterval, DefaultRedeliverWindow, DefaultRedeliverMax}) || c.Redis.URL != "" {
 		t.Errorf("example values differ from the defaults: %+v", c.Server)
 	}
 	text, err := os.ReadFile(path)
@@ -38,7 +39,8 @@ func TestExampleConfigDocumentsEveryKey(t *testing.T) {
 	for _, v := range []string{"SECWG_ADDRESS", "SECWG_PORT", "SECWG_PUBLIC_URL", "SECWG_QUEUE_SIZE", "SECWG_WORKERS", "SECWG_JOB_TIMEOUT",
 		"SECWG_SHUTDOWN_TIMEOUT", "SECWG_CACHE_SIZE", "SECWG_LOG_LEVEL", "SECWG_LOG_FORMAT", "SECWG_CREDENTIALS_PATH",
 		"GITHUB_WEB_URL", "GITHUB_V3_API_URL", "GITHUB_V4_API_URL", "GITHUB_APP_INTEGRATION_ID", "GITHUB_APP_WEBHOOK_SECRET",
-		"GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_PATH"} {
+		"GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_PATH",
+		"SECWG_REDIS_URL", "SECWG_REDELIVER_INTERVAL", "SECWG_REDELIVER_WINDOW", "SECWG_REDELIVER_MAX"} {
 		if !strings.Contains(string(text), v) {
 			t.Errorf("example does not name %s", v)
 		}

@@ -125,12 +125,5 @@ func (h *Check) rerequested(ctx context.Context, eventType string, payload []byt
 // ours is true for this App's runs and suites: by id when the service knows
 // it, else by the slug GET /app answered.
 func (h *Check) ours(app *github.App) bool {
-	if h.checks.Owns(app) {
-		return true
-	}
-	slug := ""
-	if h.AppSlug != nil {
-		slug = h.AppSlug()
-	}
-	return slug != "" && app.GetSlug() == slug
+	return h.checks.Owns(app) || h.App().HasSlug(app.GetSlug())
 }

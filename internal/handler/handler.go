@@ -7,6 +7,7 @@ import (
 
 	"github.com/palantir/go-githubapp/githubapp"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/checkrun"
 	"github.com/secwg/secwg/internal/command"
 	"github.com/secwg/secwg/internal/meeting"
@@ -22,25 +23,26 @@ type Base struct {
 	AppSlug func() string
 }
 
+// App is the App's identity as the handlers know it: by slug.
+func (b Base) App() appid.Identity { return appid.New(0, b.AppSlug) }
+
 // AppLogin is the login the App acts as, or "" while its identity is unknown.
-func (b Base) AppLogin() string {
-	if b.AppSlug == nil {
-		return ""
-	}
-	if s := b.AppSlug(); s != "" {
-		return s + "[bot]"
-	}
-	return ""
+func (b Base) AppLogin() string { return b.App().Login() }
+
+// MeetingService is what the handlers ask of the meeting service: the
+// commands' answers and the live agenda. *meetingsync.Service is one.
+type MeetingService interface {
+	Meetings
+	LiveAgenda
 }
 
 // Services are the features handlers share; a nil one is switched off.
 type Services struct {
+	// Groups are the meeting groups commands act for, also with Meetings off.
 	Groups   []meeting.Group
-	Meetings Meetings
-	Agenda   LiveAgenda
-	Checks   Checks
-	// CheckRuns runs the threat-model check on pull requests.
-	CheckRuns *checkrun.Service
+	Meetings MeetingService
+	// Checks runs the threat-model check on pull requests and for /recheck.
+	Checks *checkrun.Service
 	// WrapChecker, when set, wraps the API's permission checker for commands:
 	// a token that cannot read team membership answers for teams otherwise.
 	WrapChecker func(command.Checker) command.Checker
@@ -52,11 +54,11 @@ func All(b Base, s Services) []githubapp.EventHandler {
 		&Installation{Base: b},
 		newCommentWith(b, s),
 	}
-	if s.CheckRuns != nil {
-		hs = append(hs, NewCheck(b, s.CheckRuns))
+	if s.Checks != nil {
+		hs = append(hs, NewCheck(b, s.Checks))
 	}
-	if s.Agenda != nil {
-		hs = append(hs, &Meeting{Base: b, Agenda: s.Agenda})
+	if s.Meetings != nil {
+		hs = append(hs, &Meeting{Base: b, Agenda: s.Meetings})
 	}
 	return combine(hs)
 }

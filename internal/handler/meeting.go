@@ -20,10 +20,7 @@ type LiveAgenda interface {
 	ItemChanged(ctx context.Context, e meetingsync.ItemEvent) error
 }
 
-var (
-	_ Meetings   = (*meetingsync.Service)(nil)
-	_ LiveAgenda = (*meetingsync.Service)(nil)
-)
+var _ MeetingService = (*meetingsync.Service)(nil)
 
 // Meeting keeps each group's upcoming meeting issue's agenda in step with the
 // items carrying the group's label. The payload says everything: an event on an

@@ -68,9 +68,37 @@ func repoFromAPIURL(s string) (string, error) {
 	return rest, nil
 }
 
-// Agenda is the labelled items grouped by repository.
+// Agenda is the labelled items grouped by repository, and the open results of
+// the standing items' searches.
 type Agenda struct {
-	Repos []RepoAgenda
+	Repos    []RepoAgenda
+	Standing []StandingResults
+}
+
+// StandingResults are the open results of one standing item's search.
+type StandingResults struct {
+	Title string // the standing item's
+	Items []Item
+}
+
+// searched says whether the standing item titled title had its search run.
+func (a Agenda) searched(title string) bool {
+	for _, s := range a.Standing {
+		if s.Title == title {
+			return true
+		}
+	}
+	return false
+}
+
+// results are the items listed under the standing item titled title.
+func (a Agenda) results(title string) []Item {
+	for _, s := range a.Standing {
+		if s.Title == title {
+			return s.Items
+		}
+	}
+	return nil
 }
 
 // RepoAgenda is one repository's items, by number.

@@ -139,7 +139,7 @@ func TestParseICSRejectsBrokenMatchingEvents(t *testing.T) {
 		{"no start", "DTEND:20260101T100000Z\r\n", "no DTSTART"},
 		{"bad rule", "DTSTART:20260101T100000Z\r\nRRULE:FREQ=SOMETIMES\r\n", "RRULE"},
 		{"too dense a rule", "DTSTART:20260101T100000Z\r\nRRULE:FREQ=SECONDLY\r\n", "at most hourly"},
-		{"ends before start", "DTSTART:20260101T100000Z\r\nDTEND:20260101T090000Z\r\n", "ends before"},
+		{"ends before start", "DTSTART:20260101T100000Z\r\nDTEND:20260101T090000Z\r\n", "DTEND is before DTSTART"},
 		{"bad date", "DTSTART:2026-01-01\r\n", "DTSTART"},
 	}
 	for _, tt := range tests {

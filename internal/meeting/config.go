@@ -5,6 +5,7 @@ package meeting
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"path"
 	"regexp"
 	"strings"
@@ -24,7 +25,9 @@ const DefaultSyncInterval = 15 * time.Minute
 // groups or a mapping `{sync_interval: 15m, groups: [...]}`.
 type Config struct {
 	SyncInterval time.Duration
-	Groups       []Group
+	// SyncOff turns the server's sync loop off; `sync_interval: 0` sets it.
+	SyncOff bool
+	Groups  []Group
 }
 
 // Group is one meeting series and everything needed to run it.
@@ -58,7 +61,8 @@ type Group struct {
 
 // CalendarSource is an iCalendar feed and the text that picks the group's events.
 type CalendarSource struct {
-	// URL is an http(s) URL or a local file path.
+	// URL is an http(s) URL, a file:// URL or a file path; a relative path is
+	// read against the folder of the configuration file.
 	URL string `yaml:"url"`
 	// Filter is matched in SUMMARY, else in DESCRIPTION, ignoring case.
 	Filter string `yaml:"filter"`
@@ -88,6 +92,23 @@ type Joining struct {
 type StandingItem struct {
 	Title string `yaml:"title"`
 	URL   string `yaml:"url"`
+	// Search is a GitHub issue search (for instance
+	// "repo:nodejs/nodejs-dependency-vuln-assessments"); the agenda lists its
+	// open results under the item.
+	Search string `yaml:"search"`
+}
+
+// maxStandingSearch bounds a standing item's query; GitHub refuses longer ones.
+const maxStandingSearch = 256
+
+// StandingQuery is the Search API query of a standing item with a search: its
+// open issues and pull requests.
+func (s StandingItem) StandingQuery() string {
+	q := strings.Join(strings.Fields(s.Search), " ")
+	if !strings.Contains(" "+strings.ToLower(q)+" ", " is:open ") {
+		q = "is:open " + q
+	}
+	return q
 }
 
 // Minutes says where minutes go.
@@ -106,10 +127,14 @@ type CalendarPage struct {
 	Note string `yaml:"note"`
 }
 
-// Interval is how often to reconcile every group: SyncInterval, or the default
-// when the configuration has no meetings key.
+// Interval is how often the server reconciles every group: SyncInterval, or the
+// default when it is unset; 0 when SyncOff, for operators who run `secwg meeting
+// sync` from a CronJob instead.
 func (c *Config) Interval() time.Duration {
-	if c.SyncInterval > 0 {
+	switch {
+	case c.SyncOff:
+		return 0
+	case c.SyncInterval > 0:
 		return c.SyncInterval
 	}
 	return DefaultSyncInterval
@@ -143,10 +168,13 @@ func (c *Config) UnmarshalYAML(node *yaml.Node) error {
 			switch k.Value {
 			case "sync_interval":
 				d, err := parseDuration(v)
+				if err == nil && d < 0 {
+					err = fmt.Errorf("want 0 (no sync loop) or a positive duration, got %q", v.Value)
+				}
 				if err != nil {
 					return fmt.Errorf("meetings: key sync_interval (line %d): %w", v.Line, err)
 				}
-				c.SyncInterval = d
+				c.SyncInterval, c.SyncOff = d, d == 0
 			case "groups":
 				if v.Kind != yaml.SequenceNode {
 					return fmt.Errorf("meetings: key groups (line %d): want a list of groups", v.Line)
@@ -258,9 +286,12 @@ func (g *Group) Validate() error {
 	case g.Calendar != nil:
 		if strings.TrimSpace(g.Calendar.URL) == "" {
 			bad("calendar.url", "missing")
-		} else if strings.Contains(g.Calendar.URL, "://") &&
-			!strings.HasPrefix(g.Calendar.URL, "https://") && !strings.HasPrefix(g.Calendar.URL, "http://") {
-			bad("calendar.url", "want an http(s) URL or a file path, got %q", g.Calendar.URL)
+		} else if strings.HasPrefix(strings.ToLower(g.Calendar.URL), "file:") {
+			if _, err := FilePath(g.Calendar.URL); err != nil {
+				bad("calendar.url", "%v", err)
+			}
+		} else if strings.Contains(g.Calendar.URL, "://") && !isHTTP(g.Calendar.URL) {
+			bad("calendar.url", "want an http(s) URL, a file:// URL or a file path, got %q", g.Calendar.URL)
 		}
 	case g.Schedule != nil:
 		if _, err := newRuleSeries(*g.Schedule); err != nil {
@@ -287,6 +318,10 @@ func (g *Group) Validate() error {
 	for i, s := range g.StandingItems {
 		if strings.TrimSpace(s.Title) == "" {
 			bad(fmt.Sprintf("standing_items[%d].title", i), "missing")
+		}
+		if len(s.Search) > maxStandingSearch || strings.ContainsAny(s.Search, "\r\n") ||
+			(s.Search != "" && strings.TrimSpace(s.Search) == "") {
+			bad(fmt.Sprintf("standing_items[%d].search", i), "want one line of at most %d characters, got %q", maxStandingSearch, s.Search)
 		}
 	}
 	if _, err := g.titleTemplate(); err != nil {
@@ -328,6 +363,16 @@ func (g *Group) MeetingTitle(start time.Time) (string, error) {
 
 // MeetingDate is the UTC date that names a meeting in titles, markers and files.
 func MeetingDate(start time.Time) string { return start.UTC().Format(time.DateOnly) }
+
+// MinutesFileURL is where the minutes file of occ reads on GitHub once its pull
+// request is merged (HEAD follows the default branch, whatever its name).
+func (g *Group) MinutesFileURL(occ Occurrence) (string, error) {
+	p, err := g.MinutesPath(occ)
+	if err != nil {
+		return "", err
+	}
+	return "https://github.com/" + g.Repo + "/blob/HEAD/" + (&url.URL{Path: p}).EscapedPath(), nil
+}
 
 // MinutesPath is the minutes file for occ inside Repo, from the minutes.path template.
 func (g *Group) MinutesPath(occ Occurrence) (string, error) {

@@ -47,7 +47,7 @@ func TestMinimalGroupGetsTheSecurityWGDefaults(t *testing.T) {
 	if err != nil || title != "Node.js Security team Meeting 2026-03-19" {
 		t.Errorf("title = %q, %v", title, err)
 	}
-	if g.AgendaLabel != "security-wg-agenda" || g.Duration != time.Hour || g.LeadTime != 72*time.Hour {
+	if g.AgendaLabel != "security-wg-agenda" || g.Duration != time.Hour || g.LeadTime != 7*24*time.Hour {
 		t.Errorf("label %q duration %s lead %s", g.AgendaLabel, g.Duration, g.LeadTime)
 	}
 	if !reflect.DeepEqual(g.Timezones, DefaultZones) || len(g.Timezones) != 12 {
@@ -179,5 +179,52 @@ func TestConfigGroupNamesTheKnownGroupsWhenMissing(t *testing.T) {
 	c := Config{Groups: []Group{testGroup()}}
 	if _, err := c.Group("tsc"); err == nil || !strings.Contains(err.Error(), "security-wg") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestStandingQueryAsksForOpenResults(t *testing.T) {
+	tests := []struct{ search, want string }{
+		{"repo:nodejs/nodejs-dependency-vuln-assessments is:issue", "is:open repo:nodejs/nodejs-dependency-vuln-assessments is:issue"},
+		{"  is:open   repo:a/b ", "is:open repo:a/b"},
+		{"repo:a/b IS:OPEN", "repo:a/b IS:OPEN"},
+	}
+	for _, tt := range tests {
+		if got := (StandingItem{Search: tt.search}).StandingQuery(); got != tt.want {
+			t.Errorf("StandingQuery(%q) = %q, want %q", tt.search, got, tt.want)
+		}
+	}
+	g := testGroup()
+	g.StandingItems = []StandingItem{{Title: "x", Search: "repo:a/b\nlabel:y"}}
+	if err := g.Validate(); err == nil || !strings.Contains(err.Error(), "standing_items[0].search") {
+		t.Errorf("Validate = %v, want the multi-line search named", err)
+	}
+}
+
+func TestSyncIntervalZeroTurnsTheLoopOff(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       time.Duration
+		err        string
+	}{
+		{"bare list keeps the default", minimalList, DefaultSyncInterval, ""},
+		{"zero turns the loop off", "meetings:\n  sync_interval: 0s\n  groups: []\n", 0, ""},
+		{"negative is refused", "meetings:\n  sync_interval: -5m\n  groups: []\n", 0, "sync_interval"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseMeetings(t, tt.yaml)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error = %v, want one naming %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Interval() != tt.want {
+				t.Fatalf("Interval() = %s, want %s", c.Interval(), tt.want)
+			}
+		})
 	}
 }

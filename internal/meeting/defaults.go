@@ -18,6 +18,10 @@ var DefaultZones = []Zone{
 	{Label: "Sydney", Zone: "Australia/Sydney"},
 }
 
+// DefaultLeadTime is how long before a meeting its issue appears: the week
+// create-node-meeting-artifacts looks ahead.
+const DefaultLeadTime = 7 * 24 * time.Hour
+
 // DefaultGroup is a group with the Node.js Security WG's settings; a configuration
 // entry only needs to add id, org, repo and a calendar or schedule.
 func DefaultGroup() Group {
@@ -27,7 +31,7 @@ func DefaultGroup() Group {
 		Title:       "{{.Host}} {{.Name}} Meeting {{.Date}}",
 		AgendaLabel: "security-wg-agenda",
 		Duration:    time.Hour,
-		LeadTime:    72 * time.Hour,
+		LeadTime:    DefaultLeadTime,
 		Timezones:   append([]Zone(nil), DefaultZones...),
 		Invited:     []string{"Security wg team: @nodejs/security-wg"},
 		Joining: Joining{

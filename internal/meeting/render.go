@@ -23,9 +23,24 @@ type Meeting struct {
 	Agenda     Agenda
 	// IssueURL is the meeting issue, for the minutes.
 	IssueURL string
-	// MinutesURL is the shared minutes document, when there is one.
-	MinutesURL   string
-	RecordingURL string
+	// MinutesURL is the shared minutes document (a HackMD note); without one
+	// the Minutes line links the minutes file in the group's repository.
+	MinutesURL string
+	// MinutesPending leaves the Minutes line empty: the document being
+	// rendered is the note itself, whose URL is not known until it exists.
+	MinutesPending bool
+	RecordingURL   string
+}
+
+// minutesLink is the Minutes line's URL for m.
+func (g *Group) minutesLink(m Meeting) (string, error) {
+	switch {
+	case m.MinutesPending:
+		return "", nil
+	case m.MinutesURL != "":
+		return safeURL(m.MinutesURL), nil
+	}
+	return g.MinutesFileURL(m.Occurrence)
 }
 
 // Issue is a rendered meeting issue.
@@ -74,6 +89,14 @@ type repoView struct {
 type agendaView struct {
 	Label, Org string
 	Repos      []repoView
+	// Standing are the standing items with a search, and their open results.
+	Standing []standingView
+}
+
+// standingView is a standing item with the open results of its search.
+type standingView struct {
+	Title, URL string
+	Items      []itemView
 }
 
 func newAgendaView(g *Group, a Agenda) agendaView {
@@ -85,19 +108,35 @@ func newAgendaView(g *Group, a Agenda) agendaView {
 		}
 		rv := repoView{Repo: repo, Items: make([]itemView, 0, len(r.Items))}
 		for _, it := range r.Items {
-			kind := "issues"
-			if it.PullRequest {
-				kind = "pull"
-			}
-			u := safeURL(it.URL)
-			if u == "" {
-				u = fmt.Sprintf("https://github.com/%s/%s/%d", repo, kind, it.Number)
-			}
-			rv.Items = append(rv.Items, itemView{Title: EscapeTitle(it.Title), Number: it.Number, URL: u, Kind: kind})
+			rv.Items = append(rv.Items, newItemView(repo, it))
 		}
 		v.Repos = append(v.Repos, rv)
 	}
+	// Only the standing items whose search ran: a render from a saved agenda
+	// has none, and must not claim that nothing is open.
+	for _, s := range g.StandingItems {
+		if s.Search == "" || !a.searched(s.Title) {
+			continue
+		}
+		sv := standingView{Title: EscapeTitle(s.Title), URL: safeURL(s.URL)}
+		for _, it := range a.results(s.Title) {
+			sv.Items = append(sv.Items, newItemView(it.Repo, it))
+		}
+		v.Standing = append(v.Standing, sv)
+	}
 	return v
+}
+
+func newItemView(repo string, it Item) itemView {
+	kind := "issues"
+	if it.PullRequest {
+		kind = "pull"
+	}
+	u := safeURL(it.URL)
+	if u == "" {
+		u = fmt.Sprintf("https://github.com/%s/%s/%d", repo, kind, it.Number)
+	}
+	return itemView{Title: EscapeTitle(it.Title), Number: it.Number, URL: u, Kind: kind}
 }
 
 // RenderAgenda renders the inside of the issue's marked agenda region.
@@ -121,8 +160,7 @@ type issueView struct {
 	AgendaRegion                    string
 	Label, Org                      string
 	Invited, Observers              []string
-	Joining                         Joining
-	CalendarPage                    CalendarPage
+	Participant, Observer           string
 }
 
 // RenderIssue renders the meeting issue for m.
@@ -142,6 +180,10 @@ func (r *Renderer) RenderIssue(g *Group, m Meeting) (Issue, error) {
 	if err != nil {
 		return Issue{}, err
 	}
+	minutes, err := g.minutesLink(m)
+	if err != nil {
+		return fail(err)
+	}
 	v := issueView{
 		Title:           title,
 		Date:            MeetingDate(m.Occurrence.Start),
@@ -150,14 +192,14 @@ func (r *Renderer) RenderIssue(g *Group, m Meeting) (Issue, error) {
 		Zones:           zones,
 		TimeAndDateURL:  TimeAndDateURL(title, m.Occurrence.Start),
 		WolframAlphaURL: WolframAlphaURL(m.Occurrence.Start),
-		MinutesURL:      safeURL(m.MinutesURL),
+		MinutesURL:      minutes,
 		AgendaRegion:    agendaRegion(g.ID, agenda, "\n"),
 		Label:           g.AgendaLabel,
 		Org:             g.Org,
 		Invited:         g.Invited,
 		Observers:       g.Observers,
-		Joining:         g.Joining,
-		CalendarPage:    g.CalendarPage,
+		Participant:     angleURL(g.Joining.Participant),
+		Observer:        g.Joining.Observer,
 	}
 	var b strings.Builder
 	if err := r.t.ExecuteTemplate(&b, issueTemplate, v); err != nil {
@@ -172,9 +214,31 @@ type minutesView struct {
 	RecordingURL, IssueURL, MinutesURL string
 	Present                            []string
 	Label, Org                         string
-	StandingItems                      []StandingItem
+	StandingItems                      []standingView
 	Agenda                             agendaView
 	CalendarPage                       CalendarPage
+}
+
+// standingItems are the group's standing items, each with the open results of
+// its search when it has one.
+func standingItems(g *Group, a Agenda) []standingView {
+	out := make([]standingView, 0, len(g.StandingItems))
+	for _, s := range g.StandingItems {
+		sv := standingView{Title: s.Title, URL: s.URL}
+		for _, it := range a.results(s.Title) {
+			sv.Items = append(sv.Items, newItemView(it.Repo, it))
+		}
+		out = append(out, sv)
+	}
+	return out
+}
+
+// angleURL writes a bare URL as an autolink, as the WG's issues do; text stays.
+func angleURL(s string) string {
+	if u := safeURL(s); u != "" && u == strings.TrimSpace(s) {
+		return "<" + u + ">"
+	}
+	return s
 }
 
 // RenderMinutes renders the minutes document for m in the WG's shape.
@@ -183,16 +247,20 @@ func (r *Renderer) RenderMinutes(g *Group, m Meeting) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("rendering minutes of group %q: %w", g.ID, err)
 	}
+	minutes, err := g.minutesLink(m)
+	if err != nil {
+		return "", fmt.Errorf("rendering minutes of group %q: %w", g.ID, err)
+	}
 	v := minutesView{
 		Title:         title,
 		Date:          MeetingDate(m.Occurrence.Start),
 		RecordingURL:  safeURL(m.RecordingURL),
 		IssueURL:      safeURL(m.IssueURL),
-		MinutesURL:    safeURL(m.MinutesURL),
+		MinutesURL:    minutes,
 		Present:       g.Invited,
 		Label:         g.AgendaLabel,
 		Org:           g.Org,
-		StandingItems: g.StandingItems,
+		StandingItems: standingItems(g, m.Agenda),
 		Agenda:        newAgendaView(g, m.Agenda),
 		CalendarPage:  g.CalendarPage,
 	}

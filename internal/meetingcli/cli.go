@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -86,13 +87,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, load Load
 
 // common holds the flags both subcommands take.
 type common struct {
-	config, group, now string
+	config, group, now, calendarFile string
 }
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.config, "config", "", "server configuration `file` (required)")
 	fs.StringVar(&c.group, "group", "", "meeting group `id` (required)")
 	fs.StringVar(&c.now, "now", "", "pretend the time is this RFC 3339 `instant`")
+	fs.StringVar(&c.calendarFile, "calendar", "", "read the group's calendar from this iCalendar `file` instead of its configured feed")
 }
 
 func parseFlags(fs *flag.FlagSet, args []string, c *common) error {
@@ -119,8 +121,9 @@ func (c *common) instant(d deps) (time.Time, error) {
 	return t, nil
 }
 
-// calendar reads --now, the configuration and the group's calendar.
-func (c *common) calendar(ctx context.Context, load Loader, d deps) (time.Time, *meeting.Group, *meeting.Calendar, error) {
+// calendar reads --now, the configuration and the group's calendar; what the
+// feed had that could not be read is listed on stderr.
+func (c *common) calendar(ctx context.Context, load Loader, d deps, stderr io.Writer) (time.Time, *meeting.Group, *meeting.Calendar, error) {
 	now, err := c.instant(d)
 	if err != nil {
 		return now, nil, nil, err
@@ -136,13 +139,29 @@ func (c *common) calendar(ctx context.Context, load Loader, d deps) (time.Time, 
 	if err != nil {
 		return now, nil, nil, err
 	}
+	if c.calendarFile != "" {
+		if g.Calendar == nil {
+			return now, nil, nil, fmt.Errorf("--calendar: group %q has a schedule, not a calendar", c.group)
+		}
+		// An offline copy of the feed: the same filter applies.
+		cal := *g.Calendar
+		if cal.URL, err = filepath.Abs(c.calendarFile); err != nil {
+			return now, nil, nil, err
+		}
+		g.Calendar = &cal
+	}
 	var ics []byte
 	if g.Calendar != nil {
 		if ics, err = d.fetcher.Fetch(ctx, g.Calendar.URL); err != nil {
 			return now, nil, nil, err
 		}
 	}
-	cal, err := g.LoadCalendar(ics)
+	cal, err := g.LoadCalendarContext(ctx, ics)
+	if err == nil {
+		for _, w := range cal.Warnings {
+			fmt.Fprintf(stderr, "warning: calendar %s: %s\n", g.Calendar.URL, w)
+		}
+	}
 	return now, g, cal, err
 }
 
@@ -154,7 +173,7 @@ func runNext(ctx context.Context, args []string, stdout, stderr io.Writer, load 
 	if err := parseFlags(fs, args, &c); err != nil {
 		return err
 	}
-	now, g, cal, err := c.calendar(ctx, load, d)
+	now, g, cal, err := c.calendar(ctx, load, d, stderr)
 	if err != nil {
 		return err
 	}
@@ -183,20 +202,21 @@ func runNext(ctx context.Context, args []string, stdout, stderr io.Writer, load 
 
 func runRender(ctx context.Context, args []string, stdout, stderr io.Writer, load Loader, d deps) error {
 	var c common
-	var kind, date, agendaJSON string
+	var kind, date, agendaJSON, minutesURL string
 	fs := flag.NewFlagSet("secwg meeting render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.register(fs)
 	fs.StringVar(&kind, "kind", "issue", "what to render: `issue` or minutes")
 	fs.StringVar(&date, "date", "", "the meeting on this UTC `date` (YYYY-MM-DD); default the next one")
 	fs.StringVar(&agendaJSON, "agenda-json", "", "a saved Search API response `file`; default search GitHub live")
+	fs.StringVar(&minutesURL, "minutes-url", "", "the minutes document (HackMD note) `URL`; default the minutes file in the repository")
 	if err := parseFlags(fs, args, &c); err != nil {
 		return err
 	}
 	if kind != "issue" && kind != "minutes" {
 		return fmt.Errorf("--kind: want issue or minutes, got %q", kind)
 	}
-	now, g, cal, err := c.calendar(ctx, load, d)
+	now, g, cal, err := c.calendar(ctx, load, d, stderr)
 	if err != nil {
 		return err
 	}
@@ -217,7 +237,13 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer, loa
 	if err != nil {
 		return err
 	}
-	m := meeting.Meeting{Occurrence: occ, Agenda: meeting.NewAgenda(g.Repo, items)}
+	standing, err := standingResults(ctx, g, agendaJSON, d)
+	if err != nil {
+		return err
+	}
+	agenda := meeting.NewAgenda(g.Repo, items)
+	agenda.Standing = standing
+	m := meeting.Meeting{Occurrence: occ, Agenda: agenda, MinutesURL: minutesURL}
 	if kind == "minutes" {
 		out, err := r.RenderMinutes(g, m)
 		if err != nil {
@@ -256,9 +282,33 @@ func agendaItems(ctx context.Context, g *meeting.Group, agendaJSON string, d dep
 		}
 		return items, nil
 	}
+	return d.liveSearcher().Search(ctx, g.AgendaQuery())
+}
+
+func (d deps) liveSearcher() AgendaSearcher {
 	base := d.getenv("GITHUB_V3_API_URL")
 	if base == "" {
 		base = "https://api.github.com"
 	}
-	return d.searcher(base, d.getenv("GITHUB_TOKEN")).Search(ctx, g.AgendaQuery())
+	return d.searcher(base, d.getenv("GITHUB_TOKEN"))
+}
+
+// standingResults runs the standing items' searches live; a saved agenda
+// (--agenda-json) stands for a render without them.
+func standingResults(ctx context.Context, g *meeting.Group, agendaJSON string, d deps) ([]meeting.StandingResults, error) {
+	if agendaJSON != "" {
+		return nil, nil
+	}
+	var out []meeting.StandingResults
+	for _, si := range g.StandingItems {
+		if si.Search == "" {
+			continue
+		}
+		items, err := d.liveSearcher().Search(ctx, si.StandingQuery())
+		if err != nil {
+			return nil, fmt.Errorf("standing item %q: %w", si.Title, err)
+		}
+		out = append(out, meeting.StandingResults{Title: si.Title, Items: items})
+	}
+	return out, nil
 }

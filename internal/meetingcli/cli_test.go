@@ -90,7 +90,7 @@ func TestNextFetchesAnHTTPCalendar(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(ics) }))
 	defer srv.Close()
 	dir := t.TempDir()
-	cfg := strings.Replace(mustRead(t, "testdata/meetings.yaml"), "testdata/security-wg.ics", srv.URL+"/basic.ics", 1)
+	cfg := strings.Replace(mustRead(t, "testdata/meetings.yaml"), "url: security-wg.ics", "url: "+srv.URL+"/basic.ics", 1)
 	path := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -237,4 +237,28 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestCalendarPathsAreReadAgainstTheConfigFilesFolder(t *testing.T) {
+	cfg, err := filepath.Abs("testdata/meetings.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, err := filepath.Abs("testdata/security-wg.ics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	fileURL := filepath.Join(dir, "file-url.yaml")
+	text := strings.Replace(mustRead(t, cfg), "url: security-wg.ics", "url: "+(&url.URL{Scheme: "file", Path: filepath.ToSlash(feed)}).String(), 1)
+	if err := os.WriteFile(fileURL, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir) // the working directory holds no testdata
+	for _, config := range []string{cfg, fileURL} {
+		code, out, errOut := runCLI(t, testDeps(nil), "next", "--config", config, "--group", "security-wg")
+		if code != 0 || !strings.Contains(out, "starts  2026-03-19T14:00:00Z") {
+			t.Errorf("--config %s: exit %d, out %q, stderr %q", config, code, out, errOut)
+		}
+	}
 }

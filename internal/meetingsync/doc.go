@@ -20,9 +20,10 @@
 //     agenda from the payload and the issue body, without a search. A region
 //     without it (edited by hand) is rebuilt from one search.
 //   - Updates for one group (sync, label events, minutes) are serialised by a
-//     per-group lock inside one process. Replicas do not share it; GitHub has
-//     no conditional issue update, so two replicas racing on one label event can
-//     lose one change until the next sync, which repairs it.
+//     per-group lock inside one process and, with WithLocker (a shared Redis),
+//     across replicas, so no two replicas create a meeting issue each. Without
+//     a shared lock, two replicas racing on one label event can lose one change
+//     until the next sync, which repairs it.
 //   - Minutes are proposed by sync for the most recent meeting that ended at
 //     least minutes.delay ago (looking back 31 days), once: no pull request is
 //     opened again for a branch that already has one in any state, so closing

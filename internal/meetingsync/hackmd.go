@@ -170,7 +170,7 @@ func (s *Service) hackmdFor(g *meeting.Group) bool {
 
 // ensureNote finds the meeting's note by title, or creates it from the minutes
 // template. An existing note is never written to.
-func (s *Service) ensureNote(ctx context.Context, g *meeting.Group, occ meeting.Occurrence, items []meeting.Item) (*Note, error) {
+func (s *Service) ensureNote(ctx context.Context, g *meeting.Group, occ meeting.Occurrence, agenda meeting.Agenda) (*Note, error) {
 	title, err := g.MeetingTitle(occ.Start)
 	if err != nil {
 		return nil, err
@@ -179,7 +179,9 @@ func (s *Service) ensureNote(ctx context.Context, g *meeting.Group, occ meeting.
 	if err != nil || note != nil {
 		return note, err
 	}
-	content, err := s.renderer.RenderMinutes(g, meeting.Meeting{Occurrence: occ, Agenda: meeting.NewAgenda(g.Repo, items)})
+	// The note links itself once it exists: its Minutes line is filled when it
+	// becomes the minutes file.
+	content, err := s.renderer.RenderMinutes(g, meeting.Meeting{Occurrence: occ, Agenda: agenda, MinutesPending: true})
 	if err != nil {
 		return nil, err
 	}

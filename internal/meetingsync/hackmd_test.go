@@ -95,22 +95,23 @@ func TestHackMDNoteIsCreatedOnceLinkedAndBecomesTheMinutes(t *testing.T) {
 		t.Errorf("issue does not link the note:\n%s", issue.Body)
 	}
 
+	if !strings.Contains(hm.notes[0].Content, "* **Minutes**:\n") {
+		t.Errorf("note's Minutes line is not left for the note's own URL:\n%s", hm.notes[0].Content)
+	}
+
 	// People take notes; a new process finds the note by title and never writes it.
-	hm.edit("noteA", "# Node.js Security team Meeting 2026-03-19\n\n## Links\n\n* **GitHub Issue**:\n\n## Present\n\n* Someone who came\n")
+	hm.edit("noteA", "# Node.js Security team Meeting 2026-03-19\n\n## Links\n\n* **GitHub Issue**:\n* **Minutes**:\n\n## Present\n\n* Someone who came\n")
 	e.svc = e.newService(WithHackMD(client))
 	e.clock.Set(meetingStart.Add(3 * time.Hour))
 	e.sync()
 	if len(hm.writes) != 1 {
 		t.Errorf("HackMD writes %v, want only the creation", hm.writes)
 	}
-	pulls := e.state.Pulls()
-	if len(pulls) != 1 {
-		t.Fatalf("%d pull requests, want 1", len(pulls))
-	}
-	minutes := e.state.File(pulls[0].Head, "meetings/2026-03-19.md")
+	minutes := e.onlyMinutes("meetings/2026-03-19.md")
 	want := "* **GitHub Issue**: https://github.com/nodejs/security-wg/issues/"
-	if !strings.Contains(minutes, "* Someone who came") || !strings.Contains(minutes, want) {
-		t.Errorf("minutes are not the note's, with the issue link filled in:\n%s", minutes)
+	if !strings.Contains(minutes, "* Someone who came") || !strings.Contains(minutes, want) ||
+		!strings.Contains(minutes, "* **Minutes**: https://hackmd.example/noteA\n") {
+		t.Errorf("minutes are not the note's, with the issue and note links filled in:\n%s", minutes)
 	}
 }
 

@@ -23,7 +23,7 @@ const (
 // Meetings every other Thursday at 14:00 UTC: 2026-03-19 is one.
 var (
 	meetingStart = time.Date(2026, 3, 19, 14, 0, 0, 0, time.UTC)
-	leadTimeAt   = meetingStart.Add(-72 * time.Hour)
+	leadTimeAt   = meetingStart.Add(-meeting.DefaultLeadTime)
 )
 
 // clock is a settable time.
@@ -138,4 +138,14 @@ func (e *env) onlyMeetingIssue() meetingsynctest.Issue {
 		e.t.Fatalf("%d meeting issues, want 1: %+v", len(list), list)
 	}
 	return list[0]
+}
+
+// onlyMinutes is the minutes file proposed by the only minutes pull request.
+func (e *env) onlyMinutes(path string) string {
+	e.t.Helper()
+	pulls := e.state.Pulls()
+	if len(pulls) != 1 {
+		e.t.Fatalf("%d pull requests, want 1", len(pulls))
+	}
+	return e.state.File(pulls[0].Head, path)
 }

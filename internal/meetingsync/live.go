@@ -117,8 +117,11 @@ func applyAgenda(g *meeting.Group, current []meeting.Item, e ItemEvent) (next []
 
 func (s *Service) applyToGroup(ctx context.Context, g *meeting.Group, e ItemEvent) error {
 	st := s.groups[g.ID]
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	ctx, unlock, err := s.lockGroup(ctx, g, st)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	now := s.now()
 	client, err := s.repoClient(ctx, g)
 	if err != nil {
@@ -148,6 +151,8 @@ func (s *Service) applyToGroup(ctx context.Context, g *meeting.Group, e ItemEven
 	if err != nil {
 		return fmt.Errorf("meeting issue %s#%d: %w", g.Repo, ref.Number, err)
 	}
+	// Label events keep the standing items' results; the next pass refreshes them.
+	standing := decodeStanding(region)
 	current, ok := decodeItems(region)
 	if !ok {
 		// The region lost its items (edited by hand): rebuild it from search.
@@ -155,13 +160,13 @@ func (s *Service) applyToGroup(ctx context.Context, g *meeting.Group, e ItemEven
 		if err != nil {
 			return err
 		}
-		return s.writeAgenda(ctx, client, g, ref, body, items, false, nil)
+		return s.writeAgenda(ctx, client, g, ref, body, items, standing, false, nil)
 	}
 	next, changed := applyAgenda(g, current, e)
 	if !changed {
 		return nil
 	}
-	return s.writeAgenda(ctx, client, g, ref, body, next, false, nil)
+	return s.writeAgenda(ctx, client, g, ref, body, next, standing, false, nil)
 }
 
 // lookupUpcoming finds the next meeting's issue the way a sync does and

@@ -174,7 +174,7 @@ func TestRegionItemsRoundTripHostileTitles(t *testing.T) {
 		item("nodejs/node", 3, strings.Repeat("long ", 2000)),
 		{Repo: "nodejs/node", Number: 4, Title: "moved", URL: "https://github.com/nodejs/node/pull/4?x=1", PullRequest: true},
 	}
-	region, err := s.regionText(&g, items)
+	region, err := s.regionText(&g, items, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestRegionItemsRoundTripHostileTitles(t *testing.T) {
 		t.Errorf("region is unsafe:\n%s", region)
 	}
 	got, ok := decodeItems(region)
-	again, err := s.regionText(&g, got)
+	again, err := s.regionText(&g, got, nil)
 	if !ok || err != nil || again != region {
 		t.Errorf("round trip:\n got %s\nwant %s", again, region)
 	}
@@ -209,7 +209,7 @@ func TestAgendaTooLongForAnIssueKeepsWhatFitsAndLinksTheRest(t *testing.T) {
 			for i := range items {
 				items[i] = item(fmt.Sprintf("nodejs/repo-%02d", i%40), i+1, strings.Repeat("A title of ordinary length ", 1+i%5))
 			}
-			region, err := s.regionText(&g, items)
+			region, err := s.regionText(&g, items, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -35,8 +35,11 @@ func (s *Service) ProposeMinutes(ctx context.Context, groupID, repo string, issu
 	if !strings.EqualFold(repo, g.Repo) {
 		return "", fmt.Errorf("%w: group %q keeps its meeting issues in %s, not %s", ErrNotMeetingIssue, g.ID, g.Repo, repo)
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	ctx, unlock, err := s.lockGroup(ctx, g, st)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	client, err := s.repoClient(ctx, g)
 	if err != nil {
 		return "", err
@@ -192,9 +195,13 @@ func (s *Service) proposeMinutes(ctx context.Context, client *github.Client, g *
 // else the minutes template over the agenda frozen in the meeting issue.
 func (s *Service) minutesContent(ctx context.Context, g *meeting.Group, mi *meetingIssue) (string, error) {
 	var items []meeting.Item
+	var standing []meeting.StandingResults
 	if region, err := meeting.AgendaRegion(mi.body, g.ID); err == nil {
 		items, _ = decodeItems(region)
+		standing = decodeStanding(region)
 	}
+	agenda := meeting.NewAgenda(g.Repo, items)
+	agenda.Standing = standing
 	if s.hackmdFor(g) {
 		title, err := g.MeetingTitle(mi.ref.Occ.Start)
 		if err != nil {
@@ -209,16 +216,20 @@ func (s *Service) minutesContent(ctx context.Context, g *meeting.Group, mi *meet
 			if err != nil {
 				return "", err
 			}
-			return fillIssueLink(full.Content, mi.ref.URL), nil
+			content := fillLink(full.Content, "* **GitHub Issue**:", mi.ref.URL)
+			if note.URL != "" {
+				content = fillLink(content, "* **Minutes**:", note.URL)
+			}
+			return content, nil
 		}
 	}
-	return s.renderer.RenderMinutes(g, meeting.Meeting{Occurrence: mi.ref.Occ, Agenda: meeting.NewAgenda(g.Repo, items), IssueURL: mi.ref.URL})
+	return s.renderer.RenderMinutes(g, meeting.Meeting{Occurrence: mi.ref.Occ, Agenda: agenda, IssueURL: mi.ref.URL})
 }
 
-// fillIssueLink completes the minutes template's empty GitHub Issue line, which a
-// note created before its issue carries; every other line stays as people wrote it.
-func fillIssueLink(content, url string) string {
-	const empty = "* **GitHub Issue**:"
+// fillLink completes the minutes template's empty link line labelled empty (the
+// GitHub Issue and Minutes lines, which a note created before its issue and its
+// own URL carries); every other line stays as people wrote it.
+func fillLink(content, empty, url string) string {
 	lines := strings.SplitAfter(content, "\n")
 	for i, l := range lines {
 		if strings.TrimRight(l, "\r\n") == empty {

@@ -36,8 +36,11 @@ func (s *Service) NextMeeting(ctx context.Context, groupID string) (string, erro
 	if err != nil {
 		return "", err
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	ctx, unlock, err := s.lockGroup(ctx, g, st)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	now := s.now()
 	cal, err := s.calendar(ctx, g)
 	if err != nil {

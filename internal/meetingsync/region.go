@@ -11,8 +11,12 @@ import (
 )
 
 // itemsPrefix opens the hidden comment that keeps the agenda's items inside the
-// agenda region, so that a label event can recompute the region without a search.
-const itemsPrefix = "<!-- secwg:agenda:items "
+// agenda region, so that a label event can recompute the region without a search;
+// standingPrefix opens the one that keeps the standing items' search results.
+const (
+	itemsPrefix    = "<!-- secwg:agenda:items "
+	standingPrefix = "<!-- secwg:agenda:standing "
+)
 
 // storedItem is one agenda item in the hidden comment; the URL is kept only when
 // it is not the item's canonical one.
@@ -44,40 +48,105 @@ func cutRunes(s string, n int) string {
 	return s
 }
 
-// encodeItems writes items as the hidden comment. encoding/json escapes <, >
-// and &, so no title can close the comment, and @ is escaped too, so that no
-// mention appears even in the issue's source.
+func storeItem(it meeting.Item) storedItem {
+	si := storedItem{Number: it.Number, Title: cutRunes(it.Title, maxStoredTitle), PR: it.PullRequest}
+	if it.URL != canonicalURL(it) {
+		si.URL = it.URL
+	}
+	return si
+}
+
+// hiddenJSON writes v as a hidden comment. encoding/json escapes <, > and &, so
+// no title can close the comment, and @ is escaped too, so that no mention
+// appears even in the issue's source.
+func hiddenJSON(prefix string, v any) string {
+	data, _ := json.Marshal(v) // maps and slices of plain values always marshal
+	return prefix + strings.ReplaceAll(string(data), "@", `\u0040`) + " -->"
+}
+
+// readHiddenJSON reads the last hidden comment opened by prefix into v.
+func readHiddenJSON(region, prefix string, v any) bool {
+	i := strings.LastIndex(region, prefix)
+	if i < 0 {
+		return false
+	}
+	rest := region[i+len(prefix):]
+	j := strings.Index(rest, " -->")
+	return j >= 0 && json.Unmarshal([]byte(rest[:j]), v) == nil
+}
+
+// encodeItems writes the agenda's items as the hidden comment.
 func encodeItems(a meeting.Agenda) string {
 	byRepo := make(map[string][]storedItem, len(a.Repos))
 	for _, r := range a.Repos {
 		list := make([]storedItem, 0, len(r.Items))
 		for _, it := range r.Items {
-			si := storedItem{Number: it.Number, Title: cutRunes(it.Title, maxStoredTitle), PR: it.PullRequest}
-			if it.URL != canonicalURL(it) {
-				si.URL = it.URL
-			}
-			list = append(list, si)
+			list = append(list, storeItem(it))
 		}
 		byRepo[r.Repo] = list
 	}
-	data, _ := json.Marshal(byRepo) // maps of plain values always marshal
-	return itemsPrefix + strings.ReplaceAll(string(data), "@", `\u0040`) + " -->"
+	return hiddenJSON(itemsPrefix, byRepo)
+}
+
+// storedResult is one standing search result: results come from any repository.
+type storedResult struct {
+	Repo string `json:"r"`
+	storedItem
+}
+
+// encodeStanding writes the standing items' results as a hidden comment, by title.
+func encodeStanding(standing []meeting.StandingResults) string {
+	byTitle := make(map[string][]storedResult, len(standing))
+	for _, s := range standing {
+		list := make([]storedResult, 0, len(s.Items))
+		for _, it := range s.Items {
+			list = append(list, storedResult{Repo: it.Repo, storedItem: storeItem(it)})
+		}
+		byTitle[s.Title] = list
+	}
+	return hiddenJSON(standingPrefix, byTitle)
+}
+
+// decodeStanding reads the standing items' results back from a region; none
+// when it has no such comment.
+func decodeStanding(region string) []meeting.StandingResults {
+	var byTitle map[string][]storedResult
+	if !readHiddenJSON(region, standingPrefix, &byTitle) {
+		return nil
+	}
+	titles := make([]string, 0, len(byTitle))
+	for t := range byTitle {
+		titles = append(titles, t)
+	}
+	sort.Strings(titles)
+	out := make([]meeting.StandingResults, 0, len(titles))
+	for _, t := range titles {
+		sr := meeting.StandingResults{Title: t}
+		for _, r := range byTitle[t] {
+			it := meeting.Item{Repo: r.Repo, Number: r.Number, Title: r.Title, PullRequest: r.PR, URL: r.URL}
+			if r.Number <= 0 || !validRepo(r.Repo) {
+				continue
+			}
+			if it.URL == "" {
+				it.URL = canonicalURL(it)
+			}
+			sr.Items = append(sr.Items, it)
+		}
+		out = append(out, sr)
+	}
+	return out
+}
+
+func validRepo(repo string) bool {
+	owner, name, ok := strings.Cut(repo, "/")
+	return ok && owner != "" && name != "" && !strings.ContainsAny(repo, " <>()[]\n")
 }
 
 // decodeItems reads the hidden comment of a region; ok is false when the region
 // has none or it does not parse.
 func decodeItems(region string) (items []meeting.Item, ok bool) {
-	i := strings.LastIndex(region, itemsPrefix)
-	if i < 0 {
-		return nil, false
-	}
-	rest := region[i+len(itemsPrefix):]
-	j := strings.Index(rest, " -->")
-	if j < 0 {
-		return nil, false
-	}
 	var byRepo map[string][]storedItem
-	if err := json.Unmarshal([]byte(rest[:j]), &byRepo); err != nil {
+	if !readHiddenJSON(region, itemsPrefix, &byRepo) {
 		return nil, false
 	}
 	repos := make([]string, 0, len(byRepo))
@@ -108,8 +177,8 @@ const MaxRegionBytes = 50_000
 // the hidden items behind it. An agenda too long for an issue keeps as many items,
 // in agenda order, as fit, and links to the search that lists them all; the next
 // sync rebuilds the rest from that search.
-func (s *Service) regionText(g *meeting.Group, items []meeting.Item) (string, error) {
-	full, err := s.renderRegion(g, items, 0)
+func (s *Service) regionText(g *meeting.Group, items []meeting.Item, standing []meeting.StandingResults) (string, error) {
+	full, err := s.renderRegion(g, items, standing, 0)
 	if err != nil || len(full) <= MaxRegionBytes {
 		return full, err
 	}
@@ -117,7 +186,7 @@ func (s *Service) regionText(g *meeting.Group, items []meeting.Item) (string, er
 	lo, hi := 0, len(ordered) // the longest prefix that fits lies in [lo, hi)
 	for lo+1 < hi {
 		mid := (lo + hi) / 2
-		text, err := s.renderRegion(g, ordered[:mid], len(ordered)-mid)
+		text, err := s.renderRegion(g, ordered[:mid], standing, len(ordered)-mid)
 		if err != nil {
 			return "", err
 		}
@@ -127,11 +196,12 @@ func (s *Service) regionText(g *meeting.Group, items []meeting.Item) (string, er
 			hi = mid
 		}
 	}
-	return s.renderRegion(g, ordered[:lo], len(ordered)-lo)
+	return s.renderRegion(g, ordered[:lo], standing, len(ordered)-lo)
 }
 
-func (s *Service) renderRegion(g *meeting.Group, items []meeting.Item, left int) (string, error) {
+func (s *Service) renderRegion(g *meeting.Group, items []meeting.Item, standing []meeting.StandingResults, left int) (string, error) {
 	a := meeting.NewAgenda(g.Repo, items)
+	a.Standing = standing
 	text, err := s.renderer.RenderAgenda(g, a)
 	if err != nil {
 		return "", err
@@ -141,7 +211,11 @@ func (s *Service) renderRegion(g *meeting.Group, items []meeting.Item, left int)
 		text += fmt.Sprintf("\n\n%d more items are too many for this issue: [see the whole agenda](https://github.com/search?type=issues&q=%s).",
 			left, url.QueryEscape(g.AgendaQuery()))
 	}
-	return text + "\n\n" + encodeItems(a), nil
+	text += "\n\n" + encodeItems(a)
+	if len(standing) > 0 {
+		text += "\n" + encodeStanding(standing)
+	}
+	return text, nil
 }
 
 // agendaOrder lists the items as the agenda shows them.

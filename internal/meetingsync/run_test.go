@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -44,14 +43,7 @@ func (f *countingFetcher) Fetch(ctx context.Context, _ string) ([]byte, error) {
 }
 
 func TestRunPassesNeverOverlapEachOtherOrLiveUpdates(t *testing.T) {
-	ics, err := os.ReadFile("testdata/biweekly.ics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fetcher := &countingFetcher{ics: ics}
-	e := newEnv(t, leadTimeAt, WithCalendarFetcher(fetcher))
-	e.cfg.Groups[0].Schedule = nil
-	e.cfg.Groups[0].Calendar = &meeting.CalendarSource{URL: "https://calendar.example/basic.ics", Filter: "Security"}
+	e, fetcher := newFeedEnv(t)
 	e.cfg.SyncInterval = time.Millisecond
 	e.svc = e.newService(WithCalendarFetcher(fetcher))
 
@@ -91,7 +83,7 @@ func BenchmarkLiveAgendaUpdate1000(b *testing.B) {
 	for i := range items {
 		items[i] = item(fmt.Sprintf("nodejs/repo-%02d", i%40), i+1, fmt.Sprintf("Agenda item %d with a title of ordinary length", i))
 	}
-	region, err := s.regionText(&g, items)
+	region, err := s.regionText(&g, items, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -109,7 +101,7 @@ func BenchmarkLiveAgendaUpdate1000(b *testing.B) {
 			b.Fatal("no items")
 		}
 		next, changed := applyAgenda(&g, current, ev)
-		text, err := s.regionText(&g, next)
+		text, err := s.regionText(&g, next, nil)
 		if err != nil || !changed {
 			b.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/meeting"
 	"github.com/secwg/secwg/internal/meeting/calendarfeed"
 )
@@ -32,6 +33,10 @@ type Service struct {
 	logger   zerolog.Logger
 	appSlug  func() string
 	renderer *meeting.Renderer
+	locker   Locker // nil: the in-process group lock alone
+	// calendars keeps parsed feeds, so a pass and the commands between passes
+	// parse an unchanged feed once.
+	calendars meeting.CalendarCache
 
 	passMu sync.Mutex // one Sync at a time
 
@@ -87,6 +92,32 @@ func WithLogger(l zerolog.Logger) Option { return func(s *Service) { s.logger = 
 // /app); while it answers "" the service asks GET /app itself, once.
 func WithAppSlug(slug func() string) Option { return func(s *Service) { s.appSlug = slug } }
 
+// Locker serialises work on a name across processes; *coord.Store is one.
+// held is ctx, cancelled too if the lock is lost; unlock releases it.
+type Locker interface {
+	Lock(ctx context.Context, name string) (held context.Context, unlock func(), err error)
+}
+
+// WithLocker makes every update of a group (sync pass, live agenda, minutes,
+// /meeting) also hold "meeting:<group id>" in l, so that replicas sharing l never
+// work on one group at once and never create a second meeting issue.
+func WithLocker(l Locker) Option { return func(s *Service) { s.locker = l } }
+
+// lockGroup takes the group's in-process lock and, with a Locker, its shared one.
+// The returned context ends if the shared lock is lost.
+func (s *Service) lockGroup(ctx context.Context, g *meeting.Group, st *groupState) (context.Context, func(), error) {
+	st.mu.Lock()
+	if s.locker == nil {
+		return ctx, st.mu.Unlock, nil
+	}
+	held, unlock, err := s.locker.Lock(ctx, "meeting:"+g.ID)
+	if err != nil {
+		st.mu.Unlock()
+		return nil, nil, fmt.Errorf("group %q: %w", g.ID, err)
+	}
+	return held, func() { unlock(); st.mu.Unlock() }, nil
+}
+
 // WithInstallation reaches every group through installation id without
 // looking installations up: for a client creator bound to one token, as in a
 // GitHub Actions workflow, which ignores the id.
@@ -120,9 +151,6 @@ func New(cfg *meeting.Config, clients githubapp.ClientCreator, opts ...Option) (
 	return s, nil
 }
 
-// Groups lists the configured meeting groups.
-func (s *Service) Groups() []meeting.Group { return s.cfg.Groups }
-
 func (s *Service) group(id string) (*meeting.Group, *groupState, error) {
 	g, err := s.cfg.Group(id)
 	if err != nil {
@@ -131,23 +159,16 @@ func (s *Service) group(id string) (*meeting.Group, *groupState, error) {
 	return g, s.groups[g.ID], nil
 }
 
-func (s *Service) remember(st *groupState, ref *issueRef) {
-	st.upcoming = ref
-}
-
 // appLogin is the login the App's issues are authored by, or "" when unknown.
 func (s *Service) appLogin() string {
 	if s.appSlug != nil {
 		if slug := s.appSlug(); slug != "" {
-			return slug + "[bot]"
+			return appid.LoginOf(slug)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.slug != "" {
-		return s.slug + "[bot]"
-	}
-	return ""
+	return appid.LoginOf(s.slug)
 }
 
 // ensureAppLogin returns the App's login, asking GET /app when nobody told it.
@@ -169,7 +190,7 @@ func (s *Service) ensureAppLogin(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	s.slug = app.GetSlug()
 	s.mu.Unlock()
-	return app.GetSlug() + "[bot]", nil
+	return appid.LoginOf(app.GetSlug()), nil
 }
 
 // installation finds the App's installation on a repository ("owner/name") or
@@ -238,9 +259,16 @@ func (s *Service) calendar(ctx context.Context, g *meeting.Group) (*meeting.Cale
 			return nil, fmt.Errorf("group %q: %w", g.ID, err)
 		}
 	}
-	cal, err := g.LoadCalendar(ics)
+	cal, fresh, err := s.calendars.Load(ctx, g, ics)
 	if err != nil {
 		return nil, fmt.Errorf("group %q: %w", g.ID, err)
+	}
+	if fresh && cal.Skipped > 0 {
+		ev := s.logger.Warn().Str("group", g.ID).Int("skipped", cal.Skipped)
+		if len(cal.Warnings) > 0 {
+			ev = ev.Stringer("first", cal.Warnings[0])
+		}
+		ev.Msg("calendar feed: skipped lines or events it could not read")
 	}
 	return cal, nil
 }

@@ -59,8 +59,11 @@ func (s *Service) Sync(ctx context.Context, now time.Time, dryRun bool, out io.W
 
 func (s *Service) syncGroup(ctx context.Context, g *meeting.Group, now time.Time, dryRun bool, out io.Writer) error {
 	st := s.groups[g.ID]
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	ctx, unlock, err := s.lockGroup(ctx, g, st)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	log := s.logger.With().Str("group", g.ID).Logger()
 
 	cal, err := s.calendar(ctx, g)
@@ -186,29 +189,39 @@ func (s *Service) reconcileUpcoming(ctx context.Context, client *github.Client, 
 		if err != nil {
 			return err
 		}
-		return s.writeAgenda(ctx, client, g, &ref, mi.body, items, dryRun, out)
+		standing, err := s.searchStanding(ctx, g)
+		if err != nil {
+			return err
+		}
+		return s.writeAgenda(ctx, client, g, &ref, mi.body, items, standing, dryRun, out)
 	}
 
 	items, err := s.searchAgenda(ctx, g)
 	if err != nil {
 		return err
 	}
+	standing, err := s.searchStanding(ctx, g)
+	if err != nil {
+		return err
+	}
+	agenda := meeting.NewAgenda(g.Repo, items)
+	agenda.Standing = standing
 	var minutesURL string
 	if s.hackmdFor(g) {
 		if dryRun {
 			fmt.Fprintf(out, "group %s: would create or find the HackMD note of the %s meeting in team %s\n", g.ID, date, g.Minutes.HackMDTeam)
-		} else if note, err := s.ensureNote(ctx, g, next, items); err != nil {
+		} else if note, err := s.ensureNote(ctx, g, next, agenda); err != nil {
 			// The meeting issue matters more than its notes document.
 			s.logger.Error().Err(err).Str("group", g.ID).Msg("could not create the HackMD note; creating the meeting issue without it")
 		} else {
 			minutesURL = note.URL
 		}
 	}
-	issue, err := s.renderer.RenderIssue(g, meeting.Meeting{Occurrence: next, Agenda: meeting.NewAgenda(g.Repo, items), MinutesURL: minutesURL})
+	issue, err := s.renderer.RenderIssue(g, meeting.Meeting{Occurrence: next, Agenda: agenda, MinutesURL: minutesURL})
 	if err != nil {
 		return err
 	}
-	region, err := s.regionText(g, items)
+	region, err := s.regionText(g, items, standing)
 	if err != nil {
 		return err
 	}
@@ -232,9 +245,9 @@ func (s *Service) reconcileUpcoming(ctx context.Context, client *github.Client, 
 }
 
 // writeAgenda rewrites the agenda region of the issue whose body is body, when
-// items change it.
-func (s *Service) writeAgenda(ctx context.Context, client *github.Client, g *meeting.Group, ref *issueRef, body string, items []meeting.Item, dryRun bool, out io.Writer) error {
-	region, err := s.regionText(g, items)
+// items or the standing items' results change it.
+func (s *Service) writeAgenda(ctx context.Context, client *github.Client, g *meeting.Group, ref *issueRef, body string, items []meeting.Item, standing []meeting.StandingResults, dryRun bool, out io.Writer) error {
+	region, err := s.regionText(g, items, standing)
 	if err != nil {
 		return err
 	}
@@ -291,6 +304,40 @@ func (s *Service) searchAgenda(ctx context.Context, g *meeting.Group) ([]meeting
 		}
 		opts.Page = resp.NextPage
 	}
+}
+
+// maxStandingResults bounds the results listed under one standing item: one
+// search page, so each standing query costs one call a pass.
+const maxStandingResults = 50
+
+// searchStanding runs the search of each standing item that has one, one call
+// each; label events never run them, they keep the results the region holds.
+func (s *Service) searchStanding(ctx context.Context, g *meeting.Group) ([]meeting.StandingResults, error) {
+	var out []meeting.StandingResults
+	for _, si := range g.StandingItems {
+		if si.Search == "" {
+			continue
+		}
+		client, err := s.searchClient(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		query := si.StandingQuery()
+		res, _, err := client.Search.Issues(ctx, query, &github.SearchOptions{Sort: "created", Order: "asc", ListOptions: github.ListOptions{PerPage: maxStandingResults}})
+		if err != nil {
+			return nil, fmt.Errorf("searching %q for standing item %q: %w", query, si.Title, err)
+		}
+		data, err := json.Marshal(res)
+		if err != nil {
+			return nil, err
+		}
+		items, _, err := meeting.ParseSearchItems(data)
+		if err != nil {
+			return nil, fmt.Errorf("searching %q for standing item %q: %w", query, si.Title, err)
+		}
+		out = append(out, meeting.StandingResults{Title: si.Title, Items: items})
+	}
+	return out, nil
 }
 
 // reconcileMinutes proposes the minutes of prev once, unless a pull request for

@@ -34,11 +34,11 @@ func TestSyncCreatesTheIssueAtLeadTimeAndNeverTwice(t *testing.T) {
 	for _, want := range []string{
 		"<!-- secwg:meeting group=security-wg date=2026-03-19 -->",
 		"**UTC Thu 19-Mar-2026 14:00 (02:00 PM)**",
-		"| EU / Central | Thu 19-Mar-2026 15:00 (03:00 PM) |",
+		"| EU / Central  | Thu 19-Mar-2026 15:00 (03:00 PM) |",
 		"Extracted from **security-wg-agenda** labelled issues and pull requests from the **nodejs org** prior to the meeting.",
 		"### nodejs/security-wg\n\n* Node.js PURL is missing namespace [#1552](https://github.com/nodejs/security-wg/issues/1552)",
 		"### nodejs/node\n\n* Auditing permissions [#59935]",
-		":+1: - Attending",
+		"* Minutes: <https://github.com/nodejs/security-wg/blob/HEAD/meetings/2026-03-19.md>",
 	} {
 		if !strings.Contains(is.Body, want) {
 			t.Errorf("issue body lacks %q:\n%s", want, is.Body)
@@ -197,6 +197,7 @@ func TestSyncProposesMinutesOnceAfterTheDelay(t *testing.T) {
 	}
 	minutes := e.state.File(pulls[0].Head, "meetings/2026-03-19.md")
 	for _, line := range []string{"# Node.js Security team Meeting 2026-03-19", "* **GitHub Issue**: https://github.com/nodejs/security-wg/issues/",
+		"* **Minutes**: https://github.com/nodejs/security-wg/blob/HEAD/meetings/2026-03-19.md\n",
 		"### nodejs/security-wg\n\n* Node.js PURL is missing namespace [#1552](https://github.com/nodejs/security-wg/issues/1552)", "## Q&A, Other"} {
 		if !strings.Contains(minutes, line) {
 			t.Errorf("minutes lack %q:\n%s", line, minutes)

@@ -18,6 +18,10 @@ type Metrics struct {
 	HandlerPanics     *prometheus.CounterVec   // event
 	GitHubRequests    *prometheus.CounterVec   // method, status, cached
 	InstallationEvent *prometheus.CounterVec   // event, action
+
+	RedeliveriesRequested prometheus.Counter //
+	RedeliveriesGivenUp   prometheus.Counter //
+	OldestFailedDelivery  prometheus.Gauge   // seconds
 }
 
 // New registers every metric in a fresh registry, with Go and process collectors.
@@ -54,9 +58,22 @@ func New() *Metrics {
 			Name: "secwg_installation_events_total",
 			Help: "installation and installation_repositories events handled, by event and action.",
 		}, []string{"event", "action"}),
+		RedeliveriesRequested: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "secwg_redeliveries_requested_total",
+			Help: "Failed webhook deliveries that secwg asked GitHub to deliver again.",
+		}),
+		RedeliveriesGivenUp: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "secwg_redeliveries_given_up_total",
+			Help: "Failed webhook deliveries left failed because they reached the attempt limit.",
+		}),
+		OldestFailedDelivery: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "secwg_oldest_failed_delivery_age_seconds",
+			Help: "Age of the oldest handled delivery whose latest attempt failed, at the last redelivery pass; 0 when none.",
+		}),
 	}
 	reg.MustRegister(m.Deliveries, m.QueueDepth, m.QueueDropped, m.HandlerDuration, m.HandlerPanics,
 		m.GitHubRequests, m.InstallationEvent,
+		m.RedeliveriesRequested, m.RedeliveriesGivenUp, m.OldestFailedDelivery,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -28,8 +28,10 @@ type Config struct {
 type ThreatModel struct {
 	// Paths are slash-separated globs relative to the repository root; `**`
 	// matches any number of directories.
-	Paths     []string
-	Section   string
+	Paths   []string
+	Section string
+	// Sections are headings every model must have (threat_model.sections).
+	Sections  []string
 	CheckName string
 	// Rules overrides rule severities by rule ID.
 	Rules map[string]threatmodel.Severity
@@ -77,6 +79,7 @@ func Parse(file string, data []byte) (*Config, error) {
 			return p.mapping(n, key, map[string]func(*yaml.Node, string) error{
 				"paths":      func(n *yaml.Node, key string) error { return p.paths(n, key, &c.ThreatModel.Paths) },
 				"section":    func(n *yaml.Node, key string) error { return p.str(n, key, &c.ThreatModel.Section) },
+				"sections":   func(n *yaml.Node, key string) error { return p.headings(n, key, &c.ThreatModel.Sections) },
 				"check_name": func(n *yaml.Node, key string) error { return p.str(n, key, &c.ThreatModel.CheckName) },
 				"rules":      func(n *yaml.Node, key string) error { return p.rules(n, key, &c.ThreatModel.Rules) },
 			})
@@ -257,5 +260,5 @@ func (c *Config) Enabled() bool { return len(c.ThreatModel.Paths) > 0 }
 
 // Options returns the checker options the configuration asks for.
 func (c *Config) Options() threatmodel.Options {
-	return threatmodel.Options{Section: c.ThreatModel.Section, Severities: c.ThreatModel.Rules}
+	return threatmodel.Options{Section: c.ThreatModel.Section, Severities: c.ThreatModel.Rules, Sections: c.ThreatModel.Sections}
 }

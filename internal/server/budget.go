@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"sync"
 	"sync/atomic"
 )
 
@@ -54,9 +55,41 @@ const (
 // it was read. Its reservation is held until release.
 type signedBody struct {
 	bytes    []byte
+	pooled   *[]byte // the pool's buffer behind bytes, if it came from there
 	mac      []byte
 	budget   *byteBudget
 	reserved int64
+	sum      [sha256.Size]byte // backs mac
+}
+
+// pooledBody is the largest body read into a pooled buffer: most deliveries
+// are a few kilobytes, and the few large ones should not pin large buffers.
+const pooledBody = 64 << 10
+
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, pooledBody); return &b }}
+
+// macPool keeps HMAC states keyed with the webhook secret, reset for each use.
+type macPool struct{ p sync.Pool }
+
+func newMACPool(secret []byte) *macPool {
+	mp := &macPool{}
+	mp.p.New = func() any { return hmac.New(sha256.New, secret) }
+	return mp
+}
+
+func (mp *macPool) get() hash.Hash { return mp.p.Get().(hash.Hash) }
+
+func (mp *macPool) put(h hash.Hash) {
+	h.Reset()
+	mp.p.Put(h)
+}
+
+// recycle returns a pooled buffer once nothing refers to the body any more.
+func (s *signedBody) recycle() {
+	if s != nil && s.pooled != nil {
+		bodyPool.Put(s.pooled)
+		s.pooled, s.bytes = nil, nil
+	}
 }
 
 func (s *signedBody) release() {
@@ -71,8 +104,9 @@ func (s *signedBody) release() {
 // buffer of exactly that size, reserved before the first byte is read; without
 // one it is read in growing chunks, each reserved first, and joined only once
 // the signature matches, so a forged body is never copied.
-func readSigned(r io.Reader, length int64, limit int64, secret []byte, want []byte, budget *byteBudget) (*signedBody, error) {
-	mac := hmac.New(sha256.New, secret)
+func readSigned(r io.Reader, length int64, limit int64, macs *macPool, want []byte, budget *byteBudget) (*signedBody, error) {
+	mac := macs.get()
+	defer macs.put(mac)
 	sb := &signedBody{budget: budget}
 	if length >= 0 {
 		if length > limit {
@@ -82,13 +116,19 @@ func readSigned(r io.Reader, length int64, limit int64, secret []byte, want []by
 			return nil, errOverBudget
 		}
 		sb.reserved = length
-		sb.bytes = make([]byte, length)
+		if length <= pooledBody {
+			sb.pooled = bodyPool.Get().(*[]byte)
+			sb.bytes = (*sb.pooled)[:length]
+		} else {
+			sb.bytes = make([]byte, length)
+		}
 		if _, err := io.ReadFull(r, sb.bytes); err != nil {
+			sb.recycle()
 			sb.release()
 			return nil, err
 		}
 		mac.Write(sb.bytes)
-		sb.mac = mac.Sum(nil)
+		sb.mac = mac.Sum(sb.sum[:0])
 		return sb, nil
 	}
 	chunks, err := readChunks(r, limit, mac, sb)
@@ -96,7 +136,7 @@ func readSigned(r io.Reader, length int64, limit int64, secret []byte, want []by
 		sb.release()
 		return nil, err
 	}
-	sb.mac = mac.Sum(nil)
+	sb.mac = mac.Sum(sb.sum[:0])
 	switch {
 	case len(chunks) == 1:
 		sb.bytes = chunks[0]

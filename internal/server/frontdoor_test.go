@@ -85,7 +85,7 @@ func TestReadSignedHoldsNoMoreThanTheBudget(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := newByteBudget(tt.budget)
-			sb, err := readSigned(&countingReader{limit: tt.size}, tt.length, 2<<20, secret, nil, b)
+			sb, err := readSigned(&countingReader{limit: tt.size}, tt.length, 2<<20, newMACPool(secret), nil, b)
 			if err != tt.wantErr {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}

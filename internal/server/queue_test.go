@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/secwg/secwg/internal/coord"
 )
 
 func TestHandlerPanicIsRecoveredLoggedAndCounted(t *testing.T) {
@@ -160,50 +162,8 @@ func TestNewDeliveriesAfterDrainBeginsAreRefused(t *testing.T) {
 	}
 }
 
-func TestMemoryDeliveriesExpireAndStayBounded(t *testing.T) {
-	now := time.Unix(0, 0)
-	m := NewMemoryDeliveries(24*time.Hour, 6)
-	m.now = func() time.Time { return now }
-	ctx := context.Background()
-	claim := func(id string) bool {
-		ok, err := m.Begin(ctx, id, sha256.Sum256([]byte(id)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ok
-	}
-	if !claim("a") || claim("a") {
-		t.Fatal("claim a")
-	}
-	now = now.Add(23 * time.Hour)
-	if claim("a") {
-		t.Error("a forgotten before 24h")
-	}
-	now = now.Add(2 * time.Hour)
-	if !claim("a") {
-		t.Error("a remembered after 24h")
-	}
-	m.Fail(ctx, "a", sha256.Sum256([]byte("a")))
-	if !claim("a") {
-		t.Error("failed a not claimable")
-	}
-	for _, id := range []string{"b", "c", "d", "e"} {
-		claim(id)
-	}
-	if m.Len() > 8 {
-		t.Errorf("store holds %d keys, limit is 6 (+2 in flight)", m.Len())
-	}
-	for i := range 5000 {
-		now = now.Add(time.Minute)
-		claim(string(rune('A'+i%26)) + time.Duration(i).String())
-	}
-	if len(m.order)-m.head > 8 || cap(m.order) > 8192 {
-		t.Errorf("order grew to %d (cap %d)", len(m.order)-m.head, cap(m.order))
-	}
-}
-
 func TestSameBodyUnderANewDeliveryIDIsADuplicate(t *testing.T) {
-	m := NewMemoryDeliveries(time.Hour, 100)
+	m := coord.NewMemory(coord.Options{})
 	ctx := context.Background()
 	body := sha256.Sum256([]byte(labeled))
 	if ok, _ := m.Begin(ctx, "first", body); !ok {

@@ -25,12 +25,24 @@ import (
 
 	"github.com/secwg/secwg/internal/checkrun"
 	"github.com/secwg/secwg/internal/config"
+	"github.com/secwg/secwg/internal/coord"
 	"github.com/secwg/secwg/internal/githubclient"
 	"github.com/secwg/secwg/internal/handler"
 	"github.com/secwg/secwg/internal/meetingsync"
 	"github.com/secwg/secwg/internal/metrics"
+	"github.com/secwg/secwg/internal/redeliver"
 	"github.com/secwg/secwg/internal/version"
+	"github.com/secwg/secwg/internal/webhookproxy"
 )
+
+// channelMaker asks a smee server for a new webhook proxy channel; nil when the
+// offer is turned off.
+func channelMaker(service string) func(context.Context) (string, error) {
+	if service == "" || service == "none" {
+		return nil
+	}
+	return func(ctx context.Context) (string, error) { return webhookproxy.NewChannel(ctx, service) }
+}
 
 // Routes.
 const (
@@ -47,7 +59,6 @@ const (
 	writeTimeout      = 60 * time.Second
 	idleTimeout       = 120 * time.Second
 	maxHeaderBytes    = 64 << 10
-	deliveryLimit     = 1_000_000
 	readyRetryMax     = 30 * time.Second
 	// maxAnnotations bounds a check run's annotation requests to 20; errors come first.
 	maxAnnotations = 1000
@@ -76,8 +87,14 @@ type Server struct {
 
 	recent    recentDeliveries
 	instCache installationCache
-	// redeliveryStatus reports the redelivery loop; nil when none runs.
-	redeliveryStatus func() RedeliveryStatus
+	// proxy forwards a webhook proxy channel's deliveries; nil without one.
+	proxy *webhookproxy.Proxy
+
+	// store holds dedup, locks and leases; nil in setup mode.
+	store   *coord.Store
+	storeOK atomic.Bool
+	// redeliver asks GitHub again for the deliveries that failed.
+	redeliver *redeliver.Redeliverer
 }
 
 // Option changes how New wires the server; tests use them.
@@ -111,9 +128,6 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if o.deliveries == nil {
-		o.deliveries = NewMemoryDeliveries(DeliveryTTL, deliveryLimit)
-	}
 	s := &Server{cfg: cfg, logger: logger, metrics: metrics.New()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+HealthRoute, func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
@@ -133,6 +147,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		newSetup(setupOptions{
 			token:           token,
 			proxyURL:        cfg.Server.WebhookProxyURL,
+			newChannel:      channelMaker(cfg.Setup.ProxyServiceURL),
 			publicURL:       cfg.Server.PublicURL,
 			webURL:          cfg.GitHub.WebURL,
 			apiURL:          cfg.GitHub.V3APIURL,
@@ -164,10 +179,24 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		return nil, fmt.Errorf("creating the GitHub client: %w", err)
 	}
 	s.clients = clients
-	s.meetings, err = meetingsync.New(&cfg.Meetings, clients,
+	// What replicas must agree on lives in Redis when they share one, else here.
+	s.store, err = coord.Open(cfg.Redis.URL, coord.Options{ProcessingTTL: cfg.Server.JobTimeout + time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	s.storeOK.Store(s.store.Kind() == "memory")
+	if o.deliveries == nil {
+		o.deliveries = s.store
+	}
+	meetingOpts := []meetingsync.Option{
 		meetingsync.WithAppSlug(s.slug),
 		meetingsync.WithLogger(logger),
-		meetingsync.WithHackMD(meetingsync.HackMDFromEnv(os.Getenv)))
+		meetingsync.WithHackMD(meetingsync.HackMDFromEnv(os.Getenv)),
+	}
+	if s.store.Kind() == "redis" {
+		meetingOpts = append(meetingOpts, meetingsync.WithLocker(s.store))
+	}
+	s.meetings, err = meetingsync.New(&cfg.Meetings, clients, meetingOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("setting up meetings: %w", err)
 	}
@@ -179,11 +208,17 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	s.queue = NewQueue(cfg.Server.QueueSize, cfg.Server.Workers, cfg.Server.JobTimeout, s.metrics, logger)
 
 	handlers := append(o.handlers, handler.All(handler.Base{Clients: clients, Metrics: s.metrics, AppSlug: s.slug},
-		handler.Services{Groups: cfg.Meetings.Groups, Meetings: s.meetings, Agenda: s.meetings, Checks: checks, CheckRuns: checks})...)
+		handler.Services{Groups: cfg.Meetings.Groups, Meetings: s.meetings, Checks: checks})...)
 	rejected := logger.Sample(rejectSampler())
+	routes := newRoutes(handlers)
+	s.redeliver = redeliver.New(clients, routes.handles, redeliver.Options{
+		Window: cfg.Redelivery.Window, MaxAttempts: cfg.Redelivery.MaxAttempts,
+		Logger: logger.With().Str("loop", "redelivery").Logger(), Metrics: s.metrics,
+	})
 	mux.Handle("POST "+WebhookRoute, &webhook{
 		secret:     []byte(cfg.GitHub.App.WebhookSecret),
-		routes:     newRoutes(handlers),
+		macs:       newMACPool([]byte(cfg.GitHub.App.WebhookSecret)),
+		routes:     routes,
 		queue:      s.queue,
 		deliveries: o.deliveries,
 		metrics:    s.metrics,
@@ -193,6 +228,13 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		recent:     &s.recent,
 		logger:     &s.logger,
 	})
+	if u := cfg.Server.WebhookProxyURL; u != "" {
+		// The same route, signature check included, as deliveries GitHub posts.
+		public := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) })
+		if s.proxy, err = webhookproxy.New(u, public, logger); err != nil {
+			return nil, fmt.Errorf("server.webhook_proxy_url: %w", err)
+		}
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "secwg %s is running. GitHub webhooks go to %s.\n", version.String(), WebhookRoute)
 	})
@@ -231,6 +273,8 @@ func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "not ready: no GitHub App credentials; finish the setup at /", http.StatusServiceUnavailable)
 	case !s.ready.Load():
 		http.Error(w, "not ready: the GitHub App's identity has not been confirmed yet", http.StatusServiceUnavailable)
+	case !s.storeOK.Load():
+		http.Error(w, "not ready: Redis (SECWG_REDIS_URL) does not answer; deliveries are refused until it does", http.StatusServiceUnavailable)
 	default:
 		fmt.Fprintf(w, "ready: GitHub App %s\n", s.slug())
 	}
@@ -344,11 +388,19 @@ func (s *Server) ServeListeners(ctx context.Context, l Listeners) error {
 				errc <- err
 			}
 		}()
-		go func() {
-			if err := s.meetings.Run(ctx); err != nil && ctx.Err() == nil {
-				s.logger.Error().Err(err).Msg("meeting sync stopped")
-			}
-		}()
+		go s.watchStore(ctx)
+		// One replica runs each periodic loop: the lease moves if it dies.
+		go s.lead(ctx, "meeting-sync", s.meetings.Run)
+		if s.cfg.Redelivery.Interval > 0 {
+			go s.lead(ctx, "redelivery", func(ctx context.Context) error { return s.redeliver.Run(ctx, s.cfg.Redelivery.Interval) })
+		}
+		if s.proxy != nil {
+			go func() {
+				if err := s.proxy.Run(ctx); err != nil && ctx.Err() == nil {
+					s.logger.Error().Err(err).Msg("webhook proxy stopped")
+				}
+			}()
+		}
 	}
 	for _, ln := range l.Public {
 		s.logger.Info().Str("address", ln.Addr().String()).Str("mode", mode).Str("version", version.String()).Msg("secwg listening")
@@ -391,6 +443,44 @@ func (s *Server) ServeListeners(ctx context.Context, l Listeners) error {
 	}
 	s.logger.Info().Msg("shutdown complete")
 	return nil
+}
+
+// lead runs fn while this replica holds the named lease, until ctx ends.
+func (s *Server) lead(ctx context.Context, name string, fn func(context.Context) error) {
+	err := s.store.RunAsLeader(ctx, name, 0, fn)
+	if err != nil && ctx.Err() == nil {
+		s.logger.Error().Err(err).Str("loop", name).Msg("periodic loop stopped")
+	}
+}
+
+// storePing is how often readiness asks the shared store whether it answers.
+const storePing = 2 * time.Second
+
+// watchStore keeps readiness in step with the shared store: webhooks cannot be
+// deduplicated without it, so a replica that cannot reach it is not ready.
+func (s *Server) watchStore(ctx context.Context) {
+	if s.store.Kind() == "memory" {
+		return
+	}
+	t := time.NewTicker(storePing)
+	defer t.Stop()
+	for {
+		pctx, cancel := context.WithTimeout(ctx, storePing)
+		err := s.store.Ping(pctx)
+		cancel()
+		if ok := err == nil; ok != s.storeOK.Swap(ok) {
+			if ok {
+				s.logger.Info().Msg("Redis answers again; ready")
+			} else {
+				s.logger.Error().Err(err).Msg("Redis does not answer; not ready, and deliveries are answered 503")
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // confirmIdentity fetches GET /app until it answers, so that /readyz turns green

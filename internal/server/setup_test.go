@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -543,5 +544,36 @@ func TestSetupOffersTheWebhookProxyAndWarnsAboutLocalhost(t *testing.T) {
 				t.Errorf("saved proxy %q: the restarted server would not listen to the channel", cfg.Server.WebhookProxyURL)
 			}
 		})
+	}
+}
+
+func TestSetupCreatesAWebhookProxyChannelForALaptop(t *testing.T) {
+	smee := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/new" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Location", "https://smee.example/Ch4nnelFromTheTest")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	}))
+	defer smee.Close()
+	a := startApp(t, appOptions{configure: func(c *configT) {
+		c.GitHub.App = appT{}
+		c.Setup.CredentialsPath = filepath.Join(t.TempDir(), "secwg-credentials.yml")
+		c.Setup.ProxyServiceURL = smee.URL
+	}})
+	a.get("/?token=" + a.server.SetupToken())
+	_, page := a.get("/")
+	// The browser reached this server on loopback: GitHub cannot, so the proxy is the default.
+	if !strings.Contains(page, `value="proxy" checked> Through a new smee.io channel`) || !strings.Contains(page, `id="local-warning"`) {
+		t.Fatalf("the page does not offer a new channel for a loopback URL:\n%s", page)
+	}
+	status, page := postForm(a, "/setup/start", url.Values{"url": {a.url}, "name": {"secwg"}, "delivery": {"proxy"}})
+	m := hiddenInput.FindStringSubmatch(page)
+	if status != 200 || m == nil {
+		t.Fatalf("start: %d\n%s", status, page)
+	}
+	if !strings.Contains(html.UnescapeString(m[1]), `"url":"https://smee.example/Ch4nnelFromTheTest"`) {
+		t.Errorf("the manifest's hook is not the new channel: %s", html.UnescapeString(m[1]))
 	}
 }

@@ -177,8 +177,12 @@ func (s *Server) serveStatus(w http.ResponseWriter, r *http.Request) {
 		v.Installations, v.InstError = s.installations(r.Context())
 		v.QueueDepth = s.queue.Len()
 		v.Groups = s.meetings.Status()
-		if s.redeliveryStatus != nil {
-			v.Redelivery = s.redeliveryStatus()
+		if s.cfg.Redelivery.Interval > 0 {
+			st := s.redeliver.Status()
+			v.Redelivery = RedeliveryStatus{Enabled: true, LastPass: st.LastPass, Requested: st.Requested, GivenUp: st.GivenUp}
+			if st.LastError != nil {
+				v.Redelivery.LastError = st.LastError.Error()
+			}
 		}
 	}
 	v.Deliveries = s.recent.list()

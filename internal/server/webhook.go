@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -73,6 +72,22 @@ func (e *envelope) number() int {
 	return e.Number
 }
 
+// Request headers, in canonical form: looking them up needs no conversion.
+const (
+	hdrSignature   = "X-Hub-Signature-256"
+	hdrEvent       = "X-Github-Event"
+	hdrDelivery    = "X-Github-Delivery"
+	hdrContentType = "Content-Type"
+)
+
+// header reads a header by its canonical name without allocating.
+func header(r *http.Request, canonical string) string {
+	if v := r.Header[canonical]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // validName accepts an event or action name as GitHub writes them: 1 to 64 of
 // a-z and _. Hand-written, as it runs on every delivery.
 func validName(s string) bool {
@@ -102,32 +117,118 @@ func validDeliveryID(s string) bool {
 }
 
 // scanAction reads the top-level "action" of a JSON object without decoding the
-// rest: GitHub writes it first, so the scan usually stops at the first key. ok
-// is false when the body is not a JSON object.
+// rest: GitHub writes it first, so the scan usually stops at the first key. It
+// only skips what it passes over, so ok says the body starts as a JSON object,
+// not that all of it is valid; ignored deliveries need no more.
 func scanAction(body []byte) (action string, ok bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	i := skipSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
 		return "", false
 	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
+	i++
+	for {
+		i = skipSpace(body, i)
+		if i < len(body) && body[i] == '}' {
+			return "", true
+		}
+		ks, ke, next, ok := scanString(body, i)
+		if !ok {
 			return "", false
 		}
-		if key, _ := t.(string); key == "action" {
-			v, err := dec.Token()
-			if err != nil {
-				return "", false
-			}
-			s, _ := v.(string)
-			return s, true
+		i = skipSpace(body, next)
+		if i >= len(body) || body[i] != ':' {
+			return "", false
 		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
+		i = skipSpace(body, i+1)
+		if string(body[ks:ke]) == "action" {
+			vs, ve, _, ok := scanString(body, i)
+			if !ok {
+				// Not a string: no action to log, but still an object.
+				return "", true
+			}
+			return string(body[vs:ve]), true
+		}
+		if i = skipValue(body, i); i < 0 {
+			return "", false
+		}
+		i = skipSpace(body, i)
+		switch {
+		case i < len(body) && body[i] == ',':
+			i++
+		case i < len(body) && body[i] == '}':
+			return "", true
+		default:
 			return "", false
 		}
 	}
-	return "", true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanString finds the JSON string at b[i]: its contents are b[start:end],
+// escapes kept as written, which is enough to compare a key with "action"
+// (GitHub does not escape it); next is the index after the closing quote.
+func scanString(b []byte, i int) (start, end, next int, ok bool) {
+	if i >= len(b) || b[i] != '"' {
+		return 0, 0, i, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return i + 1, j, j + 1, true
+		}
+	}
+	return 0, 0, i, false
+}
+
+// skipValue returns the index after the JSON value at b[i], or -1. Nesting is
+// counted, not recursed into, so depth costs nothing.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch c := b[i]; c {
+		case '"':
+			_, _, next, ok := scanString(b, i)
+			if !ok {
+				return -1
+			}
+			i = next
+		case '{', '[':
+			depth++
+			i++
+		case '}', ']':
+			depth--
+			i++
+			if depth < 0 {
+				return -1
+			}
+		case ',', ':', ' ', '\t', '\n', '\r':
+			if depth == 0 && (c == ',' || c == ':') {
+				return i
+			}
+			i++
+		default:
+			// A number or a literal: up to the next delimiter.
+			if depth == 0 {
+				for i < len(b) && !strings.ContainsRune(",}] \t\n\r", rune(b[i])) {
+					i++
+				}
+				return i
+			}
+			i++
+		}
+		if depth == 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // webhook receives GitHub's deliveries: it checks the signature over the body as
@@ -136,7 +237,8 @@ func scanAction(body []byte) (action string, ok bool) {
 // redelivered), 202 still processing past the acknowledgement timeout.
 type webhook struct {
 	secret     []byte
-	routes     map[string]githubapp.EventHandler
+	macs       *macPool
+	routes     routes
 	queue      *Queue
 	deliveries DeliveryStore
 	metrics    *metrics.Metrics
@@ -172,10 +274,13 @@ func (c *deliveryCounters) inc(vec *prometheus.CounterVec, event, action, outcom
 	counter.Inc()
 }
 
+// routes maps each event to its handler.
+type routes map[string]githubapp.EventHandler
+
 // newRoutes maps each event to its handler; the first handler named for an
 // event takes it.
-func newRoutes(handlers []githubapp.EventHandler) map[string]githubapp.EventHandler {
-	routes := map[string]githubapp.EventHandler{}
+func newRoutes(handlers []githubapp.EventHandler) routes {
+	routes := routes{}
 	for _, h := range handlers {
 		for _, ev := range h.Handles() {
 			if _, taken := routes[ev]; !taken {
@@ -184,6 +289,17 @@ func newRoutes(handlers []githubapp.EventHandler) map[string]githubapp.EventHand
 		}
 	}
 	return routes
+}
+
+// handles reports whether a delivery of event with action would be worked on:
+// only those are worth redelivering.
+func (rs routes) handles(event, action string) bool {
+	h := rs[event]
+	if h == nil {
+		return false
+	}
+	f, ok := h.(ActionFilter)
+	return !ok || f.HandlesAction(event, action)
 }
 
 // answer is what the delivery's single log line and metric say about it.
@@ -224,13 +340,13 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		a.outcome, a.reason = o, msg
 		http.Error(w, msg, status)
 	}
-	sig, ok := strings.CutPrefix(r.Header.Get("X-Hub-Signature-256"), "sha256=")
+	sig, ok := strings.CutPrefix(header(r, hdrSignature), "sha256=")
 	mac, err := hex.DecodeString(sig)
 	if !ok || err != nil || len(mac) != sha256.Size {
 		reject(http.StatusUnauthorized, outcomeBadSignature, "missing or malformed X-Hub-Signature-256 (sha256=<hex> is required)")
 		return
 	}
-	sb, err := readSigned(r.Body, r.ContentLength, MaxPayloadBytes, h.secret, mac, h.budget)
+	sb, err := readSigned(r.Body, r.ContentLength, MaxPayloadBytes, h.macs, mac, h.budget)
 	if err != nil {
 		switch {
 		case errors.Is(err, errTooLarge):
@@ -253,15 +369,22 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		return
 	}
 	body := sb.bytes
+	// The buffer goes back to the pool unless a job takes the body.
+	keep := false
+	defer func() {
+		if !keep {
+			sb.recycle()
+		}
+	}()
 
 	// From here on the request is GitHub's, so its event name may label metrics.
-	ev, id := r.Header.Get("X-GitHub-Event"), r.Header.Get("X-GitHub-Delivery")
+	ev, id := header(r, hdrEvent), header(r, hdrDelivery)
 	if !validName(ev) || !validDeliveryID(id) {
 		reject(http.StatusBadRequest, outcomeBadRequest, "missing or malformed X-GitHub-Event or X-GitHub-Delivery header")
 		return
 	}
 	a.event, a.id = ev, id
-	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+	if ct := header(r, hdrContentType); ct != "application/json" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 			reject(http.StatusBadRequest, outcomeBadRequest, "content type must be application/json (set it in the App's webhook settings)")
 			return
@@ -356,7 +479,7 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		reject(http.StatusServiceUnavailable, outcomeQueueFull, "secwg is at capacity; GitHub will show this delivery as failed and it will be redelivered")
 		return
 	}
-	release = func() {}
+	release, keep = func() {}, true
 	a.outcome = outcomeAccepted
 	timer := time.NewTimer(h.ackTimeout)
 	defer timer.Stop()

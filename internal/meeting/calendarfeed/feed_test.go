@@ -121,3 +121,22 @@ func TestFetchReadsLocalFiles(t *testing.T) {
 		t.Error("ftp URL accepted")
 	}
 }
+
+func TestFetchReadsFileURLs(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cal.ics")
+	if err := os.WriteFile(path, []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := &Fetcher{}
+	for _, u := range []string{"file://" + filepath.ToSlash(path), "file://localhost" + filepath.ToSlash(path)} {
+		if body, err := f.Fetch(context.Background(), u); err != nil || !strings.HasPrefix(string(body), "BEGIN:VCALENDAR") {
+			t.Errorf("Fetch(%s) = %q, %v", u, body, err)
+		}
+	}
+	for _, u := range []string{"file://calendar.example/cal.ics", "file://" + filepath.ToSlash(path) + "?x=1"} {
+		if _, err := f.Fetch(context.Background(), u); err == nil {
+			t.Errorf("Fetch(%s) succeeded, want a file URL on another host or with a query refused", u)
+		}
+	}
+}

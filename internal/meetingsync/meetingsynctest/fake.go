@@ -56,7 +56,8 @@ type GitHub struct {
 	trees    map[string]map[string]string // tree sha → path → content
 	pulls    []*PullRequest
 	nextSHA  int
-	Branch   string // default branch
+	searches map[string]int // query → calls
+	Branch   string         // default branch
 	HTMLBase string
 }
 
@@ -318,10 +319,11 @@ func (f *GitHub) editIssue(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, f.issueJSON(is))
 }
 
-// search answers `is:open label:"L" org:O` from the fake's issues.
+// search answers `is:open` queries qualified by any of `label:"L"`, `org:O` and
+// `repo:O/N` from the fake's issues, and counts them by query.
 func (f *GitHub) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query().Get("q")
-	var label, org string
+	var label, org, repo string
 	for _, part := range strings.Fields(strings.ReplaceAll(q, `"`, "")) {
 		if v, ok := strings.CutPrefix(part, "label:"); ok {
 			label = v
@@ -329,13 +331,21 @@ func (f *GitHub) search(w http.ResponseWriter, r *http.Request) {
 		if v, ok := strings.CutPrefix(part, "org:"); ok {
 			org = v
 		}
+		if v, ok := strings.CutPrefix(part, "repo:"); ok {
+			repo = v
+		}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.searches == nil {
+		f.searches = map[string]int{}
+	}
+	f.searches[q]++
 	var list []*Issue
 	for _, is := range f.issues {
 		owner, _, _ := strings.Cut(is.Repo, "/")
-		if !is.Closed && strings.EqualFold(owner, org) && hasLabel(is.Labels, label) {
+		if !is.Closed && (org == "" || strings.EqualFold(owner, org)) && (repo == "" || strings.EqualFold(is.Repo, repo)) &&
+			(label == "" || hasLabel(is.Labels, label)) {
 			list = append(list, is)
 		}
 	}
@@ -345,6 +355,13 @@ func (f *GitHub) search(w http.ResponseWriter, r *http.Request) {
 		items = append(items, f.issueJSON(is))
 	}
 	writeJSON(w, 200, map[string]any{"total_count": len(list), "incomplete_results": false, "items": items})
+}
+
+// Searches is how many times the search API answered query.
+func (f *GitHub) Searches(query string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.searches[query]
 }
 
 func hasLabel(labels []string, want string) bool {
