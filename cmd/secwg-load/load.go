@@ -109,32 +109,28 @@ type repeatID string
 func (r repeatID) next() string { return string(r) }
 
 // shot is what one target receives in one cell: the scenario's payload,
-// signed, under IDs from ids. When distinct is set, each delivery's body
-// differs from the others' by a trailing field naming its ID, as distinct
-// deliveries' bodies do, since a receiver may deduplicate by body as well as
-// by ID; otherwise every body is the same, as a redelivery's is.
+// signed, under IDs from ids. Each body ends with a field naming its delivery
+// ID, so that distinct deliveries have distinct bodies, as GitHub's do (a
+// receiver may deduplicate by body as well as by ID), and a repeated delivery
+// has the same body each time, as a redelivery does.
 type shot struct {
-	url      string
-	event    string
-	body     []byte
-	signer   signer
-	ids      idSource
-	distinct bool
+	url    string
+	event  string
+	body   []byte
+	signer signer
+	ids    idSource
 }
 
 // delivery is one request, prepared before the clock starts.
 type delivery struct {
 	id        string
-	tail      []byte // sent after head; nil when the body is the payload as is
+	tail      []byte // sent after head
 	signature string
 }
 
-// head is the part of the body every delivery shares.
+// head is the part of the body every delivery shares: the payload without
+// its closing brace, to which each tail adds a field.
 func (t shot) head() []byte {
-	if !t.distinct {
-		return t.body
-	}
-	// The payload without its closing brace, to which each tail adds a field.
 	b := bytes.TrimRight(t.body, " \t\r\n")
 	return b[:len(b)-1]
 }
@@ -144,17 +140,13 @@ func (t shot) head() []byte {
 func (t shot) prepare(n int) []delivery {
 	out := make([]delivery, n)
 	head := t.head()
-	same := ""
 	for i := range out {
 		d := delivery{id: t.ids.next()}
-		if t.distinct {
+		if i > 0 && d.id == out[i-1].id {
+			d = out[i-1] // a repeated delivery: the same body and signature
+		} else {
 			d.tail = fmt.Appendf(nil, `,"secwg_load_delivery":%q}`, d.id)
 			d.signature = t.signer.sign(head, d.tail)
-		} else {
-			if same == "" {
-				same = t.signer.sign(head)
-			}
-			d.signature = same
 		}
 		out[i] = d
 	}
@@ -183,10 +175,7 @@ func (t shot) send(ctx context.Context, client *http.Client, start time.Time, du
 		wrote.Store(int64(time.Since(scheduled)))
 	}}
 	head := t.head()
-	var body io.Reader = bytes.NewReader(head)
-	if d.tail != nil {
-		body = io.MultiReader(body, bytes.NewReader(d.tail))
-	}
+	body := io.MultiReader(bytes.NewReader(head), bytes.NewReader(d.tail))
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, t.url, body)
 	if err != nil {
 		s.err = true

@@ -291,7 +291,7 @@ func runCell(ctx context.Context, o options, pc *pacer, targets []runningTarget,
 			// One ID per target and cell: the first is processed, the rest are redeliveries.
 			src = repeatID(ids.next())
 		}
-		shots[i] = shot{url: t.url, event: sc.event, body: sc.body, signer: sign, ids: src, distinct: !sc.repeatID}
+		shots[i] = shot{url: t.url, event: sc.event, body: sc.body, signer: sign, ids: src}
 	}
 	results := make([]result, len(targets))
 	for i := range targets {

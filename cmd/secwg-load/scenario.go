@@ -29,8 +29,9 @@ type scenario struct {
 
 var scenarios = []scenario{
 	{name: "ignored", about: "star, a new delivery ID and body each", event: "star", body: starPayload},
-	// secwg forgets an ignored delivery's ID, so only a handled event's
-	// redelivery is a duplicate to it.
+	// secwg forgets an ignored delivery, so only a handled event's
+	// redelivery is a duplicate to it. Each cell and target repeats its own
+	// delivery: the first is handled, the rest are duplicates.
 	{name: "duplicate", about: "installation_repositories, one delivery repeated", event: "installation_repositories", body: installationPayload, repeatID: true},
 	{name: "handled", about: "installation_repositories, a new delivery ID and body each; the job does no I/O", event: "installation_repositories", body: installationPayload},
 }
