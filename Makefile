@@ -61,9 +61,12 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
-# The acknowledgement path under load: the real binary against a bare HMAC server.
+# The acknowledgement path under load, on loopback: the real binary beside a bare
+# HMAC server and, where node and npm are installed, @octokit/webhooks (npm puts it
+# in a temporary folder). A fixed number of requests; it stops by itself within --deadline.
+# LOADFLAGS passes flags on, e.g. LOADFLAGS=--json.
 bench-load: build
-	$(GO) run ./cmd/secwg-load --binary bin/secwg
+	$(GO) run ./cmd/secwg-load --binary bin/secwg $(LOADFLAGS)
 
 # The VERSION file lets any engine's plain `build .` stamp the same version later.
 CONTAINER ?= docker

@@ -6,10 +6,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"slices"
 	"strconv"
 	"sync"
@@ -22,10 +24,13 @@ type signer struct{ secret []byte }
 
 func newSigner(secret []byte) signer { return signer{secret: secret} }
 
-// sign returns the header value for body: "sha256=" and the hex HMAC-SHA256.
-func (s signer) sign(body []byte) string {
+// sign returns the header value for the body made of parts: "sha256=" and
+// the hex HMAC-SHA256.
+func (s signer) sign(parts ...[]byte) string {
 	m := hmac.New(sha256.New, s.secret)
-	m.Write(body)
+	for _, p := range parts {
+		m.Write(p)
+	}
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
@@ -69,8 +74,11 @@ func dueBy(elapsed time.Duration, rate int) int {
 func countWithin(d time.Duration, rate int) int { return dueBy(d-1, rate) }
 
 // newClient keeps enough idle keep-alive connections for the rate that a burst
-// of slow answers does not make every later request dial anew. It counts its
-// dials: on keep-alive connections they should be few.
+// of slow answers does not make every later request dial anew, and opens no
+// more than it can keep: when a target stalls, requests wait for a connection
+// (and their lag and latency say so) instead of churning thousands of dials
+// that would load the machine further. It counts its dials: on keep-alive
+// connections they should be few.
 func newClient(rate int, timeout time.Duration) (*http.Client, *atomic.Int64) {
 	idle := max(100, rate/10)
 	dials := new(atomic.Int64)
@@ -85,16 +93,64 @@ func newClient(rate int, timeout time.Duration) (*http.Client, *atomic.Int64) {
 			},
 			MaxIdleConns:        idle,
 			MaxIdleConnsPerHost: idle,
+			MaxConnsPerHost:     idle,
 			IdleConnTimeout:     90 * time.Second,
 			DisableCompression:  true,
 		},
 	}, dials
 }
 
-type target struct {
+// idSource hands out X-GitHub-Delivery values.
+type idSource interface{ next() string }
+
+// repeatID is one delivery ID sent again and again, as a redelivery would be.
+type repeatID string
+
+func (r repeatID) next() string { return string(r) }
+
+// shot is what one target receives in one cell: the scenario's payload,
+// signed, under IDs from ids. Each body ends with a field naming its delivery
+// ID, so that distinct deliveries have distinct bodies, as GitHub's do (a
+// receiver may deduplicate by body as well as by ID), and a repeated delivery
+// has the same body each time, as a redelivery does.
+type shot struct {
 	url    string
+	event  string
+	body   []byte
 	signer signer
-	ids    *deliveryIDs
+	ids    idSource
+}
+
+// delivery is one request, prepared before the clock starts.
+type delivery struct {
+	id        string
+	tail      []byte // sent after head
+	signature string
+}
+
+// head is the part of the body every delivery shares: the payload without
+// its closing brace, to which each tail adds a field.
+func (t shot) head() []byte {
+	b := bytes.TrimRight(t.body, " \t\r\n")
+	return b[:len(b)-1]
+}
+
+// prepare makes n deliveries: IDs, bodies and signatures cost the sender
+// nothing once the clock runs.
+func (t shot) prepare(n int) []delivery {
+	out := make([]delivery, n)
+	head := t.head()
+	for i := range out {
+		d := delivery{id: t.ids.next()}
+		if i > 0 && d.id == out[i-1].id {
+			d = out[i-1] // a repeated delivery: the same body and signature
+		} else {
+			d.tail = fmt.Appendf(nil, `,"secwg_load_delivery":%q}`, d.id)
+			d.signature = t.signer.sign(head, d.tail)
+		}
+		out[i] = d
+	}
+	return out
 }
 
 // sample is one request. Latency runs from the scheduled send time, not the
@@ -102,25 +158,36 @@ type target struct {
 // instead of silently lowering the rate (coordinated omission).
 type sample struct {
 	latency time.Duration
-	lag     time.Duration // actual send time minus scheduled send time
-	end     time.Duration // completion, from the start of the run
-	status  int
-	err     bool
+	// How late the whole request reached the connection: the generator's own
+	// lag (scheduling, the HTTP client, a dial), which falls on every target alike.
+	lag    time.Duration
+	end    time.Duration // completion, from the start of the run
+	status int
+	err    bool
 }
 
-func (t target) send(ctx context.Context, client *http.Client, start time.Time, due time.Duration) sample {
+func (t shot) send(ctx context.Context, client *http.Client, start time.Time, due time.Duration, d delivery) sample {
 	scheduled := start.Add(due)
 	s := sample{lag: time.Since(scheduled)}
-	body := []byte(loadPayload)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
+	// Set from the transport's writer goroutine, read after the answer.
+	var wrote atomic.Int64
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
+		wrote.Store(int64(time.Since(scheduled)))
+	}}
+	head := t.head()
+	body := io.MultiReader(bytes.NewReader(head), bytes.NewReader(d.tail))
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, t.url, body)
 	if err != nil {
 		s.err = true
 		return s
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-GitHub-Event", loadEvent)
-	req.Header.Set("X-GitHub-Delivery", t.ids.next())
-	req.Header.Set("X-Hub-Signature-256", t.signer.sign(body))
+	req.ContentLength = int64(len(head) + len(d.tail))
+	req.Header = http.Header{
+		"Content-Type":        {"application/json"},
+		"X-Github-Event":      {t.event},
+		"X-Github-Delivery":   {d.id},
+		"X-Hub-Signature-256": {d.signature},
+	}
 	resp, err := client.Do(req)
 	if err == nil {
 		// Read to the end so that the connection goes back to the pool.
@@ -131,49 +198,57 @@ func (t target) send(ctx context.Context, client *http.Client, start time.Time, 
 	s.err = err != nil
 	s.latency = time.Since(scheduled)
 	s.end = time.Since(start)
+	if w := time.Duration(wrote.Load()); w > 0 {
+		s.lag = w
+	}
 	return s
 }
 
-// drive sends requests to t at rate for warmup+duration, open loop: each goes
-// out on schedule in its own goroutine whether or not earlier ones have
-// answered. Requests due during the warmup are sent but not counted.
-func drive(ctx context.Context, client *http.Client, t target, rate int, warmup, duration time.Duration) result {
-	total := countWithin(warmup+duration, rate)
-	skip := countWithin(warmup, rate)
-	samples := make([]sample, total)
+// drive sends n requests to t at rate, open loop: each goes out on schedule
+// in its own goroutine whether or not earlier ones have answered. A request
+// whose time has passed goes out at once, late, and its lateness counts in
+// its latency and in the send lag. Requests not yet sent when ctx ends are
+// counted as errors.
+func drive(ctx context.Context, client *http.Client, p *pacer, t shot, rate, n int) []sample {
+	samples := make([]sample, n)
+	deliveries := t.prepare(n)
 	var wg sync.WaitGroup
 	start := time.Now()
-	for i := 0; i < total; {
-		// Send everything already due: after an oversleep the sender catches up
-		// at once, and the delay is charged to those requests' latency.
-		for due := min(dueBy(time.Since(start), rate), total); i < due; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				samples[i] = t.send(ctx, client, start, offset(i, rate))
-			}(i)
+	for i := range n {
+		due := offset(i, rate)
+		p.waitUntil(start, due)
+		if ctx.Err() != nil {
+			for j := i; j < n; j++ {
+				samples[j].err = true
+			}
+			break
 		}
-		if i < total {
-			time.Sleep(offset(i, rate) - time.Since(start))
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			samples[i] = t.send(ctx, client, start, due, deliveries[i])
+		}()
 	}
 	wg.Wait()
-	return summarize(samples[skip:], offset(skip, rate))
+	return samples
 }
 
 // result pools one target's measured samples, over one or more rounds.
 type result struct {
 	sent      int
-	non202    int
+	non2xx    int
 	errors    int
+	statuses  map[int]int
 	latencies []time.Duration // requests that got an answer
 	lags      []time.Duration
 	span      time.Duration // from the first measured send to the last answer, summed over rounds
 	dials     int64         // connections opened, warmup included
+	cpu       time.Duration // the target process's CPU over the measured rounds
+	cpuOK     bool
 }
 
 func summarize(samples []sample, measuredFrom time.Duration) result {
-	r := result{sent: len(samples)}
+	r := result{sent: len(samples), statuses: map[int]int{}}
 	var last time.Duration
 	for _, s := range samples {
 		r.lags = append(r.lags, s.lag)
@@ -181,8 +256,9 @@ func summarize(samples []sample, measuredFrom time.Duration) result {
 			r.errors++
 			continue
 		}
-		if s.status != http.StatusAccepted {
-			r.non202++
+		r.statuses[s.status]++
+		if s.status < 200 || s.status > 299 {
+			r.non2xx++
 		}
 		r.latencies = append(r.latencies, s.latency)
 		last = max(last, s.end)
@@ -195,8 +271,14 @@ func summarize(samples []sample, measuredFrom time.Duration) result {
 
 func (r *result) merge(o result) {
 	r.sent += o.sent
-	r.non202 += o.non202
+	r.non2xx += o.non2xx
 	r.errors += o.errors
+	if r.statuses == nil {
+		r.statuses = map[int]int{}
+	}
+	for k, v := range o.statuses {
+		r.statuses[k] += v
+	}
 	r.latencies = append(r.latencies, o.latencies...)
 	r.lags = append(r.lags, o.lags...)
 	r.span += o.span

@@ -1,8 +1,9 @@
 // Command secwg-load measures secwg's acknowledgement path on loopback: it runs
-// the real secwg binary against a stub GitHub API, drives it and a bare
-// HMAC-checking server at the same open-loop request rate, and compares their
-// latency. The goal is secwg's p99 within a factor of the bare server's, with
-// no errors and no queue drops.
+// the real secwg binary against a stub GitHub API and drives it, a bare
+// HMAC-checking server and, where Node is installed, @octokit/webhooks'
+// middleware at the same open-loop request rates, interleaved, and compares
+// their latency and CPU per delivery. A comparison is printed only when the
+// generator's own send lag is small beside what it measures.
 package main
 
 import (
@@ -14,6 +15,12 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -24,64 +31,128 @@ const (
 	exitSetup     = 2
 )
 
-// loadPayload is handled by secwg without any GitHub API call: it is logged,
-// counted and acknowledged, which isolates the acknowledgement path.
-const loadPayload = `{"action":"added","installation":{"id":1,"account":{"login":"nodejs","type":"Organization"}},"repositories_added":[{"full_name":"nodejs/node"}],"repositories_removed":[]}`
-
-const loadEvent = "installation_repositories"
+// maxRequests bounds a run, whatever its flags say.
+const maxRequests = 2_000_000
 
 type options struct {
-	binary    string
-	rate      int
-	duration  time.Duration
-	warmup    time.Duration
-	rounds    int
-	goal      float64
-	logLevel  string
-	serverLog string
-	queueSize int
-	workers   int
-	timeout   time.Duration
-	jsonOut   bool
+	binary         string
+	rates          []int
+	scenarios      []scenario
+	duration       time.Duration
+	warmup         time.Duration
+	rounds         int
+	spin           time.Duration
+	goal           float64
+	cpuGoal        float64
+	octokit        bool
+	octokitVersion string
+	logLevel       string
+	serverLog      string
+	queueSize      int
+	workers        int
+	timeout        time.Duration
+	deadline       time.Duration
+	jsonOut        bool
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == serveBareCommand {
+		if err := serveBare(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "secwg-load %s: %v\n", serveBareCommand, err)
+			os.Exit(exitSetup)
+		}
+		return
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+// parseFlags reads the command line; the error is for the user.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
+	var rates, scenarios string
 	fs := flag.NewFlagSet("secwg-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.binary, "binary", "bin/secwg", "secwg binary to run (build it with make build)")
-	fs.IntVar(&o.rate, "rate", 1000, "requests per second sent to each target, open loop")
-	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per target, over all rounds")
-	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "time sent to each target before its first measured round, and discarded")
-	fs.IntVar(&o.rounds, "rounds", 5, "slices the measured time is cut into, run alternately on each target (bare, secwg, secwg, bare, ...) and pooled; 1 runs one target after the other")
-	fs.Float64Var(&o.goal, "goal", 1.5, "largest acceptable ratio of secwg's p99 to the bare server's")
+	fs.StringVar(&rates, "rates", "1000,5000", "comma-separated requests per second sent to each target, open loop")
+	fs.StringVar(&scenarios, "scenarios", "ignored,duplicate,handled", "comma-separated kinds of delivery: "+scenarioNames())
+	fs.DurationVar(&o.duration, "duration", 3*time.Second, "measured time per target and cell (rate and scenario), over all rounds")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "time sent to each target at the start of each cell, and discarded")
+	fs.IntVar(&o.rounds, "rounds", 3, "slices the measured time is cut into, run on each target in turn, the order rotating each round, and pooled")
+	fs.DurationVar(&o.spin, "spin", 100*time.Microsecond, "how long before each send the generator stops sleeping and spins; longer costs CPU, shorter risks lag")
+	fs.Float64Var(&o.goal, "goal", 1.25, "largest acceptable ratio of secwg's p99 to the bare server's, for ignored deliveries")
+	fs.Float64Var(&o.cpuGoal, "cpu-goal", 50, "largest acceptable secwg CPU per ignored delivery, in microseconds")
+	fs.BoolVar(&o.octokit, "octokit", true, "also measure @octokit/webhooks' Node middleware when node and npm are on PATH (npm installs it into a temporary folder)")
+	fs.StringVar(&o.octokitVersion, "octokit-version", "13", "@octokit/webhooks version for npm")
 	fs.StringVar(&o.logLevel, "log-level", "info", "SECWG_LOG_LEVEL for secwg")
 	fs.StringVar(&o.serverLog, "server-log", "", "keep secwg's log in this file (default: a temporary file, removed)")
 	fs.IntVar(&o.queueSize, "queue-size", 1000, "SECWG_QUEUE_SIZE for secwg (the server default)")
 	fs.IntVar(&o.workers, "workers", 4, "SECWG_WORKERS for secwg")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "per-request timeout; a request past it counts as a transport error")
+	fs.DurationVar(&o.deadline, "deadline", 15*time.Minute, "the whole run stops after this long; requests not sent count as errors")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
-		return exitSetup
+		return o, errFlagsShown
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "secwg-load: unexpected argument %q\n", fs.Arg(0))
-		return exitSetup
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if o.rounds > 0 && o.duration/time.Duration(o.rounds) < 100*time.Millisecond {
-		fmt.Fprintln(stderr, "secwg-load: --duration / --rounds must be at least 100ms")
-		return exitSetup
+	var err error
+	if o.rates, err = parseRates(rates); err != nil {
+		return o, err
 	}
-	if o.rate <= 0 || o.duration <= 0 || o.warmup < 0 || o.rounds <= 0 || o.goal <= 0 || o.timeout <= 0 {
-		fmt.Fprintln(stderr, "secwg-load: --rate, --duration, --rounds, --goal and --timeout must be positive, --warmup not negative")
-		return exitSetup
+	if o.scenarios, err = parseScenarios(scenarios); err != nil {
+		return o, err
 	}
+	if o.duration <= 0 || o.warmup < 0 || o.rounds <= 0 || o.spin < 0 || o.goal <= 0 || o.cpuGoal <= 0 || o.timeout <= 0 || o.deadline <= 0 {
+		return o, errors.New("--duration, --rounds, --goal, --cpu-goal, --timeout and --deadline must be positive, --warmup and --spin not negative")
+	}
+	if o.duration/time.Duration(o.rounds) < 100*time.Millisecond {
+		return o, errors.New("--duration / --rounds must be at least 100ms")
+	}
+	if n := plannedRequests(o, 3); n > maxRequests {
+		return o, fmt.Errorf("the run would send %d requests; at most %d are allowed", n, maxRequests)
+	}
+	return o, nil
+}
 
-	rep, err := measure(context.Background(), o, stderr)
+// errFlagsShown says the flag package has already told the user.
+var errFlagsShown = errors.New("bad flags")
+
+func parseRates(s string) ([]int, error) {
+	var rates []int
+	for _, f := range strings.Split(s, ",") {
+		r, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || r <= 0 || r > 100_000 {
+			return nil, fmt.Errorf("--rates: %q is not a rate between 1 and 100000 a second", f)
+		}
+		rates = append(rates, r)
+	}
+	return rates, nil
+}
+
+// plannedRequests is how many requests the run sends to targets targets.
+func plannedRequests(o options, targets int) int {
+	n := 0
+	for _, r := range o.rates {
+		n += (countWithin(o.warmup, r) + o.rounds*countWithin(o.duration/time.Duration(o.rounds), r)) * len(o.scenarios) * targets
+	}
+	return n
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		if err != errFlagsShown {
+			fmt.Fprintf(stderr, "secwg-load: %v\n", err)
+		}
+		return exitSetup
+	}
+	// Interrupted, it still stops its servers and reports what it measured.
+	sigCtx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	ctx, cancel := context.WithTimeout(sigCtx, o.deadline)
+	defer cancel()
+	rep, err := measure(ctx, o, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "secwg-load: %v\n", err)
 		return exitSetup
@@ -102,9 +173,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitGoalFails
 }
 
-// measure sets up both targets, drives them round by round and builds the report.
+// runningTarget is a target server as the driver sees it.
+type runningTarget struct {
+	name   string
+	url    string
+	pid    int
+	client *http.Client
+	dials  *atomic.Int64
+}
+
+// measure starts the targets, drives them cell by cell and builds the report.
 func measure(ctx context.Context, o options, stderr io.Writer) (*report, error) {
-	secret := []byte("secwg-load-webhook-secret")
+	secret := "secwg-load-webhook-secret"
+	var notes []string
 
 	api, err := startStubAPI()
 	if err != nil {
@@ -112,16 +193,26 @@ func measure(ctx context.Context, o options, stderr io.Writer) (*report, error) 
 	}
 	defer api.Close()
 
-	bare, err := startBare(secret)
+	stop := func(name string, c *child) {
+		if err := c.Stop(15 * time.Second); err != nil {
+			fmt.Fprintf(stderr, "secwg-load: stopping %s: %v\n", name, err)
+		}
+	}
+	bareDir, err := os.MkdirTemp("", "secwg-load-bare-")
 	if err != nil {
+		return nil, err
+	}
+	bare, err := startBareProcess(secret, bareDir)
+	if err != nil {
+		os.RemoveAll(bareDir)
 		return nil, fmt.Errorf("starting the bare server: %w", err)
 	}
-	defer bare.Close()
+	defer stop("the bare server", bare)
 
 	sw, err := startSecwg(secwgConfig{
 		binary:    o.binary,
 		apiURL:    api.URL + "/",
-		secret:    string(secret),
+		secret:    secret,
 		logLevel:  o.logLevel,
 		logPath:   o.serverLog,
 		queueSize: o.queueSize,
@@ -130,63 +221,114 @@ func measure(ctx context.Context, o options, stderr io.Writer) (*report, error) 
 	if err != nil {
 		return nil, fmt.Errorf("starting secwg: %w", err)
 	}
-	defer func() {
-		if err := sw.Stop(15 * time.Second); err != nil {
-			fmt.Fprintf(stderr, "secwg-load: stopping secwg: %v\n", err)
-		}
-	}()
+	defer stop("secwg", sw)
 
-	client, dials := newClient(o.rate, o.timeout)
-	defer client.CloseIdleConnections()
-	signer := newSigner(secret)
-	ids := newDeliveryIDs(time.Now())
-
-	// Short slices in ABBA order, so that the machine's noise, which comes and
-	// goes over seconds, falls on both targets alike.
-	slice := o.duration / time.Duration(o.rounds)
-	bareT := named{"bare", target{url: bare.URL + webhookPath, signer: signer, ids: ids}}
-	swT := named{"secwg", target{url: sw.URL + webhookPath, signer: signer, ids: ids}}
-	results := map[string]*result{"bare": {}, "secwg": {}}
-	var swCPU cpuMeter
-	for round := range o.rounds {
-		order := []named{bareT, swT}
-		if round%2 == 1 {
-			order = []named{swT, bareT}
+	type proc struct {
+		name string
+		c    *child
+	}
+	procs := []proc{{"bare", bare}, {"secwg", sw}}
+	switch _, _, found := nodeTools(); {
+	case !o.octokit:
+		notes = append(notes, "@octokit/webhooks not measured: --octokit=false")
+	case !found:
+		notes = append(notes, "@octokit/webhooks not measured: node and npm are not both on PATH")
+	default:
+		oc, err := startOctokit(ctx, secret, o.octokitVersion, stderr)
+		if err != nil {
+			return nil, fmt.Errorf("starting @octokit/webhooks: %w", err)
 		}
-		for _, t := range order {
-			warmup := time.Duration(0)
-			if round == 0 {
-				warmup = o.warmup
-			}
-			fmt.Fprintf(stderr, "secwg-load: round %d/%d: %s at %d req/s for %s (+%s warmup)\n",
-				round+1, o.rounds, t.name, o.rate, slice, warmup)
-			srv0, ok0 := cpuTime(sw.Pid())
-			d0 := dials.Load()
-			r := drive(ctx, client, t.target, o.rate, warmup, slice)
-			r.dials = dials.Load() - d0
-			results[t.name].merge(r)
-			if t.name == "secwg" {
-				srv1, ok1 := cpuTime(sw.Pid())
-				swCPU.ok = (round == 0 || swCPU.ok) && ok0 && ok1
-				swCPU.used += srv1 - srv0
-				swCPU.requests += countWithin(warmup+slice, o.rate)
-			}
-		}
+		defer stop("@octokit/webhooks", oc)
+		procs = append(procs, proc{"octokit", oc})
 	}
 
-	m, err := scrapeMetrics(client, sw.URL+"/metrics")
+	maxRate := slices.Max(o.rates)
+	var targets []runningTarget
+	for _, p := range procs {
+		client, dials := newClient(maxRate, o.timeout)
+		defer client.CloseIdleConnections()
+		targets = append(targets, runningTarget{name: p.name, url: p.c.URL + webhookPath, pid: p.c.Pid(), client: client, dials: dials})
+	}
+	pc, err := newPacer(o.spin)
 	if err != nil {
-		return nil, fmt.Errorf("reading secwg's /metrics: %w", err)
+		return nil, fmt.Errorf("setting up the send clock: %w", err)
 	}
-	return buildReport(o, *results["bare"], *results["secwg"], m, swCPU), nil
+	defer pc.Close()
+
+	sign := newSigner([]byte(secret))
+	ids := newDeliveryIDs(time.Now())
+	metricsClient, _ := newClient(1, o.timeout)
+	var cells []cell
+	for _, rate := range o.rates {
+		for _, sc := range o.scenarios {
+			before, err := scrapeMetrics(metricsClient, sw.metricsURLs)
+			if err != nil {
+				return nil, fmt.Errorf("reading secwg's /metrics: %w", err)
+			}
+			results := runCell(ctx, o, pc, targets, sc, rate, sign, ids, stderr)
+			after, err := scrapeMetrics(metricsClient, sw.metricsURLs)
+			if err != nil {
+				return nil, fmt.Errorf("reading secwg's /metrics: %w", err)
+			}
+			cells = append(cells, buildCell(sc, rate, targets, results, after.since(before)))
+			if ctx.Err() != nil {
+				notes = append(notes, fmt.Sprintf("the run stopped early (interrupted, or past its --deadline of %s); the last cell is incomplete", o.deadline))
+				return buildReport(o, cells, notes), nil
+			}
+		}
+	}
+	return buildReport(o, cells, notes), nil
+}
+
+// runCell measures every target at one rate with one scenario: a warmup each,
+// then rounds whose order rotates (A B C, B C A, C A B, ...), so that the
+// machine's noise, which comes and goes over seconds, falls on all alike.
+func runCell(ctx context.Context, o options, pc *pacer, targets []runningTarget, sc scenario, rate int, sign signer, ids *deliveryIDs, stderr io.Writer) []result {
+	shots := make([]shot, len(targets))
+	for i, t := range targets {
+		var src idSource = ids
+		if sc.repeatID {
+			// One ID per target and cell: the first is processed, the rest are redeliveries.
+			src = repeatID(ids.next())
+		}
+		shots[i] = shot{url: t.url, event: sc.event, body: sc.body, signer: sign, ids: src}
+	}
+	results := make([]result, len(targets))
+	for i := range targets {
+		if ctx.Err() != nil {
+			break
+		}
+		fmt.Fprintf(stderr, "secwg-load: %s at %d/s: warming up %s for %s\n", sc.name, rate, targets[i].name, o.warmup)
+		d0 := targets[i].dials.Load()
+		drive(ctx, targets[i].client, pc, shots[i], rate, countWithin(o.warmup, rate))
+		results[i].dials += targets[i].dials.Load() - d0
+		results[i].cpuOK = true
+	}
+	slice := o.duration / time.Duration(o.rounds)
+	n := countWithin(slice, rate)
+	for round := range o.rounds {
+		for k := range targets {
+			i := (k + round) % len(targets)
+			t := targets[i]
+			if ctx.Err() != nil {
+				return results
+			}
+			fmt.Fprintf(stderr, "secwg-load: %s at %d/s: round %d/%d: %s for %s\n", sc.name, rate, round+1, o.rounds, t.name, slice)
+			cpu0, ok0 := cpuTime(t.pid)
+			d0 := t.dials.Load()
+			r := summarize(drive(ctx, t.client, pc, shots[i], rate, n), 0)
+			cpu1, ok1 := cpuTime(t.pid)
+			r.dials = t.dials.Load() - d0
+			r.cpu = cpu1 - cpu0
+			results[i].cpuOK = results[i].cpuOK && ok0 && ok1
+			results[i].cpu += r.cpu
+			results[i].merge(r)
+		}
+	}
+	return results
 }
 
 const webhookPath = "/api/github/hook"
-
-type named struct {
-	name string
-	target
-}
 
 // errNotReady says a server did not come up in time.
 var errNotReady = errors.New("not ready in time")

@@ -7,28 +7,25 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 )
 
+// maxLagShare is how large the generator's own send lag p99 may be beside the
+// fastest target's p99 for a ratio to mean anything: a late sender adds the
+// same delay to every target and so pulls every ratio toward 1.
+const maxLagShare = 0.10
+
 // report is the outcome of a run; its JSON form is for machines.
 type report struct {
-	Machine   machine      `json:"machine"`
-	Rate      int          `json:"rate_per_second"`
-	Duration  float64      `json:"duration_seconds"`
-	Warmup    float64      `json:"warmup_seconds"`
-	Rounds    int          `json:"rounds"`
-	Order     string       `json:"order"`
-	LogLevel  string       `json:"secwg_log_level"`
-	QueueSize int          `json:"secwg_queue_size"`
-	Workers   int          `json:"secwg_workers"`
-	Bare      targetReport `json:"bare"`
-	Secwg     targetReport `json:"secwg"`
-	P99Ratio  float64      `json:"p99_ratio"`
-	Goal      float64      `json:"goal_p99_ratio"`
-	GoalHolds bool         `json:"goal_holds"`
-	Failures  []string     `json:"failures,omitempty"`
+	Machine   machine  `json:"machine"`
+	Settings  settings `json:"settings"`
+	Cells     []cell   `json:"cells"`
+	GoalHolds bool     `json:"goal_holds"`
+	Failures  []string `json:"failures,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
 }
 
 type machine struct {
@@ -39,35 +36,63 @@ type machine struct {
 	GoVersion string `json:"go_version"`
 }
 
+type settings struct {
+	Duration    float64 `json:"duration_seconds"`
+	Warmup      float64 `json:"warmup_seconds"`
+	Rounds      int     `json:"rounds"`
+	Spin        float64 `json:"spin_us"`
+	MaxLagShare float64 `json:"max_lag_share"`
+	Goal        float64 `json:"goal_p99_ratio"`
+	CPUGoal     float64 `json:"goal_cpu_us_per_delivery"`
+	LogLevel    string  `json:"secwg_log_level"`
+	QueueSize   int     `json:"secwg_queue_size"`
+	Workers     int     `json:"secwg_workers"`
+}
+
+// cell is every target measured at one rate with one scenario.
+type cell struct {
+	Scenario string         `json:"scenario"`
+	About    string         `json:"about"`
+	Rate     int            `json:"rate_per_second"`
+	Targets  []targetReport `json:"targets"`
+	// The generator's own lateness over all targets' requests in the cell.
+	LagP99     float64 `json:"generator_lag_p99_ms"`
+	LagMax     float64 `json:"generator_lag_max_ms"`
+	FastestP99 float64 `json:"fastest_p99_ms"`
+	// Ratios of secwg's p99 to each other target's, absent when refused.
+	Ratios  map[string]float64 `json:"p99_ratios,omitempty"`
+	Refused string             `json:"ratios_refused,omitempty"`
+	// secwg's deliveries by outcome during the cell, warmup included.
+	SecwgOutcomes map[string]uint64 `json:"secwg_outcomes,omitempty"`
+	SecwgDropped  float64           `json:"secwg_queue_dropped"`
+}
+
 type targetReport struct {
-	Sent            int     `json:"sent"`
-	Answered        int     `json:"answered"`
-	Throughput      float64 `json:"throughput_per_second"`
-	P50             float64 `json:"p50_ms"`
-	P90             float64 `json:"p90_ms"`
-	P99             float64 `json:"p99_ms"`
-	Max             float64 `json:"max_ms"`
-	Non202          int     `json:"non_202"`
-	TransportErrors int     `json:"transport_errors"`
-	// How late the sender itself was; a large value means the load generator,
-	// not the target, was short of CPU.
-	SendLagP99 float64 `json:"send_lag_p99_ms"`
-	// Connections the load generator opened, warmup included.
-	Dials int64 `json:"connections_opened"`
-	// secwg's process CPU per request, warmup included. On a machine whose
-	// CPUs are shared it is inflated by contention, but less noisy than latency.
-	CPUPerRequest float64 `json:"cpu_us_per_request,omitempty"`
-	// secwg only, read from its /metrics after the run (warmup included).
-	QueueDropped *float64          `json:"queue_dropped,omitempty"`
-	QueueFull    *float64          `json:"queue_full,omitempty"`
-	Outcomes     map[string]uint64 `json:"outcomes,omitempty"`
+	Name            string         `json:"name"`
+	Sent            int            `json:"sent"`
+	Answered        int            `json:"answered"`
+	Throughput      float64        `json:"throughput_per_second"`
+	P50             float64        `json:"p50_ms"`
+	P90             float64        `json:"p90_ms"`
+	P99             float64        `json:"p99_ms"`
+	Max             float64        `json:"max_ms"`
+	Errors          int            `json:"errors"` // transport errors and answers outside 2xx
+	TransportErrors int            `json:"transport_errors"`
+	Statuses        map[string]int `json:"statuses"`
+	SendLagP99      float64        `json:"send_lag_p99_ms"`
+	// The target process's CPU (user and system, from /proc/<pid>/stat) over
+	// the measured rounds, per request sent; absent where it cannot be read.
+	// Contention on shared CPUs inflates it, but less than it does latency.
+	CPUPerDelivery *float64 `json:"cpu_us_per_delivery,omitempty"`
+	Dials          int64    `json:"connections_opened"` // warmup included
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func targetReportOf(r result) targetReport {
+func targetReportOf(name string, r result) targetReport {
 	q := quantilesOf(r.latencies)
-	return targetReport{
+	t := targetReport{
+		Name:            name,
 		Sent:            r.sent,
 		Answered:        len(r.latencies),
 		Throughput:      r.throughput(),
@@ -75,111 +100,214 @@ func targetReportOf(r result) targetReport {
 		P90:             ms(q.p90),
 		P99:             ms(q.p99),
 		Max:             ms(q.max),
-		Non202:          r.non202,
+		Errors:          r.errors + r.non2xx,
 		TransportErrors: r.errors,
+		Statuses:        map[string]int{},
 		SendLagP99:      ms(quantilesOf(r.lags).p99),
 		Dials:           r.dials,
 	}
+	for k, v := range r.statuses {
+		t.Statuses[strconv.Itoa(k)] = v
+	}
+	if r.cpuOK && r.sent > 0 {
+		c := perRequest(r.cpu, r.sent)
+		t.CPUPerDelivery = &c
+	}
+	return t
 }
 
-func buildReport(o options, bare, sw result, m serverMetrics, swCPU cpuMeter) *report {
-	rep := &report{
-		Machine:   currentMachine(),
-		Rate:      o.rate,
-		Duration:  o.duration.Seconds(),
-		Warmup:    o.warmup.Seconds(),
-		Rounds:    o.rounds,
-		Order:     "one after the other: bare server, then secwg",
-		LogLevel:  o.logLevel,
-		QueueSize: o.queueSize,
-		Workers:   o.workers,
-		Bare:      targetReportOf(bare),
-		Secwg:     targetReportOf(sw),
-		Goal:      o.goal,
+func buildCell(sc scenario, rate int, targets []runningTarget, results []result, m serverMetrics) cell {
+	c := cell{Scenario: sc.name, About: sc.about, Rate: rate, SecwgDropped: m.queueDropped, SecwgOutcomes: map[string]uint64{}}
+	var lags []time.Duration
+	for i, t := range targets {
+		c.Targets = append(c.Targets, targetReportOf(t.name, results[i]))
+		lags = append(lags, results[i].lags...)
 	}
-	if o.rounds > 1 {
-		rep.Order = fmt.Sprintf("alternately in %d rounds of %gs per target (bare secwg, secwg bare, ...), samples pooled",
-			o.rounds, (o.duration / time.Duration(o.rounds)).Seconds())
-	}
-	dropped, full := m.queueDropped, m.outcomes["queue_full"]
-	rep.Secwg.QueueDropped, rep.Secwg.QueueFull = &dropped, &full
-	rep.Secwg.Outcomes = map[string]uint64{}
+	q := quantilesOf(lags)
+	c.LagP99, c.LagMax = ms(q.p99), ms(q.max)
 	for k, v := range m.outcomes {
-		rep.Secwg.Outcomes[k] = uint64(v)
+		c.SecwgOutcomes[k] = uint64(v)
 	}
-	if swCPU.ok {
-		rep.Secwg.CPUPerRequest = perRequest(swCPU.used, swCPU.requests)
+	c.compare()
+	return c
+}
+
+func (c *cell) target(name string) *targetReport {
+	for i := range c.Targets {
+		if c.Targets[i].Name == name {
+			return &c.Targets[i]
+		}
+	}
+	return nil
+}
+
+// compare sets the ratios of secwg's p99 to the others', or refuses them
+// when the generator's lag is too large beside the fastest target's p99.
+func (c *cell) compare() {
+	c.Ratios, c.Refused = nil, ""
+	c.FastestP99 = 0
+	for _, t := range c.Targets {
+		if t.Answered > 0 && (c.FastestP99 == 0 || t.P99 < c.FastestP99) {
+			c.FastestP99 = t.P99
+		}
+	}
+	if c.FastestP99 <= 0 {
+		c.Refused = "no target answered"
+		return
+	}
+	if c.LagP99 >= maxLagShare*c.FastestP99 {
+		c.Refused = fmt.Sprintf("generator lag p99 %s is %.0f%% of the fastest target's p99 %s; it must be under %.0f%%",
+			fmtMs(c.LagP99), 100*c.LagP99/c.FastestP99, fmtMs(c.FastestP99), 100*maxLagShare)
+		return
+	}
+	sw := c.target("secwg")
+	if sw == nil || sw.Answered == 0 {
+		c.Refused = "secwg answered nothing"
+		return
+	}
+	c.Ratios = map[string]float64{}
+	for _, t := range c.Targets {
+		if t.Name != "secwg" && t.Answered > 0 && t.P99 > 0 {
+			c.Ratios["secwg/"+t.Name] = sw.P99 / t.P99
+		}
+	}
+}
+
+func buildReport(o options, cells []cell, notes []string) *report {
+	rep := &report{
+		Machine: currentMachine(),
+		Settings: settings{
+			Duration:    o.duration.Seconds(),
+			Warmup:      o.warmup.Seconds(),
+			Rounds:      o.rounds,
+			Spin:        float64(o.spin) / float64(time.Microsecond),
+			MaxLagShare: maxLagShare,
+			Goal:        o.goal,
+			CPUGoal:     o.cpuGoal,
+			LogLevel:    o.logLevel,
+			QueueSize:   o.queueSize,
+			Workers:     o.workers,
+		},
+		Cells: cells,
+		Notes: notes,
 	}
 	rep.judge()
 	return rep
 }
 
-// judge decides the goal: secwg's p99 within Goal times the bare server's, and
-// nothing lost on either side.
+// judge decides the goals: no errors anywhere, no deliveries dropped and, for
+// ignored deliveries, secwg's p99 within Goal times the bare server's and no
+// worse than @octokit/webhooks', and its CPU per delivery within CPUGoal.
+// A ratio the generator's lag makes meaningless fails the goal: it cannot be
+// shown to hold.
 func (r *report) judge() {
 	var f []string
-	if r.Bare.P99 > 0 {
-		r.P99Ratio = r.Secwg.P99 / r.Bare.P99
-		if r.P99Ratio > r.Goal {
-			f = append(f, fmt.Sprintf("secwg p99 is %.2fx the bare server's (goal %.2gx)", r.P99Ratio, r.Goal))
+	for _, c := range r.Cells {
+		where := fmt.Sprintf("%s at %d/s", c.Scenario, c.Rate)
+		for _, t := range c.Targets {
+			if t.Errors > 0 {
+				f = append(f, fmt.Sprintf("%s: %s had %d errors (%d transport, the rest answers outside 2xx)", where, t.Name, t.Errors, t.TransportErrors))
+			}
 		}
-	} else {
-		f = append(f, "the bare server answered nothing, so there is no baseline")
-	}
-	for _, t := range []struct {
-		name string
-		r    targetReport
-	}{{"bare", r.Bare}, {"secwg", r.Secwg}} {
-		if t.r.Non202 > 0 {
-			f = append(f, fmt.Sprintf("%s answered %d requests with a status other than 202", t.name, t.r.Non202))
+		if c.SecwgDropped > 0 {
+			f = append(f, fmt.Sprintf("%s: secwg dropped %.0f deliveries (secwg_queue_dropped_total)", where, c.SecwgDropped))
 		}
-		if t.r.TransportErrors > 0 {
-			f = append(f, fmt.Sprintf("%s: %d transport errors", t.name, t.r.TransportErrors))
+		if c.Scenario != "ignored" {
+			continue
+		}
+		if c.Refused != "" {
+			f = append(f, fmt.Sprintf("%s: no ratio: %s", where, c.Refused))
+		}
+		if v, ok := c.Ratios["secwg/bare"]; ok && v > r.Settings.Goal {
+			f = append(f, fmt.Sprintf("%s: secwg p99 is %sx the bare server's (goal %gx)", where, fmtRatio(v), r.Settings.Goal))
+		}
+		if v, ok := c.Ratios["secwg/octokit"]; ok && v > 1 {
+			f = append(f, fmt.Sprintf("%s: secwg p99 is %sx @octokit/webhooks' (goal 1x)", where, fmtRatio(v)))
+		}
+		if sw := c.target("secwg"); sw != nil && sw.CPUPerDelivery != nil && *sw.CPUPerDelivery > r.Settings.CPUGoal {
+			f = append(f, fmt.Sprintf("%s: secwg used %.0fus of CPU per delivery (goal %gus)", where, *sw.CPUPerDelivery, r.Settings.CPUGoal))
 		}
 	}
-	if d := r.Secwg.QueueDropped; d != nil && *d > 0 {
-		f = append(f, fmt.Sprintf("secwg dropped %.0f deliveries (secwg_queue_dropped_total)", *d))
-	}
-	if q := r.Secwg.QueueFull; q != nil && *q > 0 {
-		f = append(f, fmt.Sprintf("secwg counted %.0f queue_full outcomes", *q))
+	if len(r.Cells) == 0 {
+		f = append(f, "nothing was measured")
 	}
 	r.Failures = f
 	r.GoalHolds = len(f) == 0
 }
 
-// formatText renders the report as a plain table for people.
+// formatText renders the report as plain tables for people.
 func formatText(r *report) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "secwg-load: %d req/s open loop, %gs measured per target after a %gs warmup; %d round(s): %s\n",
-		r.Rate, r.Duration, r.Warmup, r.Rounds, r.Order)
+	s := r.Settings
+	fmt.Fprintf(&b, "secwg-load: open loop; per target and cell, %gs measured in %d interleaved rounds after a %gs warmup\n",
+		s.Duration, s.Rounds, s.Warmup)
 	m := r.Machine
 	fmt.Fprintf(&b, "machine: %s/%s, %d CPUs", m.OS, m.Arch, m.CPUs)
 	if m.CPUModel != "" {
 		fmt.Fprintf(&b, " (%s)", m.CPUModel)
 	}
-	fmt.Fprintf(&b, ", %s; secwg log level %s, queue %d, workers %d\n\n", m.GoVersion, r.LogLevel, r.QueueSize, r.Workers)
+	fmt.Fprintf(&b, ", %s; secwg log level %s, queue %d, workers %d\n", m.GoVersion, s.LogLevel, s.QueueSize, s.Workers)
+	fmt.Fprintf(&b, "ratios are printed only when the generator's send lag p99 is under %.0f%% of the fastest target's p99\n",
+		100*s.MaxLagShare)
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
 
+	for _, c := range r.Cells {
+		fmt.Fprintf(&b, "\n%s at %d/s (%s)\n", c.Scenario, c.Rate, c.About)
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "target\tsent\treq/s\tp50\tp90\tp99\tmax\terrors\tcpu/delivery\tsend lag p99\tconns\t")
+		for _, t := range c.Targets {
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%d\t\n",
+				t.Name, t.Sent, t.Throughput, fmtMs(t.P50), fmtMs(t.P90), fmtMs(t.P99), fmtMs(t.Max),
+				t.Errors, fmtUs(t.CPUPerDelivery), fmtMs(t.SendLagP99), t.Dials)
+		}
+		tw.Flush()
+		fmt.Fprintf(&b, "generator lag p99 %s, max %s\n", fmtMs(c.LagP99), fmtMs(c.LagMax))
+		if c.Refused != "" {
+			fmt.Fprintf(&b, "p99 ratios: refused: %s\n", c.Refused)
+		} else {
+			fmt.Fprintf(&b, "p99 ratios: %s\n", fmtRatios(c.Ratios))
+		}
+		if len(c.SecwgOutcomes) > 0 {
+			keys := slices.Sorted(maps.Keys(c.SecwgOutcomes))
+			parts := make([]string, len(keys))
+			for i, k := range keys {
+				parts[i] = fmt.Sprintf("%s=%d", k, c.SecwgOutcomes[k])
+			}
+			fmt.Fprintf(&b, "secwg outcomes, warmup included: %s\n", strings.Join(parts, " "))
+		}
+	}
+
+	b.WriteString("\nsummary (p99; cpu is secwg's per delivery)\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\tsent\treq/s\tp50\tp90\tp99\tmax\tnon-202\terrors\tdrops\tqueue_full\tsend lag p99\tcpu/req\tconns\t")
-	for _, t := range []struct {
-		name string
-		r    targetReport
-	}{{"bare", r.Bare}, {"secwg", r.Secwg}} {
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t\n",
-			t.name, t.r.Sent, t.r.Throughput, fmtMs(t.r.P50), fmtMs(t.r.P90), fmtMs(t.r.P99), fmtMs(t.r.Max),
-			t.r.Non202, t.r.TransportErrors, fmtCount(t.r.QueueDropped), fmtCount(t.r.QueueFull), fmtMs(t.r.SendLagP99), fmtUs(t.r.CPUPerRequest), t.r.Dials)
+	fmt.Fprintln(tw, "scenario\trate\tgen lag p99\tbare\tsecwg\toctokit\tsecwg/bare\tsecwg/octokit\tsecwg cpu\t")
+	for _, c := range r.Cells {
+		p99 := func(name string) string {
+			if t := c.target(name); t != nil {
+				return fmtMs(t.P99)
+			}
+			return "-"
+		}
+		ratio := func(k string) string {
+			if c.Refused != "" {
+				return "refused"
+			}
+			if v, ok := c.Ratios[k]; ok {
+				return fmtRatio(v)
+			}
+			return "-"
+		}
+		cpu := "-"
+		if t := c.target("secwg"); t != nil {
+			cpu = fmtUs(t.CPUPerDelivery)
+		}
+		fmt.Fprintf(tw, "%s\t%d/s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Scenario, c.Rate, fmtMs(c.LagP99),
+			p99("bare"), p99("secwg"), p99("octokit"), ratio("secwg/bare"), ratio("secwg/octokit"), cpu)
 	}
 	tw.Flush()
-	if len(r.Secwg.Outcomes) > 0 {
-		keys := slices.Sorted(maps.Keys(r.Secwg.Outcomes))
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%s=%d", k, r.Secwg.Outcomes[k])
-		}
-		fmt.Fprintf(&b, "secwg deliveries by outcome, warmup included: %s\n", strings.Join(parts, " "))
-	}
 
-	fmt.Fprintf(&b, "\np99 secwg/bare: %s (goal <= %g, no errors, no drops)\n", fmtRatio(r.P99Ratio), r.Goal)
+	fmt.Fprintf(&b, "\ngoals (ignored deliveries): secwg p99 <= %gx bare and <= octokit, cpu <= %gus; everywhere: no errors, no drops\n", s.Goal, s.CPUGoal)
 	if r.GoalHolds {
 		b.WriteString("goal: holds\n")
 		return b.String()
@@ -189,6 +317,18 @@ func formatText(r *report) string {
 		fmt.Fprintf(&b, "  - %s\n", f)
 	}
 	return b.String()
+}
+
+func fmtRatios(r map[string]float64) string {
+	if len(r) == 0 {
+		return "-"
+	}
+	keys := slices.Sorted(maps.Keys(r))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + " " + fmtRatio(r[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // fmtRatio keeps two decimals, and the first digits of a ratio that small
@@ -202,18 +342,11 @@ func fmtRatio(v float64) string {
 
 func fmtMs(v float64) string { return fmt.Sprintf("%.3fms", v) }
 
-func fmtUs(v float64) string {
-	if v == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.0fus", v)
-}
-
-func fmtCount(v *float64) string {
+func fmtUs(v *float64) string {
 	if v == nil {
 		return "-"
 	}
-	return fmt.Sprintf("%.0f", *v)
+	return fmt.Sprintf("%.1fus", *v)
 }
 
 func currentMachine() machine {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -55,11 +57,11 @@ func startStubAPI() (*loopServer, error) {
 	return serveLoopback(mux)
 }
 
-// startBare is the baseline: the least a webhook receiver must do (read the
-// body, check its HMAC in constant time, answer 202), with nothing else.
-func startBare(secret []byte) (*loopServer, error) {
+// bareHandler is the baseline: the least a webhook receiver must do (read
+// the body, check its HMAC in constant time, answer 202), with nothing else.
+func bareHandler(secret []byte) http.Handler {
 	s := newSigner(secret)
-	return serveLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sig, ok := strings.CutPrefix(r.Header.Get("X-Hub-Signature-256"), "sha256=")
 		mac, err := hex.DecodeString(sig)
 		if !ok || err != nil || len(mac) != sha256.Size {
@@ -76,7 +78,128 @@ func startBare(secret []byte) (*loopServer, error) {
 			return
 		}
 		w.WriteHeader(http.StatusAccepted)
-	}))
+	})
+}
+
+// startBare runs the bare server in this process; tests use it.
+func startBare(secret []byte) (*loopServer, error) { return serveLoopback(bareHandler(secret)) }
+
+// secretEnv passes the webhook secret to the bare and Node servers.
+const secretEnv = "SECWG_LOAD_SECRET"
+
+// serveBareCommand is the hidden subcommand that runs the bare server as a
+// process of its own, so that its CPU can be read like the other targets'
+// and it does not share the load generator's runtime. It prints its URL,
+// then serves until stdin closes or it is told to stop.
+const serveBareCommand = "serve-bare"
+
+func serveBare(stdin io.Reader, stdout io.Writer) error {
+	secret := os.Getenv(secretEnv)
+	if secret == "" {
+		return errors.New(secretEnv + " is not set")
+	}
+	// Catch the stop signal before saying ready, so that it is never fatal.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	s, err := serveLoopback(bareHandler([]byte(secret)))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Fprintln(stdout, readyPrefix+s.URL)
+	closed := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, stdin)
+		close(closed)
+	}()
+	select {
+	case <-ctx.Done():
+	case <-closed:
+	}
+	return nil
+}
+
+// readyPrefix starts the line a child server prints once it listens.
+const readyPrefix = "listening "
+
+// startChild runs a server process that prints readyPrefix and its URL on
+// stdout, and waits for that line. The URL must be on loopback.
+func startChild(name string, cmd *exec.Cmd, dir string, limit time.Duration) (*child, error) {
+	logFile, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	// The child stops when this pipe closes, even if this process is killed.
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	cmd.Stderr = logFile
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	c := newChild(cmd, dir, logFile)
+	c.stdin = stdin
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), readyPrefix); ok {
+				lines <- u
+				break
+			}
+		}
+		io.Copy(logFile, out)
+	}()
+	select {
+	case u := <-lines:
+		if !strings.HasPrefix(u, "http://127.0.0.1:") {
+			c.Stop(5 * time.Second)
+			return nil, fmt.Errorf("%s listens on %q, not on loopback", name, u)
+		}
+		c.URL = u
+		return c, nil
+	case <-c.exited:
+		tail := c.logTail(2048)
+		c.Stop(time.Second)
+		return nil, fmt.Errorf("%s exited before it listened: %v; its log ends:\n%s", name, c.waitErr, tail)
+	case <-time.After(limit):
+		tail := c.logTail(2048)
+		c.Stop(5 * time.Second)
+		return nil, fmt.Errorf("%s: %w (%s); its log ends:\n%s", name, errNotReady, limit, tail)
+	}
+}
+
+// startBareProcess runs this same program's serve-bare subcommand.
+func startBareProcess(secret, dir string) (*child, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, serveBareCommand)
+	cmd.Dir = dir
+	cmd.Env = append(childEnv(dir), secretEnv+"="+secret)
+	return startChild("bare", cmd, dir, 30*time.Second)
+}
+
+// childEnv is a clean environment: a GITHUB_* or SECWG_* variable of the
+// caller's must not leak in. The Go runtime's own knobs pass through, for
+// experiments such as GOMAXPROCS=1.
+func childEnv(home string) []string {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
+	for _, k := range []string{"GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GODEBUG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
 }
 
 type secwgConfig struct {
@@ -89,18 +212,30 @@ type secwgConfig struct {
 	workers   int
 }
 
-// secwgProc is the secwg binary running as a child process.
-type secwgProc struct {
-	URL     string
-	cmd     *exec.Cmd
-	dir     string
-	log     *os.File
-	exited  chan struct{}
-	waitErr error
+// child is a target server running as a process of its own.
+type child struct {
+	URL string
+	// Where secwg serves /metrics: its admin port, or URL where it has none.
+	metricsURLs []string
+	cmd         *exec.Cmd
+	dir         string // removed by Stop
+	log         *os.File
+	stdin       io.Closer
+	exited      chan struct{}
+	waitErr     error
+}
+
+func newChild(cmd *exec.Cmd, dir string, log *os.File) *child {
+	c := &child{cmd: cmd, dir: dir, log: log, exited: make(chan struct{})}
+	go func() {
+		c.waitErr = cmd.Wait()
+		close(c.exited)
+	}()
+	return c
 }
 
 // startSecwg runs `secwg serve` on a free loopback port and waits for /readyz.
-func startSecwg(c secwgConfig) (*secwgProc, error) {
+func startSecwg(c secwgConfig) (*child, error) {
 	bin, err := filepath.Abs(c.binary)
 	if err != nil {
 		return nil, err
@@ -114,6 +249,10 @@ func startSecwg(c secwgConfig) (*secwgProc, error) {
 	}
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	adminPort, err := freePort()
 	if err != nil {
 		return nil, err
 	}
@@ -135,44 +274,30 @@ func startSecwg(c secwgConfig) (*secwgProc, error) {
 	cmd := exec.Command(bin, "serve")
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// A clean environment: a GITHUB_* or SECWG_* variable of the caller's must not leak in.
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + dir,
+	cmd.Env = append(childEnv(dir),
 		"GITHUB_APP_INTEGRATION_ID=1",
-		"GITHUB_APP_WEBHOOK_SECRET=" + c.secret,
-		"GITHUB_APP_PRIVATE_KEY=" + string(keyPEM),
-		"GITHUB_V3_API_URL=" + c.apiURL,
-		"GITHUB_V4_API_URL=" + c.apiURL + "graphql",
+		"GITHUB_APP_WEBHOOK_SECRET="+c.secret,
+		"GITHUB_APP_PRIVATE_KEY="+string(keyPEM),
+		"GITHUB_V3_API_URL="+c.apiURL,
+		"GITHUB_V4_API_URL="+c.apiURL+"graphql",
 		"SECWG_ADDRESS=127.0.0.1",
-		"SECWG_PORT=" + strconv.Itoa(port),
-		"SECWG_QUEUE_SIZE=" + strconv.Itoa(c.queueSize),
-		"SECWG_WORKERS=" + strconv.Itoa(c.workers),
-		"SECWG_LOG_LEVEL=" + c.logLevel,
+		"SECWG_PORT="+strconv.Itoa(port),
+		// Versions with an admin port serve /metrics there; older ones ignore these.
+		"SECWG_ADMIN_ADDRESS=127.0.0.1",
+		"SECWG_ADMIN_PORT="+strconv.Itoa(adminPort),
+		"SECWG_QUEUE_SIZE="+strconv.Itoa(c.queueSize),
+		"SECWG_WORKERS="+strconv.Itoa(c.workers),
+		"SECWG_LOG_LEVEL="+c.logLevel,
 		"SECWG_LOG_FORMAT=json",
-	}
-	// The Go runtime's own knobs pass through, for experiments such as GOMAXPROCS=1.
-	for _, k := range []string{"GOMAXPROCS", "GOGC", "GOMEMLIMIT", "GODEBUG"} {
-		if v, ok := os.LookupEnv(k); ok {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-	}
+	)
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	p := &secwgProc{
-		URL:    "http://127.0.0.1:" + strconv.Itoa(port),
-		cmd:    cmd,
-		dir:    dir,
-		log:    logFile,
-		exited: make(chan struct{}),
-	}
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.exited)
-	}()
+	p := newChild(cmd, dir, logFile)
+	p.URL = "http://127.0.0.1:" + strconv.Itoa(port)
+	p.metricsURLs = []string{"http://127.0.0.1:" + strconv.Itoa(adminPort) + "/metrics", p.URL + "/metrics"}
 	if err := p.waitReady(30 * time.Second); err != nil {
 		tail := p.logTail(2048)
 		_ = p.Stop(5 * time.Second) // the readiness failure is the error worth reporting
@@ -181,10 +306,10 @@ func startSecwg(c secwgConfig) (*secwgProc, error) {
 	return p, nil
 }
 
-// Pid is secwg's process id.
-func (p *secwgProc) Pid() int { return p.cmd.Process.Pid }
+// Pid is the child's process id.
+func (p *child) Pid() int { return p.cmd.Process.Pid }
 
-func (p *secwgProc) waitReady(limit time.Duration) error {
+func (p *child) waitReady(limit time.Duration) error {
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
@@ -201,11 +326,14 @@ func (p *secwgProc) waitReady(limit time.Duration) error {
 	return fmt.Errorf("secwg /readyz: %w (%s)", errNotReady, limit)
 }
 
-// Stop sends SIGTERM, as an orchestrator would, and kills secwg if it has not
-// finished by limit. The temporary directory goes with it.
-func (p *secwgProc) Stop(limit time.Duration) error {
+// Stop sends SIGTERM, as an orchestrator would, and kills the child if it has
+// not finished by limit. The temporary directory goes with it.
+func (p *child) Stop(limit time.Duration) error {
 	defer os.RemoveAll(p.dir)
 	defer p.log.Close()
+	if p.stdin != nil {
+		defer p.stdin.Close()
+	}
 	select {
 	case <-p.exited:
 		return p.waitErr
@@ -220,11 +348,11 @@ func (p *secwgProc) Stop(limit time.Duration) error {
 	case <-time.After(limit):
 		_ = p.cmd.Process.Kill() // it may have exited meanwhile; exited tells
 		<-p.exited
-		return errors.New("secwg did not stop within " + limit.String() + " of SIGTERM; killed")
+		return errors.New(filepath.Base(p.cmd.Path) + " did not stop within " + limit.String() + " of SIGTERM; killed")
 	}
 }
 
-func (p *secwgProc) logTail(n int64) string {
+func (p *child) logTail(n int64) string {
 	f, err := os.Open(p.log.Name())
 	if err != nil {
 		return ""
@@ -254,7 +382,20 @@ type serverMetrics struct {
 	outcomes     map[string]float64 // secwg_webhook_deliveries_total summed by outcome
 }
 
-func scrapeMetrics(client *http.Client, url string) (serverMetrics, error) {
+// scrapeMetrics reads the first of urls that serves metrics.
+func scrapeMetrics(client *http.Client, urls []string) (serverMetrics, error) {
+	var errs []error
+	for _, url := range urls {
+		m, err := scrapeOne(client, url)
+		if err == nil {
+			return m, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", url, err))
+	}
+	return serverMetrics{}, errors.Join(errs...)
+}
+
+func scrapeOne(client *http.Client, url string) (serverMetrics, error) {
 	resp, err := client.Get(url)
 	if err != nil {
 		return serverMetrics{}, err
@@ -328,4 +469,15 @@ func labelValue(labels, key string) string {
 		}
 	}
 	return ""
+}
+
+// since is what happened between before and m.
+func (m serverMetrics) since(before serverMetrics) serverMetrics {
+	d := serverMetrics{queueDropped: m.queueDropped - before.queueDropped, outcomes: map[string]float64{}}
+	for k, v := range m.outcomes {
+		if v -= before.outcomes[k]; v != 0 {
+			d.outcomes[k] = v
+		}
+	}
+	return d
 }
