@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/mdsafe"
 	"github.com/secwg/secwg/internal/repoconfig"
 	"github.com/secwg/secwg/internal/threatmodel"
 )
@@ -180,7 +181,7 @@ func (j *job) evaluate(ctx context.Context, cfg *repoconfig.Config) (*outcome, e
 	case errors.Is(err, threatmodel.ErrTooLarge) || errors.Is(err, threatmodel.ErrModelTooLarge) || errors.Is(err, threatmodel.ErrEncoding):
 		// The input, not secwg, is at fault: say what is wrong with it.
 		return &outcome{conclusion: conclusionFailure, title: "Threat model unreadable",
-			summary: threatmodel.EscapeMarkdown(err.Error())}, nil
+			summary: mdsafe.Cell(err.Error())}, nil
 	case err != nil:
 		return nil, fmt.Errorf("checking the threat model: %w", err)
 	}
@@ -248,7 +249,7 @@ func tooLarge(e *tooLargeError) *outcome {
 
 func configSummary(e *repoconfig.Error) string {
 	return fmt.Sprintf("The threat-model check could not run: %s is broken at line %d, key %s: %s\n\nFix the configuration on the base branch; the check runs again on the next push or with `/recheck`.",
-		code(e.File), e.Line, code(e.Key), threatmodel.EscapeMarkdown(e.Message))
+		code(e.File), e.Line, code(e.Key), mdsafe.Cell(e.Message))
 }
 
 func internalFailure(err error) *outcome {
@@ -273,7 +274,7 @@ func fit(s, tail string) string {
 // code shows a path or key as code, or escaped where a code span cannot hold it.
 func code(s string) string {
 	if strings.ContainsAny(s, "`\n\r|") {
-		return threatmodel.EscapeMarkdown(s)
+		return mdsafe.Cell(s)
 	}
 	return "`" + s + "`"
 }

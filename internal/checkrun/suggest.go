@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/secwg/secwg/internal/mdsafe"
 	"github.com/secwg/secwg/internal/threatmodel"
 )
 
@@ -78,7 +79,7 @@ func (j *job) review(ctx context.Context, sugg []threatmodel.Suggestion) error {
 	for _, s := range sugg {
 		var b strings.Builder
 		for _, m := range s.Findings {
-			b.WriteString(threatmodel.EscapeMarkdown(m))
+			b.WriteString(mdsafe.Cell(m))
 			b.WriteString("\n\n")
 		}
 		f := fence(s.Text)

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/mdsafe"
 	"github.com/secwg/secwg/internal/repoconfig"
 	"github.com/secwg/secwg/internal/threatmodel"
 )
@@ -169,9 +170,9 @@ func TestFitKeepsTheTailAndCutsOnARuneBoundary(t *testing.T) {
 func TestCodeShowsPathsAsCodeUnlessACodeSpanCannotHoldThem(t *testing.T) {
 	tests := map[string]string{
 		"docs/threat-model.md": "`docs/threat-model.md`",
-		"a`b.md":               threatmodel.EscapeMarkdown("a`b.md"),
-		"a|b.md":               threatmodel.EscapeMarkdown("a|b.md"),
-		"line\nbreak":          threatmodel.EscapeMarkdown("line\nbreak"),
+		"a`b.md":               mdsafe.Cell("a`b.md"),
+		"a|b.md":               mdsafe.Cell("a|b.md"),
+		"line\nbreak":          mdsafe.Cell("line\nbreak"),
 	}
 	for in, want := range tests {
 		if got := code(in); got != want {

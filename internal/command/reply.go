@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/secwg/secwg/internal/mdsafe"
 )
 
 // Result is how running a command ended.
@@ -174,7 +176,7 @@ func section(o Outcome) string {
 		if reason == "" {
 			reason = "This command could not be run."
 		}
-		b.WriteString(escapeText(reason))
+		b.WriteString(mdsafe.Inline(reason))
 		b.WriteString("\n")
 		if o.Details != "" {
 			b.WriteString("\n<details><summary>Details</summary>\n\n")
@@ -197,7 +199,7 @@ func quote(raw string) string {
 	var b strings.Builder
 	for _, l := range lines {
 		b.WriteString("> ")
-		b.WriteString(escapeText(truncateRunes(l, maxQuotedLineRune)))
+		b.WriteString(mdsafe.Inline(truncateRunes(l, maxQuotedLineRune)))
 		b.WriteString("\n")
 	}
 	if cut {
@@ -218,32 +220,6 @@ func truncateRunes(s string, n int) string {
 		i++
 	}
 	return s
-}
-
-// escapeText makes plain text safe inline in Markdown: every ASCII
-// punctuation mark is backslash-escaped (no HTML, links, emphasis or
-// commands), "@" and "#" get a zero-width space so they neither ping nor
-// cross-reference, line breaks become spaces, and invalid UTF-8, control and
-// invisible format characters show as U+FFFD so hidden tricks stay visible.
-func escapeText(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		switch {
-		case r == '@' || r == '#':
-			b.WriteRune(r)
-			b.WriteString("&#8203;")
-		case r < utf8.RuneSelf && unicode.IsPunct(r) || r < utf8.RuneSelf && unicode.IsSymbol(r):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
-			b.WriteRune(unicode.ReplacementChar)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // codeBlock shows text nearly verbatim in a fence longer than any backtick run in

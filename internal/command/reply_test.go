@@ -177,19 +177,3 @@ func TestReactionFor(t *testing.T) {
 	}
 }
 
-func TestEscapeTextShowsHiddenCharacters(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"/agenda", `\/agenda`},
-		{"@user", "@&#8203;user"},
-		{"a\u200bb", "a\uFFFDb"},
-		{"a\xffb", "a\uFFFDb"},
-		{"line\nbreak", "line break"},
-		{"<b>", `\<b\>`},
-		{"naïve", "naïve"},
-	}
-	for _, tt := range tests {
-		if got := escapeText(tt.in); got != tt.want {
-			t.Errorf("escapeText(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}

@@ -288,3 +288,16 @@ func TestAgendaQuerySearchesTheLabelAcrossTheOrg(t *testing.T) {
 		t.Errorf("AgendaQuery = %s, want %s", got, want)
 	}
 }
+
+func TestEscapeTitleDropsBidiAndZeroWidthCharacters(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Fix\u200b @\u200dnodejs/tsc", "Fix @&#8203;nodejs/tsc"},
+		{"Review gnp.\u202eexe\u2066", "Review gnp.exe"},
+		{"\ufeff\u2060", "(untitled)"},
+	}
+	for _, tt := range tests {
+		if got := EscapeTitle(tt.in); got != tt.want {
+			t.Errorf("EscapeTitle(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

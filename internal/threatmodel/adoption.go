@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/secwg/secwg/internal/mdsafe"
 )
 
 // FormatDoc is where the format is described, for messages that point adopters to it.
@@ -59,7 +61,7 @@ func writeUncovered(w *summaryWriter, c Coverage) {
 		msg += "; no threat is categorised " + strings.Join(cats, ", ")
 	}
 	if len(envs) > 0 {
-		msg += "; no threat applies to " + EscapeMarkdown(strings.Join(envs, ", "))
+		msg += "; no threat applies to " + mdsafe.Cell(strings.Join(envs, ", "))
 	}
 	w.line("%s.", msg)
 }

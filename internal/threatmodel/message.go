@@ -3,6 +3,8 @@ package threatmodel
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/secwg/secwg/internal/mdsafe"
 )
 
 // Messages are written once and shown two ways: as plain text (terminal,
@@ -29,10 +31,10 @@ func markdownMessage(msg string) string {
 	for msg != "" {
 		i := strings.IndexAny(msg, emOpen+emClose)
 		if i < 0 {
-			b.WriteString(EscapeMarkdown(msg))
+			b.WriteString(mdsafe.Cell(msg))
 			break
 		}
-		b.WriteString(EscapeMarkdown(msg[:i]))
+		b.WriteString(mdsafe.Cell(msg[:i]))
 		open := msg[i] == emOpen[0]
 		if open != bold {
 			b.WriteString("**")

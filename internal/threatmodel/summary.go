@@ -3,6 +3,8 @@ package threatmodel
 import (
 	"fmt"
 	"strings"
+
+	"github.com/secwg/secwg/internal/mdsafe"
 )
 
 // MaxSummaryLength is GitHub's limit on a check run's summary, in characters.
@@ -58,7 +60,7 @@ func Summary(r *Report) string {
 	w.line("")
 	header := "| STRIDE |"
 	for _, e := range Environments {
-		header += " " + EscapeMarkdown(string(e)) + " |"
+		header += " " + mdsafe.Cell(string(e)) + " |"
 	}
 	w.line("%s", header)
 	w.line("|---|%s", strings.Repeat("---:|", len(Environments)))
@@ -97,7 +99,7 @@ func Summary(r *Report) string {
 			if t.TransferredTo != "" {
 				status += " to " + t.TransferredTo
 			}
-			w.line("| %s | %s | %s | %s |", EscapeMarkdown(t.ID), EscapeMarkdown(t.Title), EscapeMarkdown(status), EscapeMarkdown(orDash(t.Rationale)))
+			w.line("| %s | %s | %s | %s |", mdsafe.Cell(t.ID), mdsafe.Cell(t.Title), mdsafe.Cell(status), mdsafe.Cell(orDash(t.Rationale)))
 		}
 	}
 	if changes := r.Diff.Changes(); len(changes) > 0 {
@@ -107,7 +109,7 @@ func Summary(r *Report) string {
 		w.line("Added, changed and renamed entries are enforced, and so are the entries linked to them; removed entries and status changes are listed for reviewers.")
 		w.line("")
 		for _, c := range changes {
-			w.line("- %s", changeLine(c, EscapeMarkdown, code))
+			w.line("- %s", changeLine(c, mdsafe.Cell, code))
 		}
 	}
 	if w.omitted > 0 {
@@ -151,7 +153,7 @@ func orDash(s string) string {
 // holding a backtick falls back to escaped text.
 func code(s string) string {
 	if strings.ContainsAny(s, "`\n\r|") {
-		return EscapeMarkdown(s)
+		return mdsafe.Cell(s)
 	}
 	return "`" + s + "`"
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/secwg/secwg/internal/mdsafe"
 )
 
 func TestSummaryListsCountsCoverageRisksAndReviewerNotes(t *testing.T) {
@@ -52,17 +54,19 @@ func TestSummaryStaysUnderGitHubsLimit(t *testing.T) {
 	}
 }
 
-func TestEscapeMarkdownNeutralisesDocumentText(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"ping @nodejs/security-wg", "ping @\u200bnodejs/security\\-wg"},
-		{"<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert\\(1\\)&gt;"},
-		{"a | b\nc", "a \\| b c"},
-		{"**bold** [link](x) `code`", "\\*\\*bold\\*\\* \\[link\\]\\(x\\) \\`code\\`"},
-		{"&amp;", "&amp;amp;"},
+func TestSummaryDropsBidiAndZeroWidthControlsFromDocumentText(t *testing.T) {
+	doc := "#### T-R-1: Safe\u202egnp.exe\u200b title (CWE-1)\n\n- **STRIDE**: Spoofing\n- **Status**: Accepted\n- **Rationale**: ping @nodejs/tsc \u2066here\u2069\n"
+	r, err := Check([]File{{Path: "m.md", Data: []byte(doc)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		if got := EscapeMarkdown(tt.in); got != tt.want {
-			t.Errorf("EscapeMarkdown(%q) = %q, want %q", tt.in, got, tt.want)
+	s := Summary(r)
+	if !strings.Contains(s, "| T\\-R\\-1 | Safegnp\\.exe title \\(CWE\\-1\\) | Accepted | ping @\u200bnodejs/tsc here |") {
+		t.Fatalf("summary row not as expected:\n%s", s)
+	}
+	for _, r := range strings.ReplaceAll(s, "@\u200b", "@") {
+		if mdsafe.Invisible(r) {
+			t.Errorf("summary keeps %U:\n%q", r, s)
 		}
 	}
 }
