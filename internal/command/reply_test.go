@@ -176,4 +176,3 @@ func TestReactionFor(t *testing.T) {
 		}
 	}
 }
-
