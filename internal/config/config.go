@@ -3,15 +3,13 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secwg/secwg/internal/meeting"
+	"github.com/secwg/secwg/internal/yamlstrict"
 )
 
 // Defaults for every server setting; config/secwg.example.yml documents the same values.
@@ -238,34 +237,42 @@ func (c *Config) decodeFile(path string, required bool) (bool, error) {
 	return true, nil
 }
 
-var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type config\.(\w+)$`)
-
 // decodeStrict parses YAML so that any key secwg does not know fails loudly with
 // the file, line and key, the usual cause being a typo that would silently be ignored.
 func decodeStrict(path string, data []byte, into any) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	err := dec.Decode(into)
-	if err == nil || errors.Is(err, io.EOF) {
-		return nil
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
+	if doc.Kind == 0 {
+		return nil // an empty file sets nothing
+	}
+	var msgs []string
+	for _, e := range yamlstrict.Check(&doc, reflect.TypeOf(into), yamlstrict.Options{}) {
+		if e.Problem != yamlstrict.UnknownKey {
+			continue // the decoder below names these in its own words
+		}
+		section := strings.ToLower(e.Section.Name())
+		if e.Section == reflect.TypeOf(Config{}) {
+			section = "top level"
+		}
+		msgs = append(msgs, fmt.Sprintf("%s:%d: unknown key %q in %s", path, e.Line, e.Name, section))
+	}
+	err := doc.Decode(into)
 	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		msgs := make([]string, 0, len(te.Errors))
+	switch {
+	case err == nil:
+	case errors.As(err, &te):
 		for _, e := range te.Errors {
-			if m := unknownField.FindStringSubmatch(e); m != nil {
-				section := strings.ToLower(m[3])
-				if section == "config" {
-					section = "top level"
-				}
-				msgs = append(msgs, fmt.Sprintf("%s:%s: unknown key %q in %s", path, m[1], m[2], section))
-				continue
-			}
 			msgs = append(msgs, fmt.Sprintf("%s: %s", path, e))
 		}
+	case len(msgs) == 0:
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if len(msgs) > 0 {
 		return errors.New(strings.Join(msgs, "; "))
 	}
-	return fmt.Errorf("%s: %w", path, err)
+	return nil
 }
 
 // applyEnv lets environment variables override the file, as an operator running

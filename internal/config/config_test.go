@@ -180,6 +180,29 @@ func TestLoadRejects(t *testing.T) {
 	}
 }
 
+func TestUnknownKeysAreAllNamedWithFileLineAndSection(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"top level", "severs:\n  port: 1\n", `c.yml:1: unknown key "severs" in top level`},
+		{"nested twice", "github:\n  app:\n    integraton_id: 5\n", `c.yml:3: unknown key "integraton_id" in app`},
+		{"every typo at once", "server:\n  prot: 1\nloging: {}\n",
+			`c.yml:2: unknown key "prot" in server; c.yml:3: unknown key "loging" in top level`},
+		{"typo beside a wrong type", "server:\n  port: many\n  workrs: 2\n",
+			`c.yml:3: unknown key "workrs" in server; c.yml: line 2: cannot unmarshal !!str ` + "`many`" + ` into int`},
+		{"empty file", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ""
+			if err := decodeStrict("c.yml", []byte(tt.src), &Config{}); err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("error = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestErrorsNeverEchoSecrets(t *testing.T) {
 	_, err := Load("testdata/full.yml", envFrom(map[string]string{"GITHUB_APP_INTEGRATION_ID": "x", "GITHUB_APP_WEBHOOK_SECRET": "hunter2"}))
 	if err == nil || strings.Contains(err.Error(), "hunter2") {

@@ -215,7 +215,7 @@ func (g *Group) UnmarshalYAML(node *yaml.Node) error {
 			id = node.Content[i+1].Value
 		}
 	}
-	if err := checkNode(node, groupType, ""); err != nil {
+	if err := checkGroup(node); err != nil {
 		return fmt.Errorf("meetings: group %q: %w", id, err)
 	}
 	*g = DefaultGroup()

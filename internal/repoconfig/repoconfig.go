@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/secwg/secwg/internal/threatmodel"
+	"github.com/secwg/secwg/internal/yamlstrict"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -125,19 +126,15 @@ func (p *configParser) mapping(n *yaml.Node, prefix string, fields map[string]fu
 	if n.Kind != yaml.MappingNode {
 		return p.fail(n, prefix, "must be a mapping")
 	}
-	seen := map[string]bool{}
+	if e := yamlstrict.Keys(n, prefix, slices.Collect(maps.Keys(fields))); e != nil {
+		if e.Problem == yamlstrict.RepeatedKey {
+			return &Error{File: p.file, Line: e.Line, Key: e.Key, Message: "key appears more than once"}
+		}
+		return &Error{File: p.file, Line: e.Line, Key: e.Key, Message: "unknown key (known: " + strings.Join(e.Known, ", ") + ")"}
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		key := join(prefix, k.Value)
-		f, ok := fields[k.Value]
-		if !ok {
-			return p.fail(k, key, "unknown key (known: %s)", strings.Join(slices.Sorted(maps.Keys(fields)), ", "))
-		}
-		if seen[k.Value] {
-			return p.fail(k, key, "key appears more than once")
-		}
-		seen[k.Value] = true
-		if err := f(v, key); err != nil {
+		if err := fields[k.Value](v, join(prefix, k.Value)); err != nil {
 			return err
 		}
 	}
