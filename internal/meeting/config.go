@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secwg/secwg/internal/command"
+	"github.com/secwg/secwg/internal/yamlstrict"
 )
 
 // DefaultSyncInterval is how often the server reconciles every group when the
@@ -163,6 +164,12 @@ func (c *Config) UnmarshalYAML(node *yaml.Node) error {
 	case yaml.SequenceNode:
 	case yaml.MappingNode:
 		groups = nil
+		if e := yamlstrict.Keys(node, "", []string{"sync_interval", "groups"}); e != nil {
+			if e.Problem == yamlstrict.RepeatedKey {
+				return fmt.Errorf("meetings: key %s (line %d): given twice", e.Name, e.Line)
+			}
+			return fmt.Errorf("meetings: unknown key %q (line %d); want sync_interval or groups", e.Name, e.Line)
+		}
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k, v := node.Content[i], node.Content[i+1]
 			switch k.Value {
@@ -180,8 +187,6 @@ func (c *Config) UnmarshalYAML(node *yaml.Node) error {
 					return fmt.Errorf("meetings: key groups (line %d): want a list of groups", v.Line)
 				}
 				groups = v
-			default:
-				return fmt.Errorf("meetings: unknown key %q (line %d); want sync_interval or groups", k.Value, k.Line)
 			}
 		}
 	case 0:

@@ -121,6 +121,7 @@ func TestBadMeetingsConfigNamesGroupKeyAndReason(t *testing.T) {
 		{"unknown key", base + "\n    agenda_lable: x\n", []string{`group "security-wg"`, "agenda_lable", "line 8"}},
 		{"unknown nested key", strings.Replace(base, "filter:", "filtr:", 1), []string{`group "security-wg"`, "calendar.filtr", "line 7"}},
 		{"unknown top-level key", "meetings:\n  interval: 5m\n  groups: []\n", []string{`"interval"`, "line 2"}},
+		{"repeated top-level key", "meetings:\n  groups: []\n  groups: []\n", []string{"key groups", "line 3", "given twice"}},
 		{"bad sync interval", "meetings:\n  sync_interval: soon\n", []string{"sync_interval", "soon"}},
 		{"bad duration", base + "\n    duration: an hour\n", []string{`group "security-wg"`, "key duration", "line 8", "an hour"}},
 		{"number for a duration", base + "\n    lead_time: 72\n", []string{"lead_time", "72"}},
