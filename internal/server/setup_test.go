@@ -401,6 +401,8 @@ func TestReadyOnlyAfterTheAppIdentityIsConfirmed(t *testing.T) {
 
 func TestHealthAndMetricsStayOutOfTheAccessLog(t *testing.T) {
 	a := startApp(t, appOptions{})
+	// The rate-limit gauge appears once GET /app has answered: wait for it, do not race it.
+	eventually(t, "readiness", func() bool { s, _ := a.get(ReadyRoute); return s == 200 })
 	a.get(HealthRoute)
 	a.get(ReadyRoute)
 	status, body := a.getAdmin(MetricsRoute)

@@ -407,27 +407,21 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		io.WriteString(w, "ignored: secwg does not act on this event or action\n")
 		return
 	}
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
+	// The action alone decides whether the event is ignored, and the dedup
+	// store whether it is a duplicate: the full envelope is decoded only for a
+	// delivery that will run.
+	action, ok := scanAction(body)
+	if !ok {
 		reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
 		return
 	}
-	if validName(env.Action) {
-		a.action = env.Action
+	if validName(action) {
+		a.action = action
 	}
 	if f, ok := handler.(ActionFilter); ok && !f.HandlesAction(ev, a.action) {
 		a.outcome = outcomeIgnored
 		w.WriteHeader(http.StatusAccepted)
 		io.WriteString(w, "ignored: secwg does not act on this event or action\n")
-		return
-	}
-	// Every API call secwg makes is an installation's; GitHub puts the
-	// installation in every delivery to an App, so a payload without one (a
-	// repository webhook pointed here by mistake) has nothing to act for.
-	if env.Installation == nil || env.Installation.ID == 0 {
-		a.outcome = outcomeIgnored
-		w.WriteHeader(http.StatusAccepted)
-		io.WriteString(w, "ignored: the delivery names no installation\n")
 		return
 	}
 
@@ -444,6 +438,29 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		a.outcome = outcomeDuplicate
 		w.WriteHeader(http.StatusAccepted)
 		io.WriteString(w, "duplicate delivery: already processed or in progress\n")
+		return
+	}
+	forget := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := h.deliveries.Fail(ctx, id, hash); err != nil {
+			logger.Error().Err(err).Msg("could not forget a delivery that will not run")
+		}
+	}
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		forget()
+		reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
+		return
+	}
+	// Every API call secwg makes is an installation's; GitHub puts the
+	// installation in every delivery to an App, so a payload without one (a
+	// repository webhook pointed here by mistake) has nothing to act for.
+	if env.Installation == nil || env.Installation.ID == 0 {
+		forget()
+		a.outcome = outcomeIgnored
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "ignored: the delivery names no installation\n")
 		return
 	}
 
