@@ -15,9 +15,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/secwg/secwg/internal/calendarfeed"
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/meeting"
-	"github.com/secwg/secwg/internal/meeting/calendarfeed"
 )
 
 // Exit codes.

@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secwg/secwg/internal/calendarfeed"
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/golden"
 	"github.com/secwg/secwg/internal/meeting"
-	"github.com/secwg/secwg/internal/meeting/calendarfeed"
 )
 
 // loadConfig reads a server configuration file without any environment.

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secwg/secwg/internal/calendarfeed"
 	"github.com/secwg/secwg/internal/golden"
-	"github.com/secwg/secwg/internal/meeting/calendarfeed"
 )
 
 const (

@@ -14,8 +14,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/secwg/secwg/internal/appid"
+	"github.com/secwg/secwg/internal/calendarfeed"
 	"github.com/secwg/secwg/internal/meeting"
-	"github.com/secwg/secwg/internal/meeting/calendarfeed"
 )
 
 // CalendarFetcher reads a group's iCalendar feed; *calendarfeed.Fetcher is one.
