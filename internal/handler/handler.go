@@ -50,10 +50,11 @@ type Services struct {
 
 // All lists secwg's handlers, one per event.
 func All(b Base, s Services) []githubapp.EventHandler {
-	hs := []githubapp.EventHandler{
-		&Installation{Base: b},
-		newCommentWith(b, s),
+	installs := &Installation{Base: b}
+	if c, ok := s.Meetings.(InstallationCache); ok {
+		installs.Cache = c
 	}
+	hs := []githubapp.EventHandler{installs, newCommentWith(b, s)}
 	if s.Checks != nil {
 		hs = append(hs, NewCheck(b, s.Checks))
 	}

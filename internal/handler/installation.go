@@ -12,7 +12,16 @@ import (
 
 // Installation records where the App is installed. It needs no API call: the
 // payload names the account and the repositories added or removed.
-type Installation struct{ Base }
+type Installation struct {
+	Base
+	// Cache, when set, forgets the installation ids it remembers, so a
+	// reinstalled App is looked up again instead of used through a dead id.
+	Cache InstallationCache
+}
+
+// InstallationCache remembers where the App is installed.
+// *meetingsync.Service is one.
+type InstallationCache interface{ ForgetInstallations() }
 
 var _ githubapp.EventHandler = &Installation{}
 
@@ -54,6 +63,9 @@ func (h *Installation) Handle(ctx context.Context, eventType, _ string, payload 
 		Strs("repositories_added", repoNames(added)).
 		Strs("repositories_removed", repoNames(removed)).
 		Msgf("installation %s", action)
+	if h.Cache != nil {
+		h.Cache.ForgetInstallations()
+	}
 	return nil
 }
 

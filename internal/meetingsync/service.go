@@ -45,10 +45,14 @@ type Service struct {
 	// installations up.
 	oneInstallation *int64
 
-	mu       sync.Mutex
-	installs map[string]int64 // "repo:owner/name" or "org:name" → installation id
-	slug     string           // the App's slug once GET /app answered
-	groups   map[string]*groupState
+	mu sync.Mutex
+	// installs finds the App's installations, each remembered for installTTL
+	// so that a reinstalled App is found again; nil until first needed and
+	// after ForgetInstallations.
+	installs   githubapp.InstallationsService
+	installTTL time.Duration
+	slug       string // the App's slug once GET /app answered
+	groups     map[string]*groupState
 
 	statusMu sync.Mutex
 	status   map[string]GroupStatus
@@ -139,8 +143,9 @@ func New(cfg *meeting.Config, clients githubapp.ClientCreator, opts ...Option) (
 		fetcher:  &calendarfeed.Fetcher{UserAgent: "secwg"},
 		logger:   zerolog.Nop(),
 		renderer: r,
-		installs: map[string]int64{},
 		groups:   map[string]*groupState{},
+
+		installTTL: installationTTL,
 	}
 	for _, o := range opts {
 		o(s)
@@ -193,38 +198,53 @@ func (s *Service) ensureAppLogin(ctx context.Context) (string, error) {
 	return appid.LoginOf(app.GetSlug()), nil
 }
 
+// installationTTL bounds how long an installation id is trusted when no
+// installation event says it changed (one missed while the server was down).
+const installationTTL = 10 * time.Minute
+
 // installation finds the App's installation on a repository ("owner/name") or
-// an organisation, once per process.
+// an organisation (or user), through go-githubapp's caching service.
 func (s *Service) installation(ctx context.Context, kind, name string) (int64, error) {
 	if s.oneInstallation != nil {
 		return *s.oneInstallation, nil
 	}
-	key := kind + ":" + strings.ToLower(name)
-	s.mu.Lock()
-	id, ok := s.installs[key]
-	s.mu.Unlock()
-	if ok {
-		return id, nil
-	}
-	client, err := s.clients.NewAppClient()
+	svc, err := s.installations()
 	if err != nil {
-		return 0, fmt.Errorf("creating the App client: %w", err)
+		return 0, err
 	}
-	var inst *github.Installation
+	var inst githubapp.Installation
 	switch kind {
 	case "repo":
 		owner, repo, _ := strings.Cut(name, "/")
-		inst, _, err = client.Apps.FindRepositoryInstallation(ctx, owner, repo)
+		inst, err = svc.GetByRepository(ctx, owner, repo)
 	default:
-		inst, _, err = client.Apps.FindOrganizationInstallation(ctx, name)
+		inst, err = svc.GetByOwner(ctx, name)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("finding the App's installation on %s %s: %w", kind, name, err)
 	}
+	return inst.ID, nil
+}
+
+func (s *Service) installations() (githubapp.InstallationsService, error) {
 	s.mu.Lock()
-	s.installs[key] = inst.GetID()
+	defer s.mu.Unlock()
+	if s.installs == nil {
+		client, err := s.clients.NewAppClient()
+		if err != nil {
+			return nil, fmt.Errorf("creating the App client: %w", err)
+		}
+		s.installs = githubapp.NewCachingInstallationsService(githubapp.NewInstallationsService(client), s.installTTL, 2*s.installTTL)
+	}
+	return s.installs, nil
+}
+
+// ForgetInstallations drops every remembered installation id, for when the
+// App was installed, uninstalled or moved: the next lookup asks GitHub.
+func (s *Service) ForgetInstallations() {
+	s.mu.Lock()
+	s.installs = nil
 	s.mu.Unlock()
-	return inst.GetID(), nil
 }
 
 // repoClient is an installation client for the group's repository.
@@ -280,5 +300,6 @@ func splitRepo(repo string) (string, string) {
 
 func isNotFound(err error) bool {
 	var e *github.ErrorResponse
-	return errors.As(err, &e) && e.Response != nil && e.Response.StatusCode == http.StatusNotFound
+	var none githubapp.InstallationNotFound
+	return errors.As(err, &none) || errors.As(err, &e) && e.Response != nil && e.Response.StatusCode == http.StatusNotFound
 }
