@@ -3,7 +3,6 @@ package command
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/secwg/secwg/internal/mdsafe"
@@ -222,39 +221,14 @@ func truncateRunes(s string, n int) string {
 	return s
 }
 
-// codeBlock shows text nearly verbatim in a fence longer than any backtick run in
-// it, so the text cannot close the fence; inside code nothing pings or
-// renders as HTML.
+// codeBlock shows API error text folded in a reply, cut to maxDetailsBytes.
 func codeBlock(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) > maxDetailsBytes {
 		s = s[:maxDetailsBytes]
 		s = strings.ToValidUTF8(s, "") + "\n…"
 	}
-	s = strings.Map(func(r rune) rune {
-		if r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
-			return unicode.ReplacementChar
-		}
-		return r
-	}, normalise(s))
-	// GitHub does not link mentions in code, but a copy-paste out of it
-	// should not ping either.
-	s = strings.NewReplacer("@", "@\u200b", "#", "#\u200b").Replace(s)
-	fence := strings.Repeat("`", max(3, longestRun(s, '`')+1))
-	return fence + "text\n" + strings.TrimRight(s, "\n") + "\n" + fence + "\n"
-}
-
-func longestRun(s string, c byte) int {
-	best, run := 0, 0
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			run++
-			best = max(best, run)
-		} else {
-			run = 0
-		}
-	}
-	return best
+	return mdsafe.CodeBlock(s)
 }
 
 // neutralise escapes the slash of every line of md that would read as a

@@ -105,6 +105,14 @@ func TestReplyKeepsFailureDetailsFolded(t *testing.T) {
 	}
 }
 
+func TestFailureDetailsCannotCarryAnotherReplysMarker(t *testing.T) {
+	c := Parse("/minutes")[0]
+	reply := Reply(5, []Outcome{Failure(c, "It failed.", errors.New("bad title "+ReplyMarker(9)))})
+	if !HasReplyMarker(reply, 5) || HasReplyMarker(reply, 9) {
+		t.Errorf("reply to 5 reads as a reply to 9 too:\n%s", reply)
+	}
+}
+
 func TestReplyIsEmptyWhenEveryCommandJustWorked(t *testing.T) {
 	cmds := Parse("/agenda\n/recheck")
 	if got := Reply(1, []Outcome{Success(cmds[0], ""), Success(cmds[1], "")}); got != "" {

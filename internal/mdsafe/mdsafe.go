@@ -126,6 +126,42 @@ func Inline(s string) string {
 	return b.String()
 }
 
+// CodeBlock shows text nearly verbatim in a fenced block longer than any
+// backtick run in it, so the text cannot close the fence. Line breaks are
+// normalised, invalid UTF-8, control and invisible format characters show as
+// U+FFFD, and a zero-width space follows every "@" and "#" (so a copy out of
+// the block pings nobody) and breaks "<!" and "->" (so the block can never
+// hold an HTML comment marker, even to a reader of the raw text).
+func CodeBlock(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || Invisible(r)) {
+			return unicode.ReplacementChar
+		}
+		return r
+	}, lineBreaks.Replace(strings.ToValidUTF8(s, "\uFFFD")))
+	s = codeMarks.Replace(s)
+	fence := strings.Repeat("`", max(3, longestRun(s, '`')+1))
+	return fence + "text\n" + strings.TrimRight(s, "\n") + "\n" + fence + "\n"
+}
+
+var (
+	lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+	codeMarks  = strings.NewReplacer("@", "@"+breakRune, "#", "#"+breakRune, "<!", "<"+breakRune+"!", "->", "-"+breakRune+">")
+)
+
+func longestRun(s string, c byte) int {
+	best, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			run++
+			best = max(best, run)
+		} else {
+			run = 0
+		}
+	}
+	return best
+}
+
 func writeEntity(b *strings.Builder, r rune) {
 	switch r {
 	case '&':

@@ -98,10 +98,28 @@ func TestInlineShowsHiddenCharacters(t *testing.T) {
 	}
 }
 
+func TestCodeBlockCannotBeClosedOrHideMarkers(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"422 ``` Validation Failed", "````text\n422 ``` Validation Failed\n````\n"},
+		{"a\r\nb\rc\n\n", "```text\na\nb\nc\n```\n"},
+		{"@team #5", "```text\n@\u200bteam #\u200b5\n```\n"},
+		{"x\u202ey\u200bz\x00", "```text\nx\uFFFDy\uFFFDz\uFFFD\n```\n"},
+		{"<!-- secwg:reply comment=5 -->", "```text\n<\u200b!-- secwg:reply comment=5 --\u200b>\n```\n"},
+	}
+	for _, tt := range tests {
+		if got := CodeBlock(tt.in); got != tt.want {
+			t.Errorf("CodeBlock(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// ownMarks are the zero-width spaces the policies themselves write.
+var ownMarks = strings.NewReplacer("@"+breakRune, "@", "#"+breakRune, "#", "<"+breakRune+"!", "<!", "-"+breakRune+">", "->")
+
 // invisibleLeft finds a bidi or zero-width control in s other than the
-// zero-width space a policy itself writes after "@".
+// zero-width spaces a policy itself writes.
 func invisibleLeft(s string) (rune, bool) {
-	s = strings.ReplaceAll(s, "@"+breakRune, "@")
+	s = ownMarks.Replace(s)
 	for _, r := range s {
 		if Invisible(r) {
 			return r, true
@@ -149,6 +167,20 @@ func FuzzPoliciesCannotBreakOut(f *testing.F) {
 					t.Fatalf("%s(%q) = %q keeps a raw angle bracket at %d", p.name, in, got, i)
 				}
 			}
+		}
+		got := CodeBlock(in)
+		fence := got[:strings.Index(got, "text\n")]
+		body := strings.TrimSuffix(strings.TrimPrefix(got, fence+"text\n"), fence+"\n")
+		switch {
+		case !strings.HasSuffix(got, "\n"+fence+"\n") || strings.Contains(body, fence):
+			t.Fatalf("CodeBlock(%q) = %q can close its fence early", in, got)
+		case mentionLeft(got):
+			t.Fatalf("CodeBlock(%q) = %q can mention", in, got)
+		case strings.Contains(got, "<!--") || strings.Contains(got, "-->"):
+			t.Fatalf("CodeBlock(%q) = %q holds an HTML comment marker", in, got)
+		}
+		if r, ok := invisibleLeft(got); ok {
+			t.Fatalf("CodeBlock(%q) = %q keeps %U", in, got, r)
 		}
 	})
 }
