@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v60/github"
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
@@ -296,6 +297,18 @@ func (s *Service) calendar(ctx context.Context, g *meeting.Group) (*meeting.Cale
 func splitRepo(repo string) (string, string) {
 	owner, name, _ := strings.Cut(repo, "/")
 	return owner, name
+}
+
+// deadInstallation reports whether err says an installation id no longer
+// works: GitHub refused to mint its token (404) or revoked the token (401),
+// as after the App was uninstalled.
+func deadInstallation(err error) bool {
+	var mint *ghinstallation.HTTPError
+	if errors.As(err, &mint) {
+		return mint.Response != nil && mint.Response.StatusCode == http.StatusNotFound
+	}
+	var e *github.ErrorResponse
+	return errors.As(err, &e) && e.Response != nil && e.Response.StatusCode == http.StatusUnauthorized
 }
 
 func isNotFound(err error) bool {

@@ -49,6 +49,9 @@ func (s *Service) Sync(ctx context.Context, now time.Time, dryRun bool, out io.W
 		err := s.syncGroup(ctx, g, now, dryRun, out)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("group %q: %w", g.ID, err))
+			if deadInstallation(err) {
+				s.ForgetInstallations()
+			}
 		}
 		if !dryRun {
 			s.noteStatus(g.ID, func(st *GroupStatus) { st.LastSync, st.LastError = s.now(), errString(err) })
