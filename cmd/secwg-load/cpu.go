@@ -42,15 +42,6 @@ func parseStatCPU(stat string) (time.Duration, bool) {
 	return time.Duration(u+s) * clockTick, true
 }
 
-// cpuMeter accumulates the CPU secwg used during its rounds, and the requests
-// (warmup included) it was spent on. The bare server shares this process with
-// the load generator, so its CPU cannot be told apart.
-type cpuMeter struct {
-	used     time.Duration
-	requests int
-	ok       bool
-}
-
 // perRequest divides CPU by requests, in microseconds.
 func perRequest(cpu time.Duration, requests int) float64 {
 	if requests == 0 {

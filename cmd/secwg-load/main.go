@@ -142,7 +142,7 @@ func plannedRequests(o options, targets int) int {
 func run(args []string, stdout, stderr io.Writer) int {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
-		if err != errFlagsShown {
+		if !errors.Is(err, errFlagsShown) {
 			fmt.Fprintf(stderr, "secwg-load: %v\n", err)
 		}
 		return exitSetup
@@ -184,7 +184,7 @@ type runningTarget struct {
 
 // measure starts the targets, drives them cell by cell and builds the report.
 func measure(ctx context.Context, o options, stderr io.Writer) (*report, error) {
-	secret := "secwg-load-webhook-secret"
+	secret := "secwg-load-webhook-secret" //nolint:gosec // a throwaway secret for servers on loopback
 	var notes []string
 
 	api, err := startStubAPI()

@@ -36,7 +36,7 @@ func (p *pacer) waitUntil(start time.Time, due time.Duration) {
 		spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(rest))}
 		if unix.TimerfdSettime(p.fd, 0, &spec, nil) == nil {
 			// A failed read leaves the rest to the spin below.
-			p.f.Read(p.tick[:])
+			_, _ = p.f.Read(p.tick[:])
 		}
 	}
 	for time.Since(start) < due {

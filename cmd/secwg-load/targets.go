@@ -85,7 +85,7 @@ func bareHandler(secret []byte) http.Handler {
 func startBare(secret []byte) (*loopServer, error) { return serveLoopback(bareHandler(secret)) }
 
 // secretEnv passes the webhook secret to the bare and Node servers.
-const secretEnv = "SECWG_LOAD_SECRET"
+const secretEnv = "SECWG_LOAD_SECRET" //nolint:gosec // the name of a variable, not a credential
 
 // serveBareCommand is the hidden subcommand that runs the bare server as a
 // process of its own, so that its CPU can be read like the other targets'
@@ -161,18 +161,18 @@ func startChild(name string, cmd *exec.Cmd, dir string, limit time.Duration) (*c
 	select {
 	case u := <-lines:
 		if !strings.HasPrefix(u, "http://127.0.0.1:") {
-			c.Stop(5 * time.Second)
+			_ = c.Stop(5 * time.Second)
 			return nil, fmt.Errorf("%s listens on %q, not on loopback", name, u)
 		}
 		c.URL = u
 		return c, nil
 	case <-c.exited:
 		tail := c.logTail(2048)
-		c.Stop(time.Second)
+		_ = c.Stop(time.Second)
 		return nil, fmt.Errorf("%s exited before it listened: %v; its log ends:\n%s", name, c.waitErr, tail)
 	case <-time.After(limit):
 		tail := c.logTail(2048)
-		c.Stop(5 * time.Second)
+		_ = c.Stop(5 * time.Second)
 		return nil, fmt.Errorf("%s: %w (%s); its log ends:\n%s", name, errNotReady, limit, tail)
 	}
 }
