@@ -101,19 +101,13 @@ type Server struct {
 type Option func(*options)
 
 type options struct {
-	handlers   []githubapp.EventHandler
-	deliveries DeliveryStore
-	retry      githubclient.RetryPolicy
+	handlers []githubapp.EventHandler
+	retry    githubclient.RetryPolicy
 }
 
 // WithHandlers adds event handlers ahead of secwg's own.
 func WithHandlers(h ...githubapp.EventHandler) Option {
 	return func(o *options) { o.handlers = append(o.handlers, h...) }
-}
-
-// WithDeliveryStore replaces the in-memory delivery dedup store.
-func WithDeliveryStore(s DeliveryStore) Option {
-	return func(o *options) { o.deliveries = s }
 }
 
 // WithRetryPolicy replaces the GitHub client's retry policy.
@@ -185,9 +179,6 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		return nil, err
 	}
 	s.storeOK.Store(s.store.Kind() == "memory")
-	if o.deliveries == nil {
-		o.deliveries = s.store
-	}
 	meetingOpts := []meetingsync.Option{
 		meetingsync.WithAppSlug(s.slug),
 		meetingsync.WithLogger(logger),
@@ -220,7 +211,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		macs:       newMACPool([]byte(cfg.GitHub.App.WebhookSecret)),
 		routes:     routes,
 		queue:      s.queue,
-		deliveries: o.deliveries,
+		deliveries: s.store,
 		metrics:    s.metrics,
 		budget:     newByteBudget(int64(cmp.Or(cfg.Server.MaxInflightBytes, config.DefaultMaxInflight))),
 		ackTimeout: cmp.Or(cfg.Server.AckTimeout, config.DefaultAckTimeout),
