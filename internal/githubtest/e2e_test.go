@@ -29,6 +29,9 @@ func newClientCreator(t *testing.T, s *Server, opts ...githubapp.ClientOption) g
 	cfg.App.IntegrationID = AppID
 	cfg.App.PrivateKey = string(s.PrivateKeyPEM())
 	cfg.App.WebhookSecret = "x"
+	// A transport of its own: another parallel test's server, closing, closes the
+	// default transport's idle connections under this one's requests.
+	opts = append([]githubapp.ClientOption{githubapp.WithTransport(&http.Transport{})}, opts...)
 	cc, err := githubapp.NewDefaultCachingClientCreator(cfg, opts...)
 	if err != nil {
 		t.Fatal(err)

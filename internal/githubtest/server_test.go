@@ -68,7 +68,9 @@ func call(t *testing.T, s *Server, method, path, auth string, body []byte) (int,
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// The server's own client: closing another parallel test's server closes
+	// the default transport's idle connections, which can break this request.
+	resp, err := s.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
