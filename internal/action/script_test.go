@@ -59,7 +59,7 @@ func secwgBinary(t testing.TB) string {
 	return builtBin
 }
 
-// runScript runs action/run.sh as the action's last step does, from dir,
+// runScript runs deploy/action/run.sh as the action's last step does, from dir,
 // with the step's environment.
 func runScript(t testing.TB, dir string, env map[string]string) (code int, stdout, stderr string) {
 	t.Helper()
@@ -67,7 +67,7 @@ func runScript(t testing.TB, dir string, env map[string]string) (code int, stdou
 	if err != nil {
 		t.Skip("bash is not installed; the action's script needs it")
 	}
-	cmd := exec.Command(bash, filepath.Join(moduleRoot(t), "action", "run.sh"))
+	cmd := exec.Command(bash, filepath.Join(moduleRoot(t), "deploy", "action", "run.sh"))
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SECWG_BIN=" + secwgBinary(t)}
 	for k, v := range env {
@@ -224,7 +224,7 @@ func TestActionMetadataMatchesItsScript(t *testing.T) {
 			t.Errorf("step %d (%s) must have exactly one of run and uses", i, s.Name)
 		}
 	}
-	script, err := os.ReadFile(filepath.Join(root, "action", "run.sh"))
+	script, err := os.ReadFile(filepath.Join(root, "deploy", "action", "run.sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestActionMetadataMatchesItsScript(t *testing.T) {
 				used[m[1]] = true
 			}
 			if strings.HasPrefix(name, "SECWG_INPUT_") && !bytes.Contains(script, []byte(name)) {
-				t.Errorf("env %s is set but action/run.sh never reads it", name)
+				t.Errorf("env %s is set but deploy/action/run.sh never reads it", name)
 			}
 			if strings.HasPrefix(name, "SECWG_") && !strings.HasPrefix(name, "SECWG_INPUT_") && name != "SECWG_BIN" && name != "SECWG_LOG_FORMAT" &&
 				!bytes.Contains(cli, []byte(`"`+name+`"`)) {
@@ -274,7 +274,7 @@ func TestActionMetadataMatchesItsScript(t *testing.T) {
 			}
 		}
 		if !found {
-			t.Errorf("action/run.sh reads %s, which action.yml never sets", v[1])
+			t.Errorf("deploy/action/run.sh reads %s, which action.yml never sets", v[1])
 		}
 	}
 }
