@@ -35,7 +35,6 @@ const (
 	outcomeBadRequest    = "bad_request"
 	outcomeTooLarge      = "too_large"
 	outcomeNotConfigured = "not_configured"
-	outcomeError         = "error"
 	outcomeOverBudget    = "over_budget"
 	outcomeUnavailable   = "store_unavailable"
 )
@@ -43,11 +42,11 @@ const (
 // retryAfterBusy is the Retry-After of a 503 for a full memory budget, in seconds.
 const retryAfterBusy = "5"
 
-// envelope holds the fields of a payload that route, log and deduplicate it;
-// the handler that takes the event decodes the rest.
+// envelope holds the fields of a payload that log and route a delivery that
+// will run (its action is already known from scanAction); the handler that
+// takes the event decodes the rest.
 type envelope struct {
-	Action       string `json:"action"`
-	Number       int    `json:"number"`
+	Number       int `json:"number"`
 	Installation *struct {
 		ID int64 `json:"id"`
 	} `json:"installation"`
