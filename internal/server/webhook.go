@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/prometheus/client_golang/prometheus"
@@ -144,6 +145,13 @@ func scanAction(body []byte) (action string, ok bool) {
 			if !ok {
 				// Not a string: no action to log, but still an object.
 				return "", true
+			}
+			if v := body[vs:ve]; !utf8.Valid(v) {
+				// Read it as encoding/json would (U+FFFD for each bad byte), so logs
+				// and filters never see invalid UTF-8.
+				var action string
+				_ = json.Unmarshal(body[vs-1:ve+1], &action)
+				return action, true
 			}
 			return string(body[vs:ve]), true
 		}

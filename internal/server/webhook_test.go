@@ -370,7 +370,7 @@ func TestNameChecksMatchGitHubsShapes(t *testing.T) {
 // object, it finds the same top-level action, and it never panics.
 func FuzzScanAction(f *testing.F) {
 	for _, seed := range []string{`{"action":"created","starred_at":"x"}`, `{"zen":"x","hook":{"action":"nested"},"action":"later"}`,
-		`{"sender":{"login":"a"},"list":[1,{"action":"no"}],"n":-1.5e3,"b":true,"z":null}`, `{"a":"\"}","action":"q"}`, `[1]`, `{`, `{"a":[[[`} {
+		`{"sender":{"login":"a"},"list":[1,{"action":"no"}],"n":-1.5e3,"b":true,"z":null}`, `{"a":"\"}","action":"q"}`, `[1]`, `{`, `{"a":[[[`, "{\"action\":\"\x86\"}"} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
