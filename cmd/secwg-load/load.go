@@ -7,11 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"math"
-	"net"
-	"net/http"
-	"net/http/httptrace"
+	"net/url"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -73,33 +72,6 @@ func dueBy(elapsed time.Duration, rate int) int {
 // countWithin is how many requests fall in [0, d).
 func countWithin(d time.Duration, rate int) int { return dueBy(d-1, rate) }
 
-// newClient keeps enough idle keep-alive connections for the rate that a burst
-// of slow answers does not make every later request dial anew, and opens no
-// more than it can keep: when a target stalls, requests wait for a connection
-// (and their lag and latency say so) instead of churning thousands of dials
-// that would load the machine further. It counts its dials: on keep-alive
-// connections they should be few.
-func newClient(rate int, timeout time.Duration) (*http.Client, *atomic.Int64) {
-	idle := max(100, rate/10)
-	dials := new(atomic.Int64)
-	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Client{
-		Timeout: timeout,
-		Transport: &http.Transport{
-			Proxy: nil, // loopback only, whatever the environment says
-			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				dials.Add(1)
-				return d.DialContext(ctx, network, addr)
-			},
-			MaxIdleConns:        idle,
-			MaxIdleConnsPerHost: idle,
-			MaxConnsPerHost:     idle,
-			IdleConnTimeout:     90 * time.Second,
-			DisableCompression:  true,
-		},
-	}, dials
-}
-
 // idSource hands out X-GitHub-Delivery values.
 type idSource interface{ next() string }
 
@@ -126,6 +98,7 @@ type delivery struct {
 	id        string
 	tail      []byte // sent after head
 	signature string
+	header    []byte // the request line and headers, ready to write
 }
 
 // head is the part of the body every delivery shares: the payload without
@@ -135,22 +108,42 @@ func (t shot) head() []byte {
 	return b[:len(b)-1]
 }
 
-// prepare makes n deliveries: IDs, bodies and signatures cost the sender
-// nothing once the clock runs.
-func (t shot) prepare(n int) []delivery {
+// prepare makes n deliveries: IDs, bodies, signatures and headers cost the
+// sender nothing once the clock runs.
+func (t shot) prepare(n int) ([]delivery, error) {
+	u, err := url.Parse(t.url)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]delivery, n)
 	head := t.head()
 	for i := range out {
 		d := delivery{id: t.ids.next()}
 		if i > 0 && d.id == out[i-1].id {
-			d = out[i-1] // a repeated delivery: the same body and signature
+			d = out[i-1] // a repeated delivery: the same body, signature and headers
 		} else {
 			d.tail = fmt.Appendf(nil, `,"secwg_load_delivery":%q}`, d.id)
 			d.signature = t.signer.sign(head, d.tail)
+			d.header = t.requestHeader(u, d, len(head)+len(d.tail))
 		}
 		out[i] = d
 	}
-	return out
+	return out, nil
+}
+
+// requestHeader is an HTTP/1.1 POST of a JSON body of size bytes to u, with
+// GitHub's delivery headers.
+func (t shot) requestHeader(u *url.URL, d delivery, size int) []byte {
+	var b []byte
+	b = fmt.Appendf(b, "POST %s HTTP/1.1\r\n", u.RequestURI())
+	b = fmt.Appendf(b, "Host: %s\r\n", u.Host)
+	b = append(b, "User-Agent: secwg-load\r\n"...)
+	b = append(b, "Content-Type: application/json\r\n"...)
+	b = fmt.Appendf(b, "Content-Length: %d\r\n", size)
+	b = fmt.Appendf(b, "X-GitHub-Event: %s\r\n", t.event)
+	b = fmt.Appendf(b, "X-GitHub-Delivery: %s\r\n", d.id)
+	b = fmt.Appendf(b, "X-Hub-Signature-256: %s\r\n", d.signature)
+	return append(b, "\r\n"...)
 }
 
 // sample is one request. Latency runs from the scheduled send time, not the
@@ -158,61 +151,43 @@ func (t shot) prepare(n int) []delivery {
 // instead of silently lowering the rate (coordinated omission).
 type sample struct {
 	latency time.Duration
-	// How late the whole request reached the connection: the generator's own
-	// lag (scheduling, the HTTP client, a dial), which falls on every target alike.
-	lag    time.Duration
+	// How late the request was handed to the kernel: the generator's own lag
+	// (its clock, waiting for a connection, a dial), which falls on every
+	// target alike and pulls their ratios toward 1.
+	lag time.Duration
+	// How long the write call took: the kernel's sending, and on loopback
+	// its receiving for the target too.
+	write  time.Duration
 	end    time.Duration // completion, from the start of the run
 	status int
 	err    bool
 }
 
-func (t shot) send(ctx context.Context, client *http.Client, start time.Time, due time.Duration, d delivery) sample {
-	scheduled := start.Add(due)
-	s := sample{lag: time.Since(scheduled)}
-	// Set from the transport's writer goroutine, read after the answer.
-	var wrote atomic.Int64
-	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) {
-		wrote.Store(int64(time.Since(scheduled)))
-	}}
-	head := t.head()
-	body := io.MultiReader(bytes.NewReader(head), bytes.NewReader(d.tail))
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, t.url, body)
-	if err != nil {
-		s.err = true
-		return s
-	}
-	req.ContentLength = int64(len(head) + len(d.tail))
-	req.Header = http.Header{
-		"Content-Type":        {"application/json"},
-		"X-Github-Event":      {t.event},
-		"X-Github-Delivery":   {d.id},
-		"X-Hub-Signature-256": {d.signature},
-	}
-	resp, err := client.Do(req)
-	if err == nil {
-		// Read to the end so that the connection goes back to the pool.
-		_, err = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		s.status = resp.StatusCode
-	}
-	s.err = err != nil
-	s.latency = time.Since(scheduled)
-	s.end = time.Since(start)
-	if w := time.Duration(wrote.Load()); w > 0 {
-		s.lag = w
-	}
-	return s
-}
-
 // drive sends n requests to t at rate, open loop: each goes out on schedule
-// in its own goroutine whether or not earlier ones have answered. A request
-// whose time has passed goes out at once, late, and its lateness counts in
-// its latency and in the send lag. Requests not yet sent when ctx ends are
-// counted as errors.
-func drive(ctx context.Context, client *http.Client, p *pacer, t shot, rate, n int) []sample {
+// whether or not earlier ones have answered, on an idle connection of pool's
+// or a new one. A request whose time has passed goes out at once, late, and
+// its lateness counts in its latency and in the send lag. Requests not yet
+// sent when ctx ends are counted as errors.
+func drive(ctx context.Context, pool *connPool, p *pacer, t shot, rate, n int) []sample {
 	samples := make([]sample, n)
-	deliveries := t.prepare(n)
+	deliveries, err := t.prepare(n)
+	if err != nil {
+		for i := range samples {
+			samples[i].err = true
+		}
+		return samples
+	}
+	head := t.head()
+	flights := make([]flight, n)
 	var wg sync.WaitGroup
+	// No garbage collection while sending, short of the memory limit: a
+	// collection stops the sender too. What the round left is collected after.
+	gc := debug.SetGCPercent(-1)
+	defer func() {
+		debug.SetGCPercent(gc)
+		runtime.GC()
+	}()
+	release := p.begin(rate)
 	start := time.Now()
 	for i := range n {
 		due := offset(i, rate)
@@ -223,12 +198,18 @@ func drive(ctx context.Context, client *http.Client, p *pacer, t shot, rate, n i
 			}
 			break
 		}
+		scheduled := start.Add(due)
+		w, err := pool.get(ctx)
+		if err != nil {
+			since := time.Since(scheduled)
+			samples[i] = sample{lag: since, latency: since, end: time.Since(start), err: true}
+			continue
+		}
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			samples[i] = t.send(ctx, client, start, due, deliveries[i])
-		}()
+		flights[i] = flight{scheduled: scheduled, start: start, out: &samples[i], done: wg.Done}
+		w.send(&flights[i], [][]byte{deliveries[i].header, head, deliveries[i].tail})
 	}
+	release()
 	wg.Wait()
 	return samples
 }
@@ -241,9 +222,10 @@ type result struct {
 	statuses  map[int]int
 	latencies []time.Duration // requests that got an answer
 	lags      []time.Duration
-	span      time.Duration // from the first measured send to the last answer, summed over rounds
-	dials     int64         // connections opened, warmup included
-	cpu       time.Duration // the target process's CPU over the measured rounds
+	writes    []time.Duration // of requests that were written
+	span      time.Duration   // from the first measured send to the last answer, summed over rounds
+	dials     int64           // connections opened, warmup included
+	cpu       time.Duration   // the target process's CPU over the measured rounds
 	cpuOK     bool
 }
 
@@ -252,6 +234,9 @@ func summarize(samples []sample, measuredFrom time.Duration) result {
 	var last time.Duration
 	for _, s := range samples {
 		r.lags = append(r.lags, s.lag)
+		if s.write > 0 {
+			r.writes = append(r.writes, s.write)
+		}
 		if s.err {
 			r.errors++
 			continue
@@ -281,6 +266,7 @@ func (r *result) merge(o result) {
 	}
 	r.latencies = append(r.latencies, o.latencies...)
 	r.lags = append(r.lags, o.lags...)
+	r.writes = append(r.writes, o.writes...)
 	r.span += o.span
 	r.dials += o.dials
 }

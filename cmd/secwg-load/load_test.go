@@ -78,16 +78,19 @@ func TestDriveSendsEveryRequestSignedWithItsScenariosIDsAndBodies(t *testing.T) 
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rs := newRecordingServer(t, secret)
-			client, dials := newClient(200, 5*time.Second)
-			defer client.CloseIdleConnections()
-			p, err := newPacer(50 * time.Microsecond)
+			pool, err := newConnPool(rs.URL+webhookPath, 100, 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pool.Close()
+			p, err := newPacer(50*time.Microsecond, true)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer p.Close()
 			sh := shot{url: rs.URL + webhookPath, event: "star", body: starPayload, signer: newSigner(secret), ids: tt.ids}
 			start := time.Now()
-			samples := drive(context.Background(), client, p, sh, 200, 50)
+			samples := drive(context.Background(), pool, p, sh, 200, 50)
 			for i, s := range samples {
 				// The lag ends when the request is written, before its answer.
 				if s.lag < 0 || s.lag > s.latency {
@@ -106,7 +109,7 @@ func TestDriveSendsEveryRequestSignedWithItsScenariosIDsAndBodies(t *testing.T) 
 				t.Errorf("%d distinct delivery IDs and %d distinct bodies, want %d", ids, bodies, tt.distinct)
 			}
 			// How many depends on how fast the server answers; that they are counted does not.
-			if n := dials.Load(); n < 1 {
+			if n := pool.dials.Load(); n < 1 || n > 50 {
 				t.Errorf("%d connections counted for 50 requests", n)
 			}
 		})
@@ -115,15 +118,19 @@ func TestDriveSendsEveryRequestSignedWithItsScenariosIDsAndBodies(t *testing.T) 
 
 func TestDriveCountsUnsentRequestsAsErrorsAfterTheDeadline(t *testing.T) {
 	rs := newRecordingServer(t, []byte("s"))
-	client, _ := newClient(10, time.Second)
-	p, err := newPacer(0)
+	pool, err := newConnPool(rs.URL, 10, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	p, err := newPacer(0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r := summarize(drive(ctx, client, p, shot{url: rs.URL, event: "star", body: starPayload, ids: repeatID("x")}, 1000, 20), 0)
+	r := summarize(drive(ctx, pool, p, shot{url: rs.URL, event: "star", body: starPayload, ids: repeatID("x")}, 1000, 20), 0)
 	if r.sent != 20 || r.errors != 20 {
 		t.Errorf("sent %d errors %d, want 20 20", r.sent, r.errors)
 	}
@@ -132,7 +139,7 @@ func TestDriveCountsUnsentRequestsAsErrorsAfterTheDeadline(t *testing.T) {
 // The pacer may be late but never early: an early send would raise the rate.
 func TestPacerNeverReturnsBeforeTheDueTime(t *testing.T) {
 	for _, spin := range []time.Duration{0, 20 * time.Microsecond, time.Millisecond} {
-		p, err := newPacer(spin)
+		p, err := newPacer(spin, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,9 +269,13 @@ func TestShotPreparesBodiesAndSignatures(t *testing.T) {
 			if sc.repeatID {
 				ids, want = repeatID("again"), 1
 			}
-			sh := shot{body: sc.body, signer: sign, ids: ids}
+			sh := shot{url: "http://127.0.0.1:1" + webhookPath, body: sc.body, signer: sign, ids: ids}
 			seen := map[string]bool{}
-			for _, d := range sh.prepare(3) {
+			ds, err := sh.prepare(3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range ds {
 				body := append(append([]byte{}, sh.head()...), d.tail...)
 				seen[string(body)] = true
 				var got, orig map[string]any

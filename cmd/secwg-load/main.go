@@ -16,10 +16,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -42,6 +42,7 @@ type options struct {
 	warmup         time.Duration
 	rounds         int
 	spin           time.Duration
+	realtime       bool
 	goal           float64
 	cpuGoal        float64
 	octokit        bool
@@ -78,7 +79,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 3*time.Second, "measured time per target and cell (rate and scenario), over all rounds")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "time sent to each target at the start of each cell, and discarded")
 	fs.IntVar(&o.rounds, "rounds", 3, "slices the measured time is cut into, run on each target in turn, the order rotating each round, and pooled")
-	fs.DurationVar(&o.spin, "spin", 100*time.Microsecond, "how long before each send the generator stops sleeping and spins; longer costs CPU, shorter risks lag")
+	fs.DurationVar(&o.spin, "spin", 200*time.Microsecond, "how long before each send the generator stops sleeping and spins, at most half of the interval between sends; longer costs CPU, shorter risks lag")
+	fs.BoolVar(&o.realtime, "realtime", true, "send from a thread at real-time priority (SCHED_FIFO) where permitted, so that other work on the machine delays the sends less; the targets keep normal priority")
 	fs.Float64Var(&o.goal, "goal", 1.25, "largest acceptable ratio of secwg's p99 to the bare server's, for ignored deliveries")
 	fs.Float64Var(&o.cpuGoal, "cpu-goal", 50, "largest acceptable secwg CPU per ignored delivery, in microseconds")
 	fs.BoolVar(&o.octokit, "octokit", true, "also measure @octokit/webhooks' Node middleware when node and npm are on PATH (npm installs it into a temporary folder)")
@@ -152,6 +154,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stopSignals()
 	ctx, cancel := context.WithTimeout(sigCtx, o.deadline)
 	defer cancel()
+	// The sender turns garbage collection off while it sends; this bounds its heap.
+	debug.SetMemoryLimit(2 << 30)
 	rep, err := measure(ctx, o, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "secwg-load: %v\n", err)
@@ -175,11 +179,42 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // runningTarget is a target server as the driver sees it.
 type runningTarget struct {
-	name   string
-	url    string
-	pid    int
-	client *http.Client
-	dials  *atomic.Int64
+	name string
+	url  string
+	pid  int
+	pool *connPool
+	// The process's CPU per second while nothing is sent to it, taken away
+	// from what it uses while measured.
+	idleCPU   time.Duration
+	idleCPUOK bool
+}
+
+// idleSample is how long every target's idle CPU is watched before the first cell.
+const idleSample = time.Second
+
+// settle is how long after a round's last answer its target's CPU is still
+// counted, for work a server does after it answers.
+const settle = 20 * time.Millisecond
+
+// measureIdleCPU sets each target's CPU per second while nothing is sent to any.
+func measureIdleCPU(ctx context.Context, targets []runningTarget) {
+	before := make([]cpuReading, len(targets))
+	for i, t := range targets {
+		before[i] = readCPU(t.pid)
+	}
+	t0 := time.Now()
+	select {
+	case <-time.After(idleSample):
+	case <-ctx.Done():
+	}
+	window := time.Since(t0)
+	for i := range targets {
+		d, ok := cpuBetween(before[i], readCPU(targets[i].pid))
+		targets[i].idleCPUOK = ok
+		if ok && window > 0 {
+			targets[i].idleCPU = time.Duration(float64(d) / window.Seconds())
+		}
+	}
 }
 
 // measure starts the targets, drives them cell by cell and builds the report.
@@ -242,35 +277,51 @@ func measure(ctx context.Context, o options, stderr io.Writer) (*report, error) 
 		procs = append(procs, proc{"octokit", oc})
 	}
 
-	maxRate := slices.Max(o.rates)
+	// Enough connections for a burst of slow answers at the highest rate,
+	// and no more: when a target stalls, requests wait for a connection.
+	maxConns := max(100, slices.Max(o.rates)/10)
 	var targets []runningTarget
 	for _, p := range procs {
-		client, dials := newClient(maxRate, o.timeout)
-		defer client.CloseIdleConnections()
-		targets = append(targets, runningTarget{name: p.name, url: p.c.URL + webhookPath, pid: p.c.Pid(), client: client, dials: dials})
+		u := p.c.URL + webhookPath
+		pool, err := newConnPool(u, maxConns, o.timeout)
+		if err != nil {
+			return nil, err
+		}
+		defer pool.Close()
+		targets = append(targets, runningTarget{name: p.name, url: u, pid: p.c.Pid(), pool: pool})
 	}
-	pc, err := newPacer(o.spin)
+	pc, err := newPacer(o.spin, o.realtime)
 	if err != nil {
 		return nil, fmt.Errorf("setting up the send clock: %w", err)
 	}
 	defer pc.Close()
+	fmt.Fprintf(stderr, "secwg-load: watching the idle targets' CPU for %s\n", idleSample)
+	measureIdleCPU(ctx, targets)
 
 	sign := newSigner([]byte(secret))
 	ids := newDeliveryIDs(time.Now())
-	metricsClient, _ := newClient(1, o.timeout)
+	metricsClient := &http.Client{Timeout: o.timeout, Transport: &http.Transport{Proxy: nil}}
+	defer metricsClient.CloseIdleConnections()
 	var cells []cell
+	rtNoted := false
 	for _, rate := range o.rates {
 		for _, sc := range o.scenarios {
 			before, err := scrapeMetrics(metricsClient, sw.metricsURLs)
 			if err != nil {
 				return nil, fmt.Errorf("reading secwg's /metrics: %w", err)
 			}
-			results := runCell(ctx, o, pc, targets, sc, rate, sign, ids, stderr)
+			results, realtime := runCell(ctx, o, pc, targets, sc, rate, sign, ids, stderr)
+			if o.realtime && !realtime && !rtNoted {
+				notes = append(notes, fmt.Sprintf("from %s at %d/s on, the sender ran at normal priority: %v", sc.name, rate, pc.rtErr))
+				rtNoted = true
+			}
 			after, err := scrapeMetrics(metricsClient, sw.metricsURLs)
 			if err != nil {
 				return nil, fmt.Errorf("reading secwg's /metrics: %w", err)
 			}
-			cells = append(cells, buildCell(sc, rate, targets, results, after.since(before)))
+			c := buildCell(sc, rate, targets, results, after.since(before))
+			c.SenderRealtime = realtime
+			cells = append(cells, c)
 			if ctx.Err() != nil {
 				notes = append(notes, fmt.Sprintf("the run stopped early (interrupted, or past its --deadline of %s); the last cell is incomplete", o.deadline))
 				return buildReport(o, cells, notes), nil
@@ -282,8 +333,9 @@ func measure(ctx context.Context, o options, stderr io.Writer) (*report, error) 
 
 // runCell measures every target at one rate with one scenario: a warmup each,
 // then rounds whose order rotates (A B C, B C A, C A B, ...), so that the
-// machine's noise, which comes and goes over seconds, falls on all alike.
-func runCell(ctx context.Context, o options, pc *pacer, targets []runningTarget, sc scenario, rate int, sign signer, ids *deliveryIDs, stderr io.Writer) []result {
+// machine's noise, which comes and goes over seconds, falls on all alike. It
+// also says whether every send went out at real-time priority.
+func runCell(ctx context.Context, o options, pc *pacer, targets []runningTarget, sc scenario, rate int, sign signer, ids *deliveryIDs, stderr io.Writer) ([]result, bool) {
 	shots := make([]shot, len(targets))
 	for i, t := range targets {
 		var src idSource = ids
@@ -293,16 +345,18 @@ func runCell(ctx context.Context, o options, pc *pacer, targets []runningTarget,
 		}
 		shots[i] = shot{url: t.url, event: sc.event, body: sc.body, signer: sign, ids: src}
 	}
+	realtime := true
 	results := make([]result, len(targets))
 	for i := range targets {
 		if ctx.Err() != nil {
 			break
 		}
 		fmt.Fprintf(stderr, "secwg-load: %s at %d/s: warming up %s for %s\n", sc.name, rate, targets[i].name, o.warmup)
-		d0 := targets[i].dials.Load()
-		drive(ctx, targets[i].client, pc, shots[i], rate, countWithin(o.warmup, rate))
-		results[i].dials += targets[i].dials.Load() - d0
-		results[i].cpuOK = true
+		d0 := targets[i].pool.dials.Load()
+		drive(ctx, targets[i].pool, pc, shots[i], rate, countWithin(o.warmup, rate))
+		realtime = realtime && pc.gotRealtime
+		results[i].dials += targets[i].pool.dials.Load() - d0
+		results[i].cpuOK = targets[i].idleCPUOK
 	}
 	slice := o.duration / time.Duration(o.rounds)
 	n := countWithin(slice, rate)
@@ -311,21 +365,25 @@ func runCell(ctx context.Context, o options, pc *pacer, targets []runningTarget,
 			i := (k + round) % len(targets)
 			t := targets[i]
 			if ctx.Err() != nil {
-				return results
+				return results, realtime
 			}
 			fmt.Fprintf(stderr, "secwg-load: %s at %d/s: round %d/%d: %s for %s\n", sc.name, rate, round+1, o.rounds, t.name, slice)
-			cpu0, ok0 := cpuTime(t.pid)
-			d0 := t.dials.Load()
-			r := summarize(drive(ctx, t.client, pc, shots[i], rate, n), 0)
-			cpu1, ok1 := cpuTime(t.pid)
-			r.dials = t.dials.Load() - d0
-			r.cpu = cpu1 - cpu0
-			results[i].cpuOK = results[i].cpuOK && ok0 && ok1
+			sh := shots[i]
+			d0 := t.pool.dials.Load()
+			cpu0, t0 := readCPU(t.pid), time.Now()
+			r := summarize(drive(ctx, t.pool, pc, sh, rate, n), 0)
+			realtime = realtime && pc.gotRealtime
+			time.Sleep(settle)
+			cpu1, window := readCPU(t.pid), time.Since(t0)
+			cpu, ok := cpuBetween(cpu0, cpu1)
+			r.dials = t.pool.dials.Load() - d0
+			r.cpu = busyCPU(cpu, window, t.idleCPU)
+			results[i].cpuOK = results[i].cpuOK && ok
 			results[i].cpu += r.cpu
 			results[i].merge(r)
 		}
 	}
-	return results
+	return results, realtime
 }
 
 const webhookPath = "/api/github/hook"

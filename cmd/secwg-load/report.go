@@ -41,6 +41,7 @@ type settings struct {
 	Warmup      float64 `json:"warmup_seconds"`
 	Rounds      int     `json:"rounds"`
 	Spin        float64 `json:"spin_us"`
+	Realtime    bool    `json:"sender_realtime_requested"`
 	MaxLagShare float64 `json:"max_lag_share"`
 	Goal        float64 `json:"goal_p99_ratio"`
 	CPUGoal     float64 `json:"goal_cpu_us_per_delivery"`
@@ -56,9 +57,13 @@ type cell struct {
 	Rate     int            `json:"rate_per_second"`
 	Targets  []targetReport `json:"targets"`
 	// The generator's own lateness over all targets' requests in the cell.
-	LagP99     float64 `json:"generator_lag_p99_ms"`
-	LagMax     float64 `json:"generator_lag_max_ms"`
-	FastestP99 float64 `json:"fastest_p99_ms"`
+	LagP99 float64 `json:"generator_lag_p99_ms"`
+	LagMax float64 `json:"generator_lag_max_ms"`
+	// How long the write calls took, p99: kernel time, not counted as lag.
+	WriteP99 float64 `json:"write_p99_ms"`
+	// Whether every send in the cell went out from a real-time thread.
+	SenderRealtime bool    `json:"sender_realtime"`
+	FastestP99     float64 `json:"fastest_p99_ms"`
 	// Ratios of secwg's p99 to each other target's, absent when refused.
 	Ratios  map[string]float64 `json:"p99_ratios,omitempty"`
 	Refused string             `json:"ratios_refused,omitempty"`
@@ -80,18 +85,23 @@ type targetReport struct {
 	TransportErrors int            `json:"transport_errors"`
 	Statuses        map[string]int `json:"statuses"`
 	SendLagP99      float64        `json:"send_lag_p99_ms"`
-	// The target process's CPU (user and system, from /proc/<pid>/stat) over
-	// the measured rounds, per request sent; absent where it cannot be read.
+	WriteP99        float64        `json:"write_p99_ms"`
+	// The target process's CPU (user and system, from /proc/<pid>/task/*/schedstat,
+	// or /proc/<pid>/stat when a thread ended) over the measured rounds, less
+	// its idle use, per request sent; absent where it cannot be read.
 	// Contention on shared CPUs inflates it, but less than it does latency.
 	CPUPerDelivery *float64 `json:"cpu_us_per_delivery,omitempty"`
-	Dials          int64    `json:"connections_opened"` // warmup included
+	// The process's CPU per second while idle, taken away from the above.
+	IdleCPU *float64 `json:"idle_cpu_us_per_second,omitempty"`
+	Dials   int64    `json:"connections_opened"` // warmup included
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func targetReportOf(name string, r result) targetReport {
+func targetReportOf(t runningTarget, r result) targetReport {
+	name := t.name
 	q := quantilesOf(r.latencies)
-	t := targetReport{
+	tr := targetReport{
 		Name:            name,
 		Sent:            r.sent,
 		Answered:        len(r.latencies),
@@ -104,27 +114,34 @@ func targetReportOf(name string, r result) targetReport {
 		TransportErrors: r.errors,
 		Statuses:        map[string]int{},
 		SendLagP99:      ms(quantilesOf(r.lags).p99),
+		WriteP99:        ms(quantilesOf(r.writes).p99),
 		Dials:           r.dials,
 	}
 	for k, v := range r.statuses {
-		t.Statuses[strconv.Itoa(k)] = v
+		tr.Statuses[strconv.Itoa(k)] = v
 	}
 	if r.cpuOK && r.sent > 0 {
 		c := perRequest(r.cpu, r.sent)
-		t.CPUPerDelivery = &c
+		tr.CPUPerDelivery = &c
 	}
-	return t
+	if t.idleCPUOK {
+		idle := float64(t.idleCPU) / float64(time.Microsecond)
+		tr.IdleCPU = &idle
+	}
+	return tr
 }
 
 func buildCell(sc scenario, rate int, targets []runningTarget, results []result, m serverMetrics) cell {
 	c := cell{Scenario: sc.name, About: sc.about, Rate: rate, SecwgDropped: m.queueDropped, SecwgOutcomes: map[string]uint64{}}
-	var lags []time.Duration
+	var lags, writes []time.Duration
 	for i, t := range targets {
-		c.Targets = append(c.Targets, targetReportOf(t.name, results[i]))
+		c.Targets = append(c.Targets, targetReportOf(t, results[i]))
 		lags = append(lags, results[i].lags...)
+		writes = append(writes, results[i].writes...)
 	}
 	q := quantilesOf(lags)
 	c.LagP99, c.LagMax = ms(q.p99), ms(q.max)
+	c.WriteP99 = ms(quantilesOf(writes).p99)
 	for k, v := range m.outcomes {
 		c.SecwgOutcomes[k] = uint64(v)
 	}
@@ -181,6 +198,7 @@ func buildReport(o options, cells []cell, notes []string) *report {
 			Warmup:      o.warmup.Seconds(),
 			Rounds:      o.rounds,
 			Spin:        float64(o.spin) / float64(time.Microsecond),
+			Realtime:    o.realtime,
 			MaxLagShare: maxLagShare,
 			Goal:        o.goal,
 			CPUGoal:     o.cpuGoal,
@@ -247,8 +265,19 @@ func formatText(r *report) string {
 		fmt.Fprintf(&b, " (%s)", m.CPUModel)
 	}
 	fmt.Fprintf(&b, ", %s; secwg log level %s, queue %d, workers %d\n", m.GoVersion, s.LogLevel, s.QueueSize, s.Workers)
-	fmt.Fprintf(&b, "ratios are printed only when the generator's send lag p99 is under %.0f%% of the fastest target's p99\n",
+	fmt.Fprintf(&b, "ratios are printed only when the generator's send lag p99 (due time to write call) is under %.0f%% of the fastest target's p99\n",
 		100*s.MaxLagShare)
+	if len(r.Cells) > 0 {
+		var idle []string
+		for _, t := range r.Cells[0].Targets {
+			if t.IdleCPU != nil {
+				idle = append(idle, fmt.Sprintf("%s %.0fus/s", t.Name, *t.IdleCPU))
+			}
+		}
+		if len(idle) > 0 {
+			fmt.Fprintf(&b, "cpu/delivery leaves out each target's idle CPU use: %s\n", strings.Join(idle, ", "))
+		}
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
@@ -263,7 +292,11 @@ func formatText(r *report) string {
 				t.Errors, fmtUs(t.CPUPerDelivery), fmtMs(t.SendLagP99), t.Dials)
 		}
 		tw.Flush()
-		fmt.Fprintf(&b, "generator lag p99 %s, max %s\n", fmtMs(c.LagP99), fmtMs(c.LagMax))
+		prio := "normal priority"
+		if c.SenderRealtime {
+			prio = "real-time priority"
+		}
+		fmt.Fprintf(&b, "generator lag p99 %s, max %s (sender at %s); write calls p99 %s\n", fmtMs(c.LagP99), fmtMs(c.LagMax), prio, fmtMs(c.WriteP99))
 		if c.Refused != "" {
 			fmt.Fprintf(&b, "p99 ratios: refused: %s\n", c.Refused)
 		} else {
