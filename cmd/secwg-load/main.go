@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -64,7 +65,19 @@ func main() {
 		}
 		return
 	}
+	setSenderProcs()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// setSenderProcs gives the generator more Ps than processors, unless
+// GOMAXPROCS says otherwise. The sender holds one P on its own thread and
+// gives it up in each sleep; with a P idle, it takes one straight back on
+// waking, and the runtime does not take its P away for the readers, which
+// would leave it waiting for another thread to hand it one.
+func setSenderProcs() {
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set {
+		runtime.GOMAXPROCS(max(4, runtime.NumCPU()+2))
+	}
 }
 
 // parseFlags reads the command line; the error is for the user.
@@ -79,7 +92,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 3*time.Second, "measured time per target and cell (rate and scenario), over all rounds")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "time sent to each target at the start of each cell, and discarded")
 	fs.IntVar(&o.rounds, "rounds", 3, "slices the measured time is cut into, run on each target in turn, the order rotating each round, and pooled")
-	fs.DurationVar(&o.spin, "spin", 200*time.Microsecond, "how long before each send the generator stops sleeping and spins, at most half of the interval between sends; longer costs CPU, shorter risks lag")
+	fs.DurationVar(&o.spin, "spin", 200*time.Microsecond, "how long before each send the generator stops sleeping and spins, at most a quarter of the interval between sends; longer costs CPU, shorter risks lag")
 	fs.BoolVar(&o.realtime, "realtime", true, "send from a thread at real-time priority (SCHED_FIFO) where permitted, so that other work on the machine delays the sends less; the targets keep normal priority")
 	fs.Float64Var(&o.goal, "goal", 1.25, "largest acceptable ratio of secwg's p99 to the bare server's, for ignored deliveries")
 	fs.Float64Var(&o.cpuGoal, "cpu-goal", 50, "largest acceptable secwg CPU per ignored delivery, in microseconds")

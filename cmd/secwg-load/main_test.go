@@ -316,3 +316,70 @@ func TestPerRequest(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSchedstat(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"245964397 84298161 733\n", 245964397, true},
+		{"0 0 0", 0, true},
+		{"", 0, false},
+		{"x 1 2", 0, false},
+		{"-5 1 2", 0, false},
+	} {
+		got, ok := parseSchedstat(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseSchedstat(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestCPUBetween(t *testing.T) {
+	ms := time.Millisecond
+	a := cpuReading{ok: true, stat: 100 * ms, threads: map[int]time.Duration{1: 50 * ms, 2: 30 * ms}}
+	for _, tt := range []struct {
+		name string
+		b    cpuReading
+		want time.Duration
+		ok   bool
+	}{
+		{"every thread still there: to the nanosecond", cpuReading{ok: true, stat: 110 * ms, threads: map[int]time.Duration{1: 52 * ms, 2: 31*ms + 7}}, 3*ms + 7, true},
+		{"a new thread counts whole", cpuReading{ok: true, stat: 110 * ms, threads: map[int]time.Duration{1: 51 * ms, 2: 30 * ms, 3: 4 * ms}}, 5 * ms, true},
+		{"a thread ended: the whole process in ticks", cpuReading{ok: true, stat: 120 * ms, threads: map[int]time.Duration{1: 60 * ms}}, 20 * ms, true},
+		{"no schedstat: ticks", cpuReading{ok: true, stat: 130 * ms}, 30 * ms, true},
+		{"unreadable", cpuReading{}, 0, false},
+	} {
+		got, ok := cpuBetween(a, tt.b)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%s: %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestBusyCPULeavesOutIdleUse(t *testing.T) {
+	ms := time.Millisecond
+	if got := busyCPU(100*ms, 2*time.Second, 10*ms); got != 80*ms {
+		t.Errorf("busyCPU = %v, want 80ms", got)
+	}
+	if got := busyCPU(5*ms, 2*time.Second, 10*ms); got != 0 {
+		t.Errorf("busyCPU = %v, want 0, never negative", got)
+	}
+}
+
+func TestReadCPUOfThisProcess(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("no /proc")
+	}
+	a := readCPU(os.Getpid())
+	if !a.ok || len(a.threads) == 0 {
+		t.Fatalf("readCPU: ok %v, %d threads", a.ok, len(a.threads))
+	}
+	for end := time.Now().Add(30 * time.Millisecond); time.Now().Before(end); {
+	}
+	d, ok := cpuBetween(a, readCPU(os.Getpid()))
+	if !ok || d < 20*time.Millisecond {
+		t.Errorf("30ms of spinning measured as %v, %v", d, ok)
+	}
+}

@@ -11,7 +11,7 @@ func ptr(v float64) *float64 { return &v }
 // testCell is an ignored-deliveries cell at 1000/s with the given p99s (ms)
 // for bare, secwg and octokit (0 leaves the target out) and generator lag.
 func testCell(lag, bare, secwg, octokit float64, mutate func(*cell)) cell {
-	c := cell{Scenario: "ignored", About: "star", Rate: 1000, LagP99: lag, LagMax: 2 * lag}
+	c := cell{Scenario: "ignored", About: "star", Rate: 1000, LagP99: lag, LagMax: 2 * lag, WriteP99: 0.03, SenderRealtime: true}
 	for _, t := range []struct {
 		name string
 		p99  float64
@@ -21,7 +21,10 @@ func testCell(lag, bare, secwg, octokit float64, mutate func(*cell)) cell {
 		}
 		c.Targets = append(c.Targets, targetReport{Name: t.name, Sent: 3000, Answered: 3000, Throughput: 1000,
 			P50: t.p99 / 2, P90: t.p99 * 0.8, P99: t.p99, Max: t.p99 * 3, Statuses: map[string]int{"202": 3000},
-			CPUPerDelivery: ptr(20), SendLagP99: lag})
+			CPUPerDelivery: ptr(20), SendLagP99: lag, IdleCPU: ptr(150)})
+		if t.name == "bare" {
+			c.Targets[len(c.Targets)-1].IdleCPU = ptr(0)
+		}
 	}
 	if mutate != nil {
 		mutate(&c)
@@ -151,7 +154,8 @@ func TestFormatText(t *testing.T) {
 		"under 10% of the fastest target's p99",
 		"note: @octokit/webhooks not measured: --octokit=false",
 		"ignored at 1000/s (star)",
-		"generator lag p99 0.012ms, max 0.024ms",
+		"generator lag p99 0.012ms, max 0.024ms (sender at real-time priority); write calls p99 0.030ms",
+		"cpu/delivery leaves out each target's idle CPU use: bare 0us/s, secwg 150us/s, octokit 150us/s",
 		"p99 ratios: secwg/bare 2.00, secwg/octokit 0.67",
 		"ignored at 5000/s (star)",
 		"p99 ratios: refused: generator lag p99 1.100ms is 92% of the fastest target's p99 1.200ms",
@@ -205,7 +209,7 @@ func TestJSONReport(t *testing.T) {
 		t.Fatalf("decoded %+v from %s", got, b)
 	}
 	ok, refused := got.Cells[0], got.Cells[1]
-	if ok["generator_lag_p99_ms"] != 0.012 || ok["fastest_p99_ms"] != 0.3 {
+	if ok["generator_lag_p99_ms"] != 0.012 || ok["fastest_p99_ms"] != 0.3 || ok["write_p99_ms"] != 0.03 || ok["sender_realtime"] != true {
 		t.Errorf("cell lag fields: %v", ok)
 	}
 	if ratios, _ := ok["p99_ratios"].(map[string]any); ratios["secwg/bare"] != 2.0 {
@@ -225,7 +229,7 @@ func TestJSONReport(t *testing.T) {
 	if _, has := bare["cpu_us_per_delivery"]; has {
 		t.Error("an unknown CPU figure is written as a number")
 	}
-	for _, k := range []string{"name", "p50_ms", "p99_ms", "max_ms", "errors", "statuses", "send_lag_p99_ms"} {
+	for _, k := range []string{"name", "p50_ms", "p99_ms", "max_ms", "errors", "statuses", "send_lag_p99_ms", "write_p99_ms", "idle_cpu_us_per_second"} {
 		if _, has := bare[k]; !has {
 			t.Errorf("target lacks %q: %v", k, bare)
 		}
