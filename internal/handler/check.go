@@ -125,5 +125,5 @@ func (h *Check) rerequested(ctx context.Context, eventType string, payload []byt
 // ours is true for this App's runs and suites: by id when the service knows
 // it, else by the slug GET /app answered.
 func (h *Check) ours(app *github.App) bool {
-	return h.checks.Owns(app) || h.App().HasSlug(app.GetSlug())
+	return h.checks.Owns(app) || h.App.HasSlug(app.GetSlug())
 }

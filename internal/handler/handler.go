@@ -18,16 +18,13 @@ import (
 type Base struct {
 	Clients githubapp.ClientCreator
 	Metrics *metrics.Metrics
-	// AppSlug is the App's slug once GET /app has answered, else "". Its
-	// comments and issues are authored by "<slug>[bot]".
-	AppSlug func() string
+	// App is the App's identity; its comments and issues are authored by its
+	// login once GitHub has told the slug.
+	App appid.Identity
 }
 
-// App is the App's identity as the handlers know it: by slug.
-func (b Base) App() appid.Identity { return appid.New(0, b.AppSlug) }
-
 // AppLogin is the login the App acts as, or "" while its identity is unknown.
-func (b Base) AppLogin() string { return b.App().Login() }
+func (b Base) AppLogin() string { return b.App.Login() }
 
 // MeetingService is what the handlers ask of the meeting service: the
 // commands' answers and the live agenda. *meetingsync.Service is one.
