@@ -3,8 +3,6 @@
 package handler
 
 import (
-	"encoding/json"
-
 	"github.com/palantir/go-githubapp/githubapp"
 
 	"github.com/secwg/secwg/internal/appid"
@@ -59,13 +57,4 @@ func All(b Base, s Services) []githubapp.EventHandler {
 		hs = append(hs, &Meeting{Base: b, Agenda: s.Meetings})
 	}
 	return combine(hs)
-}
-
-// actionOf reads a payload's action without unmarshalling the rest.
-func actionOf(payload []byte) string {
-	var v struct {
-		Action string `json:"action"`
-	}
-	_ = json.Unmarshal(payload, &v)
-	return v.Action
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,35 +40,6 @@ const (
 
 // retryAfterBusy is the Retry-After of a 503 for a full memory budget, in seconds.
 const retryAfterBusy = "5"
-
-// envelope holds the fields of a payload that log and route a delivery that
-// will run (its action is already known from scanAction); the handler that
-// takes the event decodes the rest.
-type envelope struct {
-	Number       int `json:"number"`
-	Installation *struct {
-		ID int64 `json:"id"`
-	} `json:"installation"`
-	Repository *struct {
-		FullName string `json:"full_name"`
-	} `json:"repository"`
-	Issue *struct {
-		Number int `json:"number"`
-	} `json:"issue"`
-	PullRequest *struct {
-		Number int `json:"number"`
-	} `json:"pull_request"`
-}
-
-func (e *envelope) number() int {
-	switch {
-	case e.Issue != nil:
-		return e.Issue.Number
-	case e.PullRequest != nil:
-		return e.PullRequest.Number
-	}
-	return e.Number
-}
 
 // Request headers, in canonical form: looking them up needs no conversion.
 const (
@@ -114,128 +83,6 @@ func validDeliveryID(s string) bool {
 		}
 	}
 	return true
-}
-
-// scanAction reads the top-level "action" of a JSON object without decoding the
-// rest: GitHub writes it first, so the scan usually stops at the first key. It
-// only skips what it passes over, so ok says the body starts as a JSON object,
-// not that all of it is valid; ignored deliveries need no more.
-func scanAction(body []byte) (action string, ok bool) {
-	i := skipSpace(body, 0)
-	if i >= len(body) || body[i] != '{' {
-		return "", false
-	}
-	i++
-	for {
-		i = skipSpace(body, i)
-		if i < len(body) && body[i] == '}' {
-			return "", true
-		}
-		ks, ke, next, ok := scanString(body, i)
-		if !ok {
-			return "", false
-		}
-		i = skipSpace(body, next)
-		if i >= len(body) || body[i] != ':' {
-			return "", false
-		}
-		i = skipSpace(body, i+1)
-		if string(body[ks:ke]) == "action" {
-			vs, ve, _, ok := scanString(body, i)
-			if !ok {
-				// Not a string: no action to log, but still an object.
-				return "", true
-			}
-			if v := body[vs:ve]; !utf8.Valid(v) {
-				// Read it as encoding/json would (U+FFFD for each bad byte), so logs
-				// and filters never see invalid UTF-8.
-				var action string
-				_ = json.Unmarshal(body[vs-1:ve+1], &action)
-				return action, true
-			}
-			return string(body[vs:ve]), true
-		}
-		if i = skipValue(body, i); i < 0 {
-			return "", false
-		}
-		i = skipSpace(body, i)
-		switch {
-		case i < len(body) && body[i] == ',':
-			i++
-		case i < len(body) && body[i] == '}':
-			return "", true
-		default:
-			return "", false
-		}
-	}
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// scanString finds the JSON string at b[i]: its contents are b[start:end],
-// escapes kept as written, which is enough to compare a key with "action"
-// (GitHub does not escape it); next is the index after the closing quote.
-func scanString(b []byte, i int) (start, end, next int, ok bool) {
-	if i >= len(b) || b[i] != '"' {
-		return 0, 0, i, false
-	}
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return i + 1, j, j + 1, true
-		}
-	}
-	return 0, 0, i, false
-}
-
-// skipValue returns the index after the JSON value at b[i], or -1. Nesting is
-// counted, not recursed into, so depth costs nothing.
-func skipValue(b []byte, i int) int {
-	depth := 0
-	for i < len(b) {
-		switch c := b[i]; c {
-		case '"':
-			_, _, next, ok := scanString(b, i)
-			if !ok {
-				return -1
-			}
-			i = next
-		case '{', '[':
-			depth++
-			i++
-		case '}', ']':
-			depth--
-			i++
-			if depth < 0 {
-				return -1
-			}
-		case ',', ':', ' ', '\t', '\n', '\r':
-			if depth == 0 && (c == ',' || c == ':') {
-				return i
-			}
-			i++
-		default:
-			// A number or a literal: up to the next delimiter.
-			if depth == 0 {
-				for i < len(b) && !strings.ContainsRune(",}] \t\n\r", rune(b[i])) {
-					i++
-				}
-				return i
-			}
-			i++
-		}
-		if depth == 0 {
-			return i
-		}
-	}
-	return -1
 }
 
 // webhook receives GitHub's deliveries: it checks the signature over the body as
@@ -454,8 +301,8 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 			logger.Error().Err(err).Msg("could not forget a delivery that will not run")
 		}
 	}
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
+	env, ok := scanEnvelope(body)
+	if !ok {
 		forget()
 		reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
 		return
@@ -463,7 +310,7 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 	// Every API call secwg makes is an installation's; GitHub puts the
 	// installation in every delivery to an App, so a payload without one (a
 	// repository webhook pointed here by mistake) has nothing to act for.
-	if env.Installation == nil || env.Installation.ID == 0 {
+	if env.installation == nil || *env.installation == 0 {
 		forget()
 		a.outcome = outcomeIgnored
 		w.WriteHeader(http.StatusAccepted)
@@ -472,16 +319,16 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 	}
 
 	lc := logger.With().Str(githubapp.LogKeyEventType, ev).Str(githubapp.LogKeyDeliveryID, id).
-		Str("github_event_action", a.action).Int64(githubapp.LogKeyInstallationID, env.Installation.ID)
-	if env.Repository != nil {
-		lc = lc.Str("github_repository", env.Repository.FullName)
+		Str("github_event_action", a.action).Int64(githubapp.LogKeyInstallationID, *env.installation)
+	if env.repository != "" {
+		lc = lc.Str("github_repository", env.repository)
 	}
-	if n := env.number(); n != 0 {
-		lc = lc.Int("github_number", n)
+	if n := env.Number(); n != 0 {
+		lc = lc.Int64("github_number", n)
 	}
 	result := make(chan error, 1)
 	held := sb
-	j := &job{logger: lc.Logger(), handler: handler, event: ev, id: id, payload: body,
+	j := &job{logger: lc.Logger(), handler: handler, event: ev, action: action, id: id, payload: body,
 		finish: func(err error) {
 			// A context that outlives the request: the job may end after the answer.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
