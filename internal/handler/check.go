@@ -62,28 +62,33 @@ func (h *Check) Handle(ctx context.Context, eventType, _ string, payload []byte)
 			HeadSHA: p.GetHead().GetSHA(), BaseRef: p.GetBase().GetRef(), BaseSHA: p.GetBase().GetSHA(),
 		}, nil)
 	case "check_run", "check_suite":
-		e, err := decode[checkDelivery](ctx, payload)
-		if err != nil {
-			return fmt.Errorf("parsing %s event: %w", eventType, err)
-		}
-		var app *appRef
-		switch {
-		case eventType == "check_run" && e.CheckRun != nil:
-			app = &e.CheckRun.App
-		case eventType == "check_suite" && e.CheckSuite != nil:
-			app = &e.CheckSuite.App
-		}
-		if app == nil || !h.HandlesAction(eventType, e.Action) || !h.ours(&github.App{ID: &app.ID, Slug: &app.Slug}) {
-			return nil
-		}
-		ctx, _ = githubapp.PrepareRepoContext(ctx, e.Installation.ID, e.Repo)
-		owner, repo := e.Repo.GetOwner().GetLogin(), e.Repo.GetName()
-		if eventType == "check_run" {
-			return h.checks.RecheckRun(ctx, e.Installation.ID, owner, repo, &e.CheckRun.CheckRun)
-		}
-		return h.checks.RecheckSuite(ctx, e.Installation.ID, owner, repo, &e.CheckSuite.CheckSuite)
+		return h.rerequested(ctx, eventType, payload)
 	}
 	return nil
+}
+
+// rerequested checks again this App's re-requested check run or suite.
+func (h *Check) rerequested(ctx context.Context, eventType string, payload []byte) error {
+	e, err := decode[checkDelivery](ctx, payload)
+	if err != nil {
+		return fmt.Errorf("parsing %s event: %w", eventType, err)
+	}
+	var app *appRef
+	switch {
+	case eventType == "check_run" && e.CheckRun != nil:
+		app = &e.CheckRun.App
+	case eventType == "check_suite" && e.CheckSuite != nil:
+		app = &e.CheckSuite.App
+	}
+	if app == nil || !h.HandlesAction(eventType, e.Action) || !h.ours(&github.App{ID: &app.ID, Slug: &app.Slug}) {
+		return nil
+	}
+	ctx, _ = githubapp.PrepareRepoContext(ctx, e.Installation.ID, e.Repo)
+	owner, repo := e.Repo.GetOwner().GetLogin(), e.Repo.GetName()
+	if eventType == "check_run" {
+		return h.checks.RecheckRun(ctx, e.Installation.ID, owner, repo, &e.CheckRun.CheckRun)
+	}
+	return h.checks.RecheckSuite(ctx, e.Installation.ID, owner, repo, &e.CheckSuite.CheckSuite)
 }
 
 // checkDelivery is what a check_run or check_suite re-request needs, read in

@@ -161,6 +161,20 @@ type answer struct {
 	event, action, outcome, reason, id string
 }
 
+// reject answers status with msg, recording why for the log line and metrics.
+func (a *answer) reject(w http.ResponseWriter, status int, outcome, msg string) {
+	a.outcome, a.reason = outcome, msg
+	http.Error(w, msg, status)
+}
+
+// accepted is a delivery the webhook has verified, routed and deduplicated.
+type accepted struct {
+	event, id, action string
+	handler           githubapp.EventHandler
+	body              *signedBody
+	hash              [sha256.Size]byte
+}
+
 func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &httpstatus.Recorder{ResponseWriter: w}
@@ -190,10 +204,7 @@ func (h *webhook) record(logger *zerolog.Logger, a *answer, status int, d time.D
 }
 
 func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logger *zerolog.Logger) {
-	reject := func(status int, o, msg string) {
-		a.outcome, a.reason = o, msg
-		http.Error(w, msg, status)
-	}
+	reject := func(status int, o, msg string) { a.reject(w, status, o, msg) }
 	sig, ok := strings.CutPrefix(header(r, hdrSignature), "sha256=")
 	mac, err := hex.DecodeString(sig)
 	if !ok || err != nil || len(mac) != sha256.Size {
@@ -294,6 +305,17 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		io.WriteString(w, "duplicate delivery: already processed or in progress\n")
 		return
 	}
+	if h.run(w, r, a, logger, accepted{event: ev, id: id, action: action, handler: handler, body: sb, hash: hash}) {
+		release, keep = func() {}, true
+	}
+}
+
+// run hands an accepted delivery to the queue and answers after its job:
+// 200 done, 500 failed, 202 past the acknowledgement timeout. taken is true
+// when the job took the body and its budget reservation.
+func (h *webhook) run(w http.ResponseWriter, r *http.Request, a *answer, logger *zerolog.Logger, d accepted) (taken bool) {
+	reject := func(status int, o, msg string) { a.reject(w, status, o, msg) }
+	ev, id, hash := d.event, d.id, d.hash
 	forget := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -301,11 +323,11 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 			logger.Error().Err(err).Msg("could not forget a delivery that will not run")
 		}
 	}
-	env, ok := scanEnvelope(body)
+	env, ok := scanEnvelope(d.body.bytes)
 	if !ok {
 		forget()
 		reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
-		return
+		return false
 	}
 	// Every API call secwg makes is an installation's; GitHub puts the
 	// installation in every delivery to an App, so a payload without one (a
@@ -315,7 +337,7 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		a.outcome = outcomeIgnored
 		w.WriteHeader(http.StatusAccepted)
 		io.WriteString(w, "ignored: the delivery names no installation\n")
-		return
+		return false
 	}
 
 	lc := logger.With().Str(githubapp.LogKeyEventType, ev).Str(githubapp.LogKeyDeliveryID, id).
@@ -327,8 +349,8 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		lc = lc.Int64("github_number", n)
 	}
 	result := make(chan error, 1)
-	held := sb
-	j := &job{logger: lc.Logger(), handler: handler, event: ev, action: action, id: id, payload: body,
+	held := d.body
+	j := &job{logger: lc.Logger(), handler: d.handler, event: ev, action: d.action, id: id, payload: d.body.bytes,
 		finish: func(err error) {
 			// A context that outlives the request: the job may end after the answer.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -348,9 +370,8 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		defer cancel()
 		logStoreError(lc, h.deliveries.Fail(ctx, id, hash), "could not forget the refused delivery")
 		reject(http.StatusServiceUnavailable, outcomeQueueFull, "secwg is at capacity; GitHub will show this delivery as failed and it will be redelivered")
-		return
+		return false
 	}
-	release, keep = func() {}, true
 	a.outcome = outcomeAccepted
 	timer := time.NewTimer(h.ackTimeout)
 	defer timer.Stop()
@@ -359,7 +380,7 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		if err != nil {
 			a.reason = "the handler failed"
 			http.Error(w, "the delivery failed; it will be redelivered", http.StatusInternalServerError)
-			return
+			return true
 		}
 		w.WriteHeader(http.StatusOK)
 		io.WriteString(w, "processed\n")
@@ -369,6 +390,7 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 	case <-r.Context().Done():
 		// GitHub gave up waiting; the job goes on and its result is recorded.
 	}
+	return true
 }
 
 func logStoreError(lc zerolog.Context, err error, msg string) {
