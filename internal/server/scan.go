@@ -192,7 +192,7 @@ func intAt(b []byte, i int, dst *int64) int {
 // when there is no string there. Escapes and invalid UTF-8 are read as
 // encoding/json reads them (U+FFFD for each bad byte), so logs and filters
 // never see raw bad bytes.
-func stringAt(b []byte, i int) (s string, next int) {
+func stringAt(b []byte, i int) (string, int) {
 	start, end, next, ok := scanString(b, i)
 	if !ok {
 		return "", -1
@@ -201,10 +201,19 @@ func stringAt(b []byte, i int) (s string, next int) {
 	if bytes.IndexByte(v, '\\') < 0 && utf8.Valid(v) {
 		return string(v), next
 	}
-	if json.Unmarshal(b[start-1:end+1], &s) != nil {
+	s, ok := unquote(b[start-1 : end+1])
+	if !ok {
 		return "", -1
 	}
 	return s, next
+}
+
+// unquote is the slow path of stringAt, kept apart so that its decode target
+// does not move the fast path's result to the heap.
+func unquote(quoted []byte) (string, bool) {
+	var s string
+	err := json.Unmarshal(quoted, &s)
+	return s, err == nil
 }
 
 func skipSpace(b []byte, i int) int {
