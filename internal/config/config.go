@@ -286,25 +286,32 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	var errs []error
 	// An empty variable counts as unset for numbers, as in a Kubernetes manifest
 	// that lists a variable without a value.
-	integer := func(name string, dst *int) {
+	parsed := func(name string, parse func(string) error) {
 		if v, ok := env(name); ok && strings.TrimSpace(v) != "" {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: not a whole number", name, v))
-				return
+			if err := parse(strings.TrimSpace(v)); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
 			}
-			*dst = n
 		}
 	}
-	duration := func(name string, dst *time.Duration) {
-		if v, ok := env(name); ok && strings.TrimSpace(v) != "" {
-			d, err := time.ParseDuration(strings.TrimSpace(v))
+	integer := func(name string, dst *int) {
+		parsed(name, func(v string) error {
+			n, err := strconv.Atoi(v)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: not a duration such as 10s or 2m", name, v))
-				return
+				return errors.New("not a whole number")
+			}
+			*dst = n
+			return nil
+		})
+	}
+	duration := func(name string, dst *time.Duration) {
+		parsed(name, func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return errors.New("not a duration such as 10s or 2m")
 			}
 			*dst = d
-		}
+			return nil
+		})
 	}
 
 	str("GITHUB_WEB_URL", &c.GitHub.WebURL)
@@ -339,22 +346,14 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	duration("SECWG_DRAIN_DELAY", &c.Server.DrainDelay)
 	duration("SECWG_ACK_TIMEOUT", &c.Server.AckTimeout)
 	str("SECWG_WEBHOOK_PROXY_URL", &c.Server.WebhookProxyURL)
-	if v, ok := env("SECWG_MAX_INFLIGHT_BYTES"); ok && strings.TrimSpace(v) != "" {
-		if err := c.Server.MaxInflightBytes.parse(v); err != nil {
-			errs = append(errs, fmt.Errorf("SECWG_MAX_INFLIGHT_BYTES=%q: %w", v, err))
-		}
-	}
+	parsed("SECWG_MAX_INFLIGHT_BYTES", c.Server.MaxInflightBytes.parse)
 	integer("SECWG_PORT", &c.Server.Port)
 	str("SECWG_PUBLIC_URL", &c.Server.PublicURL)
 	integer("SECWG_QUEUE_SIZE", &c.Server.QueueSize)
 	integer("SECWG_WORKERS", &c.Server.Workers)
 	duration("SECWG_JOB_TIMEOUT", &c.Server.JobTimeout)
 	duration("SECWG_SHUTDOWN_TIMEOUT", &c.Server.ShutdownTimeout)
-	if v, ok := env("SECWG_CACHE_SIZE"); ok && strings.TrimSpace(v) != "" {
-		if err := c.Server.CacheSize.parse(v); err != nil {
-			errs = append(errs, fmt.Errorf("SECWG_CACHE_SIZE=%q: %w", v, err))
-		}
-	}
+	parsed("SECWG_CACHE_SIZE", c.Server.CacheSize.parse)
 	str("SECWG_LOG_LEVEL", &c.Logging.Level)
 	str("SECWG_LOG_FORMAT", &c.Logging.Format)
 	str("SECWG_CREDENTIALS_PATH", &c.Setup.CredentialsPath)
