@@ -412,8 +412,42 @@ func (c *Config) loadPrivateKey() error {
 }
 
 func (c *Config) validate() error {
+	errs := c.Server.validate()
+	errs = append(errs, c.Logging.validate()...)
+	if err := c.GitHub.App.checkComplete(); err != nil {
+		errs = append(errs, err)
+	}
+	if u := c.Redis.URL; u != "" {
+		// The URL may hold a password: the message names the key, not the value.
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "redis" && p.Scheme != "rediss") || p.Host == "" {
+			errs = append(errs, errors.New("redis.url (SECWG_REDIS_URL): must be redis://host:port/db or rediss://host:port/db"))
+		}
+	}
+	errs = append(errs, c.Redelivery.validate()...)
+	return errors.Join(errs...)
+}
+
+func (s Server) validate() []error {
+	errs := s.validateListeners()
+	if s.DrainDelay < 0 {
+		errs = append(errs, errors.New("server.drain_delay (SECWG_DRAIN_DELAY) must not be negative"))
+	}
+	if s.QueueSize < 1 {
+		errs = append(errs, fmt.Errorf("server.queue_size (SECWG_QUEUE_SIZE) = %d: must be at least 1", s.QueueSize))
+	}
+	if s.Workers < 1 {
+		errs = append(errs, fmt.Errorf("server.workers (SECWG_WORKERS) = %d: must be at least 1", s.Workers))
+	}
+	if s.JobTimeout < 0 || s.ShutdownTimeout < 0 {
+		errs = append(errs, errors.New("server.job_timeout and server.shutdown_timeout must not be negative"))
+	}
+	return errs
+}
+
+// validateListeners checks what faces the network: ports, the acknowledgement
+// timeout and the webhook proxy channel.
+func (s Server) validateListeners() []error {
 	var errs []error
-	s := c.Server
 	if s.Port < 1 || s.Port > 65535 {
 		errs = append(errs, fmt.Errorf("server.port (SECWG_PORT) = %d: must be 1 to 65535", s.Port))
 	}
@@ -431,38 +465,26 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("server.webhook_proxy_url (SECWG_WEBHOOK_PROXY_URL) = %q: must be an http or https channel URL such as https://smee.io/abc123", s.WebhookProxyURL))
 		}
 	}
-	if s.DrainDelay < 0 {
-		errs = append(errs, errors.New("server.drain_delay (SECWG_DRAIN_DELAY) must not be negative"))
-	}
-	if s.QueueSize < 1 {
-		errs = append(errs, fmt.Errorf("server.queue_size (SECWG_QUEUE_SIZE) = %d: must be at least 1", s.QueueSize))
-	}
-	if s.Workers < 1 {
-		errs = append(errs, fmt.Errorf("server.workers (SECWG_WORKERS) = %d: must be at least 1", s.Workers))
-	}
-	if s.JobTimeout < 0 || s.ShutdownTimeout < 0 {
-		errs = append(errs, errors.New("server.job_timeout and server.shutdown_timeout must not be negative"))
-	}
-	switch strings.ToLower(c.Logging.Level) {
+	return errs
+}
+
+func (l Logging) validate() []error {
+	var errs []error
+	switch strings.ToLower(l.Level) {
 	case "trace", "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("logging.level (SECWG_LOG_LEVEL) = %q: use debug, info, warn or error", c.Logging.Level))
+		errs = append(errs, fmt.Errorf("logging.level (SECWG_LOG_LEVEL) = %q: use debug, info, warn or error", l.Level))
 	}
-	switch c.Logging.Format {
+	switch l.Format {
 	case "json", "text":
 	default:
-		errs = append(errs, fmt.Errorf("logging.format (SECWG_LOG_FORMAT) = %q: use json or text", c.Logging.Format))
+		errs = append(errs, fmt.Errorf("logging.format (SECWG_LOG_FORMAT) = %q: use json or text", l.Format))
 	}
-	if err := c.GitHub.App.checkComplete(); err != nil {
-		errs = append(errs, err)
-	}
-	if u := c.Redis.URL; u != "" {
-		// The URL may hold a password: the message names the key, not the value.
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "redis" && p.Scheme != "rediss") || p.Host == "" {
-			errs = append(errs, errors.New("redis.url (SECWG_REDIS_URL): must be redis://host:port/db or rediss://host:port/db"))
-		}
-	}
-	r := c.Redelivery
+	return errs
+}
+
+func (r Redelivery) validate() []error {
+	var errs []error
 	if r.Interval < 0 {
 		errs = append(errs, fmt.Errorf("redelivery.interval (SECWG_REDELIVER_INTERVAL) = %v: must be positive", r.Interval))
 	}
@@ -472,7 +494,7 @@ func (c *Config) validate() error {
 	if r.MaxAttempts < 0 {
 		errs = append(errs, fmt.Errorf("redelivery.max_attempts (SECWG_REDELIVER_MAX) = %d: must be at least 1", r.MaxAttempts))
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // HasCredentials reports whether the App is configured; without any credential secwg
