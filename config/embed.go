@@ -1,6 +1,6 @@
-// Package configfiles embeds the files of config/ that the binary itself needs:
+// Package config embeds the files of config/ that the binary itself needs:
 // the GitHub App manifest used by the setup page.
-package configfiles
+package config
 
 import _ "embed"
 

@@ -15,6 +15,7 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/checkrun"
 	"github.com/secwg/secwg/internal/command"
 	"github.com/secwg/secwg/internal/config"
@@ -126,9 +127,9 @@ func New(env Env, cfg *config.Config, logger zerolog.Logger, o Options) (*Runner
 		return nil, fmt.Errorf("creating the GitHub client: %w", err)
 	}
 	clients := &tokenClients{ClientCreator: base, token: env.Token}
-	slug := func() string { return o.AppSlug }
+	app := appid.Fixed(o.AppID, o.AppSlug)
 	meetings, err := meetingsync.New(&cfg.Meetings, clients,
-		meetingsync.WithAppSlug(slug),
+		meetingsync.WithApp(app),
 		meetingsync.WithInstallation(0),
 		meetingsync.WithClock(o.Now),
 		meetingsync.WithLogger(logger),
@@ -137,7 +138,7 @@ func New(env Env, cfg *config.Config, logger zerolog.Logger, o Options) (*Runner
 		return nil, fmt.Errorf("setting up meetings: %w", err)
 	}
 	checks := checkrun.New(clients, time.Now, logger, checkrun.Options{
-		AppID: o.AppID, AppSlug: slug, MaxAnnotations: maxAnnotations,
+		App: app, MaxAnnotations: maxAnnotations,
 	})
 	services := handler.Services{Groups: cfg.Meetings.Groups}
 	if o.Features.Has(Meetings) {
@@ -153,7 +154,7 @@ func New(env Env, cfg *config.Config, logger zerolog.Logger, o Options) (*Runner
 	}
 	r := &Runner{env: env, cfg: cfg, opts: o, logger: logger, meetings: meetings,
 		handlers: map[string]githubapp.EventHandler{}}
-	for _, h := range handler.All(handler.Base{Clients: clients, Metrics: m, AppSlug: slug}, services) {
+	for _, h := range handler.All(handler.Base{Clients: clients, Metrics: m, App: app}, services) {
 		for _, ev := range h.Handles() {
 			if ev == "issue_comment" && !o.Features.Has(Commands) {
 				continue

@@ -1,7 +1,15 @@
 package appid_test
 
 import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
 	"testing"
+
+	"github.com/google/go-github/v60/github"
 
 	"github.com/secwg/secwg/internal/appid"
 )
@@ -55,4 +63,65 @@ func TestIdentityNamesTheAppOnceKnown(t *testing.T) {
 type appRef struct {
 	id   int64
 	slug string
+}
+
+func TestLookupAsksGitHubOnceForEveryIdentity(t *testing.T) {
+	var calls atomic.Int32
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.URL.Path != "/app" {
+			t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
+		}
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		if status == http.StatusOK {
+			_, _ = w.Write([]byte(`{"id":7,"slug":"secwg"}`))
+		} else {
+			_, _ = w.Write([]byte(`{"message":"Bad credentials"}`))
+		}
+	}))
+	defer srv.Close()
+	client := func() (*github.Client, error) {
+		c := github.NewClient(srv.Client())
+		u, _ := url.Parse(srv.URL + "/")
+		c.BaseURL = u
+		return c, nil
+	}
+
+	status = http.StatusUnauthorized
+	l := appid.NewLookup(7, client)
+	_, err := l.Fetch(context.Background())
+	var ge *github.ErrorResponse
+	if !errors.As(err, &ge) || ge.Response.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("Fetch error %v, want GitHub's 401 kept", err)
+	}
+	first, second := l.Identity(), l.Identity()
+	if first.Login() != "" {
+		t.Fatalf("login %q before GitHub answered", first.Login())
+	}
+
+	status = http.StatusOK
+	login, err := first.ResolveLogin(context.Background())
+	if err != nil || login != "secwg[bot]" {
+		t.Fatalf("ResolveLogin = %q, %v", login, err)
+	}
+	if second.Login() != "secwg[bot]" || !second.Owns(7, "") || second.ID != 7 {
+		t.Fatalf("the other identity did not learn the slug: %q", second.Login())
+	}
+	if _, err := second.ResolveLogin(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := calls.Load(); got != 2 {
+		t.Fatalf("GET /app asked %d times, want 2 (the 401, then once)", got)
+	}
+}
+
+func TestResolveLoginWithoutLookup(t *testing.T) {
+	if _, err := (appid.Identity{}).ResolveLogin(context.Background()); err == nil {
+		t.Fatal("an identity that cannot ask GitHub resolved a login")
+	}
+	if l, err := appid.Fixed(0, "github-actions").ResolveLogin(context.Background()); err != nil || l != "github-actions[bot]" {
+		t.Fatalf("Fixed identity: %q, %v", l, err)
+	}
 }

@@ -86,7 +86,7 @@ type checkQuery struct {
 // server-side, and only when the event did not already name the head
 // commit's run. Otherwise they cost what they cost through REST.
 func (s *Service) usesGraphQL(pr PullRequest, known *github.CheckRun) bool {
-	if s.opts.AppID <= 0 || s.opts.AppID > math.MaxInt32 {
+	if s.opts.App.ID <= 0 || s.opts.App.ID > math.MaxInt32 {
 		return false
 	}
 	return known == nil || known.GetHeadSHA() != pr.HeadSHA
@@ -109,7 +109,7 @@ func (j *job) prefetch(ctx context.Context) (*prefetched, error) {
 		"repo":   githubv4.String(j.pr.Repo),
 		"config": githubv4.String(ref + ":" + ConfigPath),
 		"sha":    githubv4.GitObjectID(j.pr.HeadSHA),
-		"appId":  githubv4.Int(j.s.opts.AppID), //nolint:gosec // usesGraphQL keeps AppID within an Int
+		"appId":  githubv4.Int(j.s.opts.App.ID), //nolint:gosec // usesGraphQL keeps AppID within an Int
 		"suites": githubv4.Int(gqlSuites),
 		"runs":   githubv4.Int(gqlRuns),
 	}

@@ -122,8 +122,8 @@ func (s *Service) ownRuns(ctx context.Context, client *github.Client, owner, rep
 	if name != "" {
 		opts.CheckName = github.String(name)
 	}
-	if s.opts.AppID != 0 {
-		opts.AppID = github.Int64(s.opts.AppID)
+	if s.opts.App.ID != 0 {
+		opts.AppID = github.Int64(s.opts.App.ID)
 	}
 	res, _, err := client.Checks.ListCheckRunsForRef(ctx, owner, repo, sha, opts)
 	if err != nil {

@@ -27,11 +27,9 @@ const finishTimeout = 30 * time.Second
 
 // Options tune the service.
 type Options struct {
-	// AppID is the App's id: existing runs are looked up with ?app_id= and only
-	// the App's own runs are ever updated. 0 falls back to AppSlug.
-	AppID int64
-	// AppSlug is the App's slug once known, else ""; used when AppID is 0.
-	AppSlug func() string
+	// App is the App the runs belong to: existing runs are looked up with
+	// ?app_id= and only the App's own runs are ever updated; with no id, by slug.
+	App appid.Identity
 	// MaxAnnotations caps the annotations of one run (0: no cap). The summary
 	// says how many were left out; errors are annotated first.
 	MaxAnnotations int
@@ -75,7 +73,7 @@ func (pr PullRequest) fullName() string { return pr.Owner + "/" + pr.Repo }
 
 // Owns reports whether a check run's App is this App.
 func (s *Service) Owns(app *github.App) bool {
-	return app != nil && appid.New(s.opts.AppID, s.opts.AppSlug).Owns(app.GetID(), app.GetSlug())
+	return app != nil && s.opts.App.Owns(app.GetID(), app.GetSlug())
 }
 
 // Recheck runs the check again on the pull request's head commit, updating

@@ -15,6 +15,7 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/githubclient"
 	"github.com/secwg/secwg/internal/githubtest"
 )
@@ -213,7 +214,7 @@ func TestCheckWritesOneRunPerHeadCommit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cc, store := checkGitHub(t, tt.config, tt.files, tt.runs)
 			s := New(cc, func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }, zerolog.Nop(),
-				Options{AppSlug: func() string { return githubtest.AppSlug }})
+				Options{App: appid.Fixed(0, githubtest.AppSlug)})
 			err := s.Check(context.Background(), 1, PullRequest{Owner: "nodejs", Repo: "node", Number: 5,
 				HeadSHA: headSHA, BaseRef: "main", BaseSHA: baseSHA}, nil)
 			if err != nil {
@@ -231,7 +232,7 @@ func TestRedeliveryUpdatesTheRunShowingTheSameResult(t *testing.T) {
 	changed := []map[string]any{{"filename": "docs/model.md", "status": "modified", "changes": 1,
 		"patch": "@@ -12 +12 @@\n-- **Status**: Planned\n+- **Status**: Implemented"}}
 	cc, store := checkGitHub(t, enabled, changed, nil)
-	s := New(cc, time.Now, zerolog.Nop(), Options{AppSlug: func() string { return githubtest.AppSlug }})
+	s := New(cc, time.Now, zerolog.Nop(), Options{App: appid.Fixed(0, githubtest.AppSlug)})
 	pr := PullRequest{Owner: "nodejs", Repo: "node", Number: 5, HeadSHA: headSHA, BaseRef: "main", BaseSHA: baseSHA}
 	for range 2 {
 		if err := s.Check(context.Background(), 1, pr, nil); err != nil {
@@ -246,7 +247,7 @@ func TestRedeliveryUpdatesTheRunShowingTheSameResult(t *testing.T) {
 
 func TestAFailureOnceTheRunExistsCompletesItAsFailed(t *testing.T) {
 	cc, store := checkGitHub(t, "threat_model:\n  paths: [docs/model.md]\n", nil, nil)
-	s := New(cc, time.Now, zerolog.Nop(), Options{AppSlug: func() string { return githubtest.AppSlug }})
+	s := New(cc, time.Now, zerolog.Nop(), Options{App: appid.Fixed(0, githubtest.AppSlug)})
 	err := s.Check(context.Background(), 1, PullRequest{Owner: "nodejs", Repo: "node", Number: 5,
 		HeadSHA: headSHA, BaseRef: "main", BaseSHA: baseSHA}, nil)
 	if err == nil {

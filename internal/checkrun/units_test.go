@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-github/v60/github"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/mdsafe"
 	"github.com/secwg/secwg/internal/repoconfig"
 	"github.com/secwg/secwg/internal/threatmodel"
@@ -318,13 +319,13 @@ func TestTheAppsRunsAreKnownByIDElseBySlug(t *testing.T) {
 		app  *github.App
 		want bool
 	}{
-		{"same id", Options{AppID: 7, AppSlug: slug("secwg")}, app(7, "other"), true},
-		{"other id, same slug", Options{AppID: 7, AppSlug: slug("secwg")}, app(8, "secwg"), false},
-		{"no id, same slug", Options{AppSlug: slug("secwg")}, app(8, "secwg"), true},
-		{"no id, other slug", Options{AppSlug: slug("secwg")}, app(8, "other"), false},
-		{"no id, slug unknown yet", Options{AppSlug: slug("")}, app(8, ""), false},
+		{"same id", Options{App: appid.New(7, slug("secwg"))}, app(7, "other"), true},
+		{"other id, same slug", Options{App: appid.New(7, slug("secwg"))}, app(8, "secwg"), false},
+		{"no id, same slug", Options{App: appid.New(0, slug("secwg"))}, app(8, "secwg"), true},
+		{"no id, other slug", Options{App: appid.New(0, slug("secwg"))}, app(8, "other"), false},
+		{"no id, slug unknown yet", Options{App: appid.New(0, slug(""))}, app(8, ""), false},
 		{"no id, no slug", Options{}, app(8, ""), false},
-		{"no App", Options{AppID: 7}, nil, false},
+		{"no App", Options{App: appid.Fixed(7, "")}, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -339,7 +340,7 @@ func TestKeepOwnKeepsTheAppsRunsOfTheNameNewestFirst(t *testing.T) {
 	run := func(id, app int64, name string) *github.CheckRun {
 		return &github.CheckRun{ID: github.Int64(id), Name: github.String(name), App: &github.App{ID: github.Int64(app)}}
 	}
-	s := New(nil, nil, zerolog.Nop(), Options{AppID: 7})
+	s := New(nil, nil, zerolog.Nop(), Options{App: appid.Fixed(7, "")})
 	runs := []*github.CheckRun{run(1, 7, "threat-model"), run(5, 7, "threat-model"), run(3, 9, "threat-model"),
 		run(4, 7, "other"), run(2, 7, "threat-model")}
 	var ids []int64
@@ -370,7 +371,7 @@ func TestGraphQLIsUsedOnlyWhenItSavesARequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := New(nil, nil, zerolog.Nop(), Options{AppID: tt.appID}).usesGraphQL(pr, tt.known); got != tt.want {
+			if got := New(nil, nil, zerolog.Nop(), Options{App: appid.Fixed(tt.appID, "")}).usesGraphQL(pr, tt.known); got != tt.want {
 				t.Errorf("usesGraphQL = %v, want %v", got, tt.want)
 			}
 		})

@@ -286,25 +286,32 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	var errs []error
 	// An empty variable counts as unset for numbers, as in a Kubernetes manifest
 	// that lists a variable without a value.
-	integer := func(name string, dst *int) {
+	parsed := func(name string, parse func(string) error) {
 		if v, ok := env(name); ok && strings.TrimSpace(v) != "" {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: not a whole number", name, v))
-				return
+			if err := parse(strings.TrimSpace(v)); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
 			}
-			*dst = n
 		}
 	}
-	duration := func(name string, dst *time.Duration) {
-		if v, ok := env(name); ok && strings.TrimSpace(v) != "" {
-			d, err := time.ParseDuration(strings.TrimSpace(v))
+	integer := func(name string, dst *int) {
+		parsed(name, func(v string) error {
+			n, err := strconv.Atoi(v)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: not a duration such as 10s or 2m", name, v))
-				return
+				return errors.New("not a whole number")
+			}
+			*dst = n
+			return nil
+		})
+	}
+	duration := func(name string, dst *time.Duration) {
+		parsed(name, func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return errors.New("not a duration such as 10s or 2m")
 			}
 			*dst = d
-		}
+			return nil
+		})
 	}
 
 	str("GITHUB_WEB_URL", &c.GitHub.WebURL)
@@ -339,22 +346,14 @@ func (c *Config) applyEnv(env func(string) (string, bool)) error {
 	duration("SECWG_DRAIN_DELAY", &c.Server.DrainDelay)
 	duration("SECWG_ACK_TIMEOUT", &c.Server.AckTimeout)
 	str("SECWG_WEBHOOK_PROXY_URL", &c.Server.WebhookProxyURL)
-	if v, ok := env("SECWG_MAX_INFLIGHT_BYTES"); ok && strings.TrimSpace(v) != "" {
-		if err := c.Server.MaxInflightBytes.parse(v); err != nil {
-			errs = append(errs, fmt.Errorf("SECWG_MAX_INFLIGHT_BYTES=%q: %w", v, err))
-		}
-	}
+	parsed("SECWG_MAX_INFLIGHT_BYTES", c.Server.MaxInflightBytes.parse)
 	integer("SECWG_PORT", &c.Server.Port)
 	str("SECWG_PUBLIC_URL", &c.Server.PublicURL)
 	integer("SECWG_QUEUE_SIZE", &c.Server.QueueSize)
 	integer("SECWG_WORKERS", &c.Server.Workers)
 	duration("SECWG_JOB_TIMEOUT", &c.Server.JobTimeout)
 	duration("SECWG_SHUTDOWN_TIMEOUT", &c.Server.ShutdownTimeout)
-	if v, ok := env("SECWG_CACHE_SIZE"); ok && strings.TrimSpace(v) != "" {
-		if err := c.Server.CacheSize.parse(v); err != nil {
-			errs = append(errs, fmt.Errorf("SECWG_CACHE_SIZE=%q: %w", v, err))
-		}
-	}
+	parsed("SECWG_CACHE_SIZE", c.Server.CacheSize.parse)
 	str("SECWG_LOG_LEVEL", &c.Logging.Level)
 	str("SECWG_LOG_FORMAT", &c.Logging.Format)
 	str("SECWG_CREDENTIALS_PATH", &c.Setup.CredentialsPath)
@@ -413,8 +412,42 @@ func (c *Config) loadPrivateKey() error {
 }
 
 func (c *Config) validate() error {
+	errs := c.Server.validate()
+	errs = append(errs, c.Logging.validate()...)
+	if err := c.GitHub.App.checkComplete(); err != nil {
+		errs = append(errs, err)
+	}
+	if u := c.Redis.URL; u != "" {
+		// The URL may hold a password: the message names the key, not the value.
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "redis" && p.Scheme != "rediss") || p.Host == "" {
+			errs = append(errs, errors.New("redis.url (SECWG_REDIS_URL): must be redis://host:port/db or rediss://host:port/db"))
+		}
+	}
+	errs = append(errs, c.Redelivery.validate()...)
+	return errors.Join(errs...)
+}
+
+func (s Server) validate() []error {
+	errs := s.validateListeners()
+	if s.DrainDelay < 0 {
+		errs = append(errs, errors.New("server.drain_delay (SECWG_DRAIN_DELAY) must not be negative"))
+	}
+	if s.QueueSize < 1 {
+		errs = append(errs, fmt.Errorf("server.queue_size (SECWG_QUEUE_SIZE) = %d: must be at least 1", s.QueueSize))
+	}
+	if s.Workers < 1 {
+		errs = append(errs, fmt.Errorf("server.workers (SECWG_WORKERS) = %d: must be at least 1", s.Workers))
+	}
+	if s.JobTimeout < 0 || s.ShutdownTimeout < 0 {
+		errs = append(errs, errors.New("server.job_timeout and server.shutdown_timeout must not be negative"))
+	}
+	return errs
+}
+
+// validateListeners checks what faces the network: ports, the acknowledgement
+// timeout and the webhook proxy channel.
+func (s Server) validateListeners() []error {
 	var errs []error
-	s := c.Server
 	if s.Port < 1 || s.Port > 65535 {
 		errs = append(errs, fmt.Errorf("server.port (SECWG_PORT) = %d: must be 1 to 65535", s.Port))
 	}
@@ -432,38 +465,26 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("server.webhook_proxy_url (SECWG_WEBHOOK_PROXY_URL) = %q: must be an http or https channel URL such as https://smee.io/abc123", s.WebhookProxyURL))
 		}
 	}
-	if s.DrainDelay < 0 {
-		errs = append(errs, errors.New("server.drain_delay (SECWG_DRAIN_DELAY) must not be negative"))
-	}
-	if s.QueueSize < 1 {
-		errs = append(errs, fmt.Errorf("server.queue_size (SECWG_QUEUE_SIZE) = %d: must be at least 1", s.QueueSize))
-	}
-	if s.Workers < 1 {
-		errs = append(errs, fmt.Errorf("server.workers (SECWG_WORKERS) = %d: must be at least 1", s.Workers))
-	}
-	if s.JobTimeout < 0 || s.ShutdownTimeout < 0 {
-		errs = append(errs, errors.New("server.job_timeout and server.shutdown_timeout must not be negative"))
-	}
-	switch strings.ToLower(c.Logging.Level) {
+	return errs
+}
+
+func (l Logging) validate() []error {
+	var errs []error
+	switch strings.ToLower(l.Level) {
 	case "trace", "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("logging.level (SECWG_LOG_LEVEL) = %q: use debug, info, warn or error", c.Logging.Level))
+		errs = append(errs, fmt.Errorf("logging.level (SECWG_LOG_LEVEL) = %q: use debug, info, warn or error", l.Level))
 	}
-	switch c.Logging.Format {
+	switch l.Format {
 	case "json", "text":
 	default:
-		errs = append(errs, fmt.Errorf("logging.format (SECWG_LOG_FORMAT) = %q: use json or text", c.Logging.Format))
+		errs = append(errs, fmt.Errorf("logging.format (SECWG_LOG_FORMAT) = %q: use json or text", l.Format))
 	}
-	if err := c.GitHub.App.checkComplete(); err != nil {
-		errs = append(errs, err)
-	}
-	if u := c.Redis.URL; u != "" {
-		// The URL may hold a password: the message names the key, not the value.
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "redis" && p.Scheme != "rediss") || p.Host == "" {
-			errs = append(errs, errors.New("redis.url (SECWG_REDIS_URL): must be redis://host:port/db or rediss://host:port/db"))
-		}
-	}
-	r := c.Redelivery
+	return errs
+}
+
+func (r Redelivery) validate() []error {
+	var errs []error
 	if r.Interval < 0 {
 		errs = append(errs, fmt.Errorf("redelivery.interval (SECWG_REDELIVER_INTERVAL) = %v: must be positive", r.Interval))
 	}
@@ -473,7 +494,7 @@ func (c *Config) validate() error {
 	if r.MaxAttempts < 0 {
 		errs = append(errs, fmt.Errorf("redelivery.max_attempts (SECWG_REDELIVER_MAX) = %d: must be at least 1", r.MaxAttempts))
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // HasCredentials reports whether the App is configured; without any credential secwg

@@ -2,7 +2,6 @@ package handler
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/google/go-github/v60/github"
@@ -49,8 +48,8 @@ func (h *Check) HandlesAction(event, action string) bool {
 func (h *Check) Handle(ctx context.Context, eventType, _ string, payload []byte) error {
 	switch eventType {
 	case "pull_request":
-		var e github.PullRequestEvent
-		if err := json.Unmarshal(payload, &e); err != nil {
+		e, err := decode[github.PullRequestEvent](ctx, payload)
+		if err != nil {
 			return fmt.Errorf("parsing pull_request event: %w", err)
 		}
 		if !h.HandlesAction(eventType, e.GetAction()) || (e.GetAction() == "edited" && e.GetChanges().GetBase() == nil) {
@@ -63,34 +62,52 @@ func (h *Check) Handle(ctx context.Context, eventType, _ string, payload []byte)
 			HeadSHA: p.GetHead().GetSHA(), BaseRef: p.GetBase().GetRef(), BaseSHA: p.GetBase().GetSHA(),
 		}, nil)
 	case "check_run", "check_suite":
-		// Most re-requests are other Apps' runs: decide from the few fields that
-		// say whose they are, before the full decode, which is costlier and fails
-		// on some older payloads' App timestamps.
-		var head struct {
-			Action   string `json:"action"`
-			CheckRun *struct {
-				App appRef `json:"app"`
-			} `json:"check_run"`
-			CheckSuite *struct {
-				App appRef `json:"app"`
-			} `json:"check_suite"`
-		}
-		if err := json.Unmarshal(payload, &head); err != nil {
-			return fmt.Errorf("parsing %s event: %w", eventType, err)
-		}
-		var app appRef
-		switch {
-		case eventType == "check_run" && head.CheckRun != nil:
-			app = head.CheckRun.App
-		case eventType == "check_suite" && head.CheckSuite != nil:
-			app = head.CheckSuite.App
-		}
-		if !h.HandlesAction(eventType, head.Action) || !h.ours(&github.App{ID: &app.ID, Slug: &app.Slug}) {
-			return nil
-		}
 		return h.rerequested(ctx, eventType, payload)
 	}
 	return nil
+}
+
+// rerequested checks again this App's re-requested check run or suite.
+func (h *Check) rerequested(ctx context.Context, eventType string, payload []byte) error {
+	e, err := decode[checkDelivery](ctx, payload)
+	if err != nil {
+		return fmt.Errorf("parsing %s event: %w", eventType, err)
+	}
+	var app *appRef
+	switch {
+	case eventType == "check_run" && e.CheckRun != nil:
+		app = &e.CheckRun.App
+	case eventType == "check_suite" && e.CheckSuite != nil:
+		app = &e.CheckSuite.App
+	}
+	if app == nil || !h.HandlesAction(eventType, e.Action) || !h.ours(&github.App{ID: &app.ID, Slug: &app.Slug}) {
+		return nil
+	}
+	ctx, _ = githubapp.PrepareRepoContext(ctx, e.Installation.ID, e.Repo)
+	owner, repo := e.Repo.GetOwner().GetLogin(), e.Repo.GetName()
+	if eventType == "check_run" {
+		return h.checks.RecheckRun(ctx, e.Installation.ID, owner, repo, &e.CheckRun.CheckRun)
+	}
+	return h.checks.RecheckSuite(ctx, e.Installation.ID, owner, repo, &e.CheckSuite.CheckSuite)
+}
+
+// checkDelivery is what a check_run or check_suite re-request needs, read in
+// one decode. Its App is read by id and slug alone: older payloads carry App
+// timestamps go-github cannot read.
+type checkDelivery struct {
+	Action       string `json:"action"`
+	Installation struct {
+		ID int64 `json:"id"`
+	} `json:"installation"`
+	Repo     *github.Repository `json:"repository"`
+	CheckRun *struct {
+		github.CheckRun
+		App appRef `json:"app"` // in place of the embedded App
+	} `json:"check_run"`
+	CheckSuite *struct {
+		github.CheckSuite
+		App appRef `json:"app"`
+	} `json:"check_suite"`
 }
 
 // appRef is the part of an App object that names it.
@@ -99,31 +116,8 @@ type appRef struct {
 	Slug string `json:"slug"`
 }
 
-// rerequested re-runs this App's check run or suite.
-func (h *Check) rerequested(ctx context.Context, eventType string, payload []byte) error {
-	switch eventType {
-	case "check_run":
-		var e github.CheckRunEvent
-		if err := json.Unmarshal(payload, &e); err != nil {
-			return fmt.Errorf("parsing check_run event: %w", err)
-		}
-		run := e.GetCheckRun()
-		ctx, _ = githubapp.PrepareRepoContext(ctx, e.GetInstallation().GetID(), e.GetRepo())
-		return h.checks.RecheckRun(ctx, e.GetInstallation().GetID(), e.GetRepo().GetOwner().GetLogin(), e.GetRepo().GetName(), run)
-	case "check_suite":
-		var e github.CheckSuiteEvent
-		if err := json.Unmarshal(payload, &e); err != nil {
-			return fmt.Errorf("parsing check_suite event: %w", err)
-		}
-		suite := e.GetCheckSuite()
-		ctx, _ = githubapp.PrepareRepoContext(ctx, e.GetInstallation().GetID(), e.GetRepo())
-		return h.checks.RecheckSuite(ctx, e.GetInstallation().GetID(), e.GetRepo().GetOwner().GetLogin(), e.GetRepo().GetName(), suite)
-	}
-	return nil
-}
-
 // ours is true for this App's runs and suites: by id when the service knows
 // it, else by the slug GET /app answered.
 func (h *Check) ours(app *github.App) bool {
-	return h.checks.Owns(app) || h.App().HasSlug(app.GetSlug())
+	return h.checks.Owns(app) || h.App.HasSlug(app.GetSlug())
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/checkrun"
 	"github.com/secwg/secwg/internal/githubclient"
 	"github.com/secwg/secwg/internal/githubtest"
@@ -423,7 +424,7 @@ type chkEnv struct {
 }
 
 func newChkEnv(t *testing.T, cap int) *chkEnv {
-	return newChkEnvWith(t, checkrun.Options{AppID: githubtest.AppID, MaxAnnotations: cap})
+	return newChkEnvWith(t, checkrun.Options{App: appid.Fixed(githubtest.AppID, ""), MaxAnnotations: cap})
 }
 
 func newChkEnvWith(t *testing.T, opts checkrun.Options) *chkEnv {
@@ -431,7 +432,7 @@ func newChkEnvWith(t *testing.T, opts checkrun.Options) *chkEnv {
 	cc := f.clients()
 	clock := func() time.Time { return time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC) }
 	svc := checkrun.New(cc, clock, zerolog.Nop(), opts)
-	h := handler.NewCheck(handler.Base{Clients: cc, AppSlug: func() string { return githubtest.AppSlug }}, svc)
+	h := handler.NewCheck(handler.Base{Clients: cc, App: appid.Fixed(0, githubtest.AppSlug)}, svc)
 	e := &chkEnv{chkGitHub: f, svc: svc, h: h}
 	e.put("nodejs", "node-sec", "main", checkrun.ConfigPath, chkFixture(t, "secwg.yml"))
 	e.put("nodejs", "node-sec", chkHead, "SECURITY.md", chkFixture(t, "head.md"))
@@ -1019,9 +1020,9 @@ func TestCheckFallsBackToRESTWhenGraphQLCannotAnswer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := checkrun.Options{AppID: tt.appID}
+			opts := checkrun.Options{App: appid.Fixed(tt.appID, "")}
 			if tt.appID == 0 {
-				opts.AppSlug = func() string { return githubtest.AppSlug }
+				opts.App = appid.Fixed(0, githubtest.AppSlug)
 			}
 			e := newChkEnvWith(t, opts)
 			e.graphQLFault = tt.fault

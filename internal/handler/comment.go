@@ -29,7 +29,7 @@ var _ githubapp.EventHandler = &Comment{}
 // NewComment builds the issue_comment handler. meetings or checks may be nil
 // when that feature is off; their commands then fail with a reply saying so.
 func NewComment(b Base, groups []meeting.Group, meetings Meetings, checks Checks) *Comment {
-	return &Comment{Base: b, commands: commands.New(groups, meetings, checks, b.App()),
+	return &Comment{Base: b, commands: commands.New(groups, meetings, checks, b.App),
 		perms: NewPermissions(PermissionTTL, PermissionCacheLimit)}
 }
 
@@ -103,5 +103,5 @@ func (h *Comment) ignoresAuthor(u *github.User) bool {
 	if strings.EqualFold(u.GetType(), "Bot") {
 		return true
 	}
-	return h.App().IsLogin(u.GetLogin())
+	return h.App.IsLogin(u.GetLogin())
 }

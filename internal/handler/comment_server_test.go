@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/githubtest"
 	"github.com/secwg/secwg/internal/handler"
@@ -34,7 +35,7 @@ func (f *cmdGitHub) startReplica() *cmdReplica {
 	cfg.Server = config.Server{Port: 1, QueueSize: 16, Workers: 2, JobTimeout: 10 * time.Second, ShutdownTimeout: 10 * time.Second, CacheSize: 1 << 20}
 	cfg.GitHub = config.GitHub{WebURL: "http://github.invalid", V3APIURL: f.gh.URL(), V4APIURL: f.gh.URL() + "graphql"}
 	cfg.GitHub.App = config.App{IntegrationID: githubtest.AppID, WebhookSecret: cmdWebhookSecret, PrivateKey: string(f.gh.PrivateKeyPEM())}
-	base := handler.Base{Clients: f.clients(), Metrics: metrics.New(), AppSlug: func() string { return githubtest.AppSlug }}
+	base := handler.Base{Clients: f.clients(), Metrics: metrics.New(), App: appid.Fixed(0, githubtest.AppSlug)}
 	h := handler.NewComment(base, cmdGroups(), &cmdMeetings{groups: cmdGroups()}, &cmdChecks{})
 	srv, err := server.New(cfg, zerolog.Nop(), server.WithHandlers(h))
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/command"
 	"github.com/secwg/secwg/internal/githubclient"
 	"github.com/secwg/secwg/internal/githubtest"
@@ -341,7 +342,7 @@ func (f *cmdGitHub) env(o cmdOptions) *cmdEnv {
 	if o.noChecks {
 		checks = nil
 	}
-	base := handler.Base{Clients: f.clients(), Metrics: metrics.New(), AppSlug: func() string { return githubtest.AppSlug }}
+	base := handler.Base{Clients: f.clients(), Metrics: metrics.New(), App: appid.Fixed(0, githubtest.AppSlug)}
 	e.h = handler.NewComment(base, o.groups, meetings, checks)
 	return e
 }
@@ -1060,7 +1061,7 @@ func BenchmarkCommentHandle(b *testing.B) {
 			_ = json.Unmarshal(raw, &m)
 			m["comment"].(map[string]any)["body"] = body
 			payload, _ := json.Marshal(m)
-			h := handler.NewComment(handler.Base{AppSlug: func() string { return githubtest.AppSlug }}, cmdGroups(), nil, nil)
+			h := handler.NewComment(handler.Base{App: appid.Fixed(0, githubtest.AppSlug)}, cmdGroups(), nil, nil)
 			ctx := zerolog.Nop().WithContext(context.Background())
 			b.SetBytes(int64(len(payload)))
 			b.ReportAllocs()

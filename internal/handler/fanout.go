@@ -35,7 +35,8 @@ func (f *fanout) HandlesAction(event, action string) bool {
 
 // Handle runs every member that wants the action, each even when another failed.
 func (f *fanout) Handle(ctx context.Context, event, deliveryID string, payload []byte) error {
-	action := actionOf(payload)
+	ctx = withDelivery(ctx)
+	action := actionFrom(ctx, payload)
 	var errs []error
 	for _, h := range f.handlers {
 		if af, ok := h.(actionFilter); ok && !af.HandlesAction(event, action) {

@@ -3,8 +3,6 @@
 package handler
 
 import (
-	"encoding/json"
-
 	"github.com/palantir/go-githubapp/githubapp"
 
 	"github.com/secwg/secwg/internal/appid"
@@ -18,16 +16,13 @@ import (
 type Base struct {
 	Clients githubapp.ClientCreator
 	Metrics *metrics.Metrics
-	// AppSlug is the App's slug once GET /app has answered, else "". Its
-	// comments and issues are authored by "<slug>[bot]".
-	AppSlug func() string
+	// App is the App's identity; its comments and issues are authored by its
+	// login once GitHub has told the slug.
+	App appid.Identity
 }
 
-// App is the App's identity as the handlers know it: by slug.
-func (b Base) App() appid.Identity { return appid.New(0, b.AppSlug) }
-
 // AppLogin is the login the App acts as, or "" while its identity is unknown.
-func (b Base) AppLogin() string { return b.App().Login() }
+func (b Base) AppLogin() string { return b.App.Login() }
 
 // MeetingService is what the handlers ask of the meeting service: the
 // commands' answers and the live agenda. *meetingsync.Service is one.
@@ -62,13 +57,4 @@ func All(b Base, s Services) []githubapp.EventHandler {
 		hs = append(hs, &Meeting{Base: b, Agenda: s.Meetings})
 	}
 	return combine(hs)
-}
-
-// actionOf reads a payload's action without unmarshalling the rest.
-func actionOf(payload []byte) string {
-	var v struct {
-		Action string `json:"action"`
-	}
-	_ = json.Unmarshal(payload, &v)
-	return v.Action
 }

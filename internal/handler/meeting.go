@@ -2,7 +2,6 @@ package handler
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/google/go-github/v60/github"
@@ -46,7 +45,7 @@ func (h *Meeting) HandlesAction(event, action string) bool { return meetingActio
 
 // Handle implements githubapp.EventHandler.
 func (h *Meeting) Handle(ctx context.Context, eventType, _ string, payload []byte) error {
-	if h.Agenda == nil || !h.HandlesAction(eventType, actionOf(payload)) {
+	if h.Agenda == nil || !h.HandlesAction(eventType, actionFrom(ctx, payload)) {
 		return nil
 	}
 	var (
@@ -56,9 +55,9 @@ func (h *Meeting) Handle(ctx context.Context, eventType, _ string, payload []byt
 	)
 	switch eventType {
 	case "issues":
-		ev, ok, err = issueItemEvent(payload)
+		ev, ok, err = issueItemEvent(ctx, payload)
 	case "pull_request":
-		ev, ok, err = pullItemEvent(payload)
+		ev, ok, err = pullItemEvent(ctx, payload)
 	}
 	if err != nil || !ok || !h.Agenda.Concerns(ev) {
 		return err
@@ -74,14 +73,25 @@ func labelNames(labels []*github.Label) []string {
 	return names
 }
 
+// issuesDelivery is an issues event with the changes secwg reads, a transfer's
+// among them, which go-github's EditChange leaves out.
+type issuesDelivery struct {
+	github.IssuesEvent
+	Changes struct {
+		Title         *github.EditTitle  `json:"title"`
+		NewIssue      *github.Issue      `json:"new_issue"`
+		NewRepository *github.Repository `json:"new_repository"`
+	} `json:"changes"`
+}
+
 // issueItemEvent reads an issues delivery; ok is false for an edit that left the
 // title alone.
-func issueItemEvent(payload []byte) (meetingsync.ItemEvent, bool, error) {
-	var e github.IssuesEvent
-	if err := json.Unmarshal(payload, &e); err != nil {
+func issueItemEvent(ctx context.Context, payload []byte) (meetingsync.ItemEvent, bool, error) {
+	e, err := decode[issuesDelivery](ctx, payload)
+	if err != nil {
 		return meetingsync.ItemEvent{}, false, fmt.Errorf("parsing issues event: %w", err)
 	}
-	if e.GetAction() == "edited" && e.GetChanges().GetTitle() == nil {
+	if e.GetAction() == "edited" && e.Changes.Title == nil {
 		return meetingsync.ItemEvent{}, false, nil
 	}
 	is, repo := e.GetIssue(), e.GetRepo().GetFullName()
@@ -94,19 +104,10 @@ func issueItemEvent(payload []byte) (meetingsync.ItemEvent, bool, error) {
 		ev.Removed = e.GetLabel().GetName()
 	}
 	if e.GetAction() == "transferred" {
-		var t struct {
-			Changes struct {
-				NewIssue      *github.Issue      `json:"new_issue"`
-				NewRepository *github.Repository `json:"new_repository"`
-			} `json:"changes"`
-		}
-		if err := json.Unmarshal(payload, &t); err != nil {
-			return meetingsync.ItemEvent{}, false, fmt.Errorf("parsing issues transferred event: %w", err)
-		}
 		former := ev.Item
 		ev.Former, ev.FormerLabels = &former, ev.Labels
-		ni := t.Changes.NewIssue
-		ev.Item = meeting.Item{Repo: t.Changes.NewRepository.GetFullName(), Number: ni.GetNumber(), Title: ni.GetTitle(), URL: ni.GetHTMLURL()}
+		ni := e.Changes.NewIssue
+		ev.Item = meeting.Item{Repo: e.Changes.NewRepository.GetFullName(), Number: ni.GetNumber(), Title: ni.GetTitle(), URL: ni.GetHTMLURL()}
 		ev.Open, ev.Labels = ni.GetState() != "closed", labelNames(ni.Labels)
 	}
 	return ev, true, nil
@@ -114,9 +115,9 @@ func issueItemEvent(payload []byte) (meetingsync.ItemEvent, bool, error) {
 
 // pullItemEvent reads a pull_request delivery; ok is false for an edit that left
 // the title alone.
-func pullItemEvent(payload []byte) (meetingsync.ItemEvent, bool, error) {
-	var e github.PullRequestEvent
-	if err := json.Unmarshal(payload, &e); err != nil {
+func pullItemEvent(ctx context.Context, payload []byte) (meetingsync.ItemEvent, bool, error) {
+	e, err := decode[github.PullRequestEvent](ctx, payload)
+	if err != nil {
 		return meetingsync.ItemEvent{}, false, fmt.Errorf("parsing pull_request event: %w", err)
 	}
 	if e.GetAction() == "edited" && e.GetChanges().GetTitle() == nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/palantir/go-githubapp/githubapp"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/githubclient"
 	"github.com/secwg/secwg/internal/githubtest"
 	"github.com/secwg/secwg/internal/meeting"
@@ -50,16 +51,16 @@ func newMeetingFixture(t *testing.T, now time.Time) *meetingFixture {
 	if err := g.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	slug := func() string { return githubtest.AppSlug }
+	app := appid.Fixed(0, githubtest.AppSlug)
 	svc, err := meetingsync.New(&meeting.Config{Groups: []meeting.Group{g}}, clients,
-		meetingsync.WithClock(func() time.Time { return now }), meetingsync.WithAppSlug(slug))
+		meetingsync.WithClock(func() time.Time { return now }), meetingsync.WithApp(app))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := svc.Sync(context.Background(), now, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	h := &Meeting{Base: Base{Clients: clients, AppSlug: slug}, Agenda: svc}
+	h := &Meeting{Base: Base{Clients: clients, App: app}, Agenda: svc}
 	return &meetingFixture{gh: gh, state: state, handler: h,
 		dispatch: githubapp.NewEventDispatcher(combine([]githubapp.EventHandler{h}), meetingSecret)}
 }

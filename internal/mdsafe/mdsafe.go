@@ -34,24 +34,35 @@ func Invisible(r rune) bool {
 }
 
 // Cell makes text safe inline and inside a table cell: the result cannot
-// mention (an "@" gets a zero-width space after it), open HTML, start
+// mention or cross-reference (see breaksAfter), open HTML, start
 // emphasis, links, code, a heading or a list, or break the table row.
 // Line breaks become spaces; control and invisible characters are dropped.
 func Cell(s string) string {
-	var b strings.Builder
-	b.Grow(len(s) + len(s)/8)
-	for _, r := range s {
+	// Dropped first, so that what is left reads as GitHub will read it.
+	s = strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
-		case r == '@':
-			b.WriteString("@" + breakRune)
+			return ' '
+		case unicode.IsControl(r), Invisible(r):
+			return -1
+		}
+		return r
+	}, s)
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	for i, r := range s {
+		switch {
+		case breaksAfter(s, i, r):
+			if r == '-' {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+			b.WriteString(breakRune)
 		case r == '<', r == '>', r == '&':
 			writeEntity(&b, r)
 		case strings.ContainsRune("\\`*_{}[]()#+-.!|~:", r):
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case unicode.IsControl(r), Invisible(r):
 		default:
 			b.WriteRune(r)
 		}
@@ -60,7 +71,7 @@ func Cell(s string) string {
 }
 
 // LinkText makes a title safe as the text of a Markdown link or list item: it
-// cannot mention ("@" gets &#8203; after it), inject HTML, start a block, or
+// cannot mention or cross-reference (see breaksAfter), inject HTML, start a block, or
 // open a link, emphasis, code span, table cell or math. Control and invisible
 // characters are dropped, whitespace runs become one space, and the result is
 // cut at maxRunes (when positive) with an ellipsis. Blank text gives "".
@@ -73,12 +84,18 @@ func LinkText(s string, maxRunes int) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
 	for i, r := range s {
+		if breaksAfter(s, i, r) {
+			if r == '-' && i == 0 {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+			b.WriteString(breakEntity)
+			continue
+		}
 		switch r {
 		case '&', '<', '>':
 			writeEntity(&b, r)
-		case '@':
-			b.WriteString("@" + breakEntity)
-		case '\\', '`', '*', '_', '[', ']', '#', '|', '~', '$':
+		case '\\', '`', '*', '_', '[', ']', '|', '~', '$':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case '-', '+':
@@ -102,14 +119,18 @@ func LinkText(s string, maxRunes int) string {
 
 // Inline makes plain text safe inline, for text quoted back to the person who
 // wrote it: every ASCII punctuation mark is backslash-escaped (no HTML, links,
-// emphasis or commands), "@" and "#" get &#8203; so they neither ping nor
-// cross-reference, line breaks become spaces, and invalid UTF-8, control and
+// emphasis or commands), mentions and references are broken (see
+// breaksAfter), line breaks become spaces, and invalid UTF-8, control and
 // invisible format characters show as U+FFFD so hidden tricks stay visible.
 func Inline(s string) string {
 	var b strings.Builder
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	for i, r := range s {
 		switch {
-		case r == '@' || r == '#':
+		case breaksAfter(s, i, r):
+			if r == '-' {
+				b.WriteByte('\\')
+			}
 			b.WriteRune(r)
 			b.WriteString(breakEntity)
 		case r < utf8.RuneSelf && (unicode.IsPunct(r) || unicode.IsSymbol(r)):
@@ -129,8 +150,8 @@ func Inline(s string) string {
 // CodeBlock shows text nearly verbatim in a fenced block longer than any
 // backtick run in it, so the text cannot close the fence. Line breaks are
 // normalised, invalid UTF-8, control and invisible format characters show as
-// U+FFFD, and a zero-width space follows every "@" and "#" (so a copy out of
-// the block pings nobody) and breaks "<!" and "->" (so the block can never
+// U+FFFD, mentions and references are broken as everywhere (so a copy out of
+// the block pings nobody), and a zero-width space breaks "<!" and "->" (so the block can never
 // hold an HTML comment marker, even to a reader of the raw text).
 func CodeBlock(s string) string {
 	s = strings.Map(func(r rune) rune {
@@ -139,15 +160,36 @@ func CodeBlock(s string) string {
 		}
 		return r
 	}, lineBreaks.Replace(strings.ToValidUTF8(s, "\uFFFD")))
-	s = codeMarks.Replace(s)
+	var b strings.Builder
+	for i, r := range s {
+		b.WriteRune(r)
+		if breaksAfter(s, i, r) {
+			b.WriteString(breakRune)
+		}
+	}
+	s = codeMarks.Replace(b.String())
 	fence := strings.Repeat("`", max(3, longestRun(s, '`')+1))
 	return fence + "text\n" + strings.TrimRight(s, "\n") + "\n" + fence + "\n"
 }
 
 var (
 	lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
-	codeMarks  = strings.NewReplacer("@", "@"+breakRune, "#", "#"+breakRune, "<!", "<"+breakRune+"!", "->", "-"+breakRune+">")
+	codeMarks  = strings.NewReplacer("<!", "<"+breakRune+"!", "->", "-"+breakRune+">")
 )
+
+// breaksAfter reports whether the rune r at s[i] must be followed by a
+// zero-width break, the one rule every policy shares: after each "@" (no
+// mention), each "#" (no "#123" or "owner/repo#123" cross-reference), and
+// after the "-" of "GH-" before a digit (GitHub links "GH-123" too).
+func breaksAfter(s string, i int, r rune) bool {
+	switch r {
+	case '@', '#':
+		return true
+	case '-':
+		return i >= 2 && strings.EqualFold(s[i-2:i], "gh") && i+1 < len(s) && '0' <= s[i+1] && s[i+1] <= '9'
+	}
+	return false
+}
 
 func longestRun(s string, c byte) int {
 	best, run := 0, 0

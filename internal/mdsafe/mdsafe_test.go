@@ -83,7 +83,7 @@ func TestInlineShowsHiddenCharacters(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"/agenda", `\/agenda`},
 		{"@user", "@&#8203;user"},
-		{"#12 GH-3", "#&#8203;12 GH\\-3"},
+		{"#12 GH-3", "#&#8203;12 GH\\-&#8203;3"},
 		{"a\u200bb", "a\uFFFDb"},
 		{"a\u202eb", "a\uFFFDb"},
 		{"a\xffb", "a\uFFFDb"},
@@ -114,7 +114,20 @@ func TestCodeBlockCannotBeClosedOrHideMarkers(t *testing.T) {
 }
 
 // ownMarks are the zero-width spaces the policies themselves write.
-var ownMarks = strings.NewReplacer("@"+breakRune, "@", "#"+breakRune, "#", "<"+breakRune+"!", "<!", "-"+breakRune+">", "->")
+var ownMarks = strings.NewReplacer(append([]string{"@" + breakRune, "@", "#" + breakRune, "#", "<" + breakRune + "!", "<!", "-" + breakRune + ">", "->"},
+	strings.Split("-"+breakRune+"0,-0,-"+breakRune+"1,-1,-"+breakRune+"2,-2,-"+breakRune+"3,-3,-"+breakRune+"4,-4,-"+breakRune+"5,-5,-"+breakRune+"6,-6,-"+breakRune+"7,-7,-"+breakRune+"8,-8,-"+breakRune+"9,-9", ",")...)...)
+
+// referenceLeft reports whether s, read as GitHub reads it (backslash escapes
+// gone), holds a "#123" or "GH-123" reference it would link.
+func referenceLeft(s string) bool {
+	s = strings.ToLower(strings.NewReplacer("\\", "", breakEntity, breakRune).Replace(s))
+	for i := 0; i < len(s)-1; i++ {
+		if c := s[i+1]; '0' <= c && c <= '9' && (s[i] == '#' || (s[i] == '-' && i >= 2 && s[i-2:i] == "gh")) {
+			return true
+		}
+	}
+	return false
+}
 
 // invisibleLeft finds a bidi or zero-width control in s other than the
 // zero-width spaces a policy itself writes.
@@ -141,7 +154,7 @@ func mentionLeft(s string) bool {
 }
 
 func FuzzPoliciesCannotBreakOut(f *testing.F) {
-	for _, s := range []string{"@nodejs/security-wg", "<!-- secwg:begin -->", "a\u202eb", "x\u200b@y", "@\u200bz", "--><!--", "#1 GH-2", "\xff@", strings.Repeat("@", 300)} {
+	for _, s := range []string{"@nodejs/security-wg", "<!-- secwg:begin -->", "a\u202eb", "x\u200b@y", "@\u200bz", "--><!--", "#1 GH-2", "nodejs/node#9 gh-1 G\u200bH-1 \\#4", "\xff@", strings.Repeat("@", 300)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -155,6 +168,9 @@ func FuzzPoliciesCannotBreakOut(f *testing.F) {
 			}
 			if mentionLeft(got) {
 				t.Fatalf("%s(%q) = %q can mention", p.name, in, got)
+			}
+			if referenceLeft(got) {
+				t.Fatalf("%s(%q) = %q can cross-reference", p.name, in, got)
 			}
 			if strings.Contains(got, "<!--") || strings.Contains(got, "-->") {
 				t.Fatalf("%s(%q) = %q can open or close an HTML comment", p.name, in, got)
@@ -176,6 +192,8 @@ func FuzzPoliciesCannotBreakOut(f *testing.F) {
 			t.Fatalf("CodeBlock(%q) = %q can close its fence early", in, got)
 		case mentionLeft(got):
 			t.Fatalf("CodeBlock(%q) = %q can mention", in, got)
+		case referenceLeft(got):
+			t.Fatalf("CodeBlock(%q) = %q can cross-reference", in, got)
 		case strings.Contains(got, "<!--") || strings.Contains(got, "-->"):
 			t.Fatalf("CodeBlock(%q) = %q holds an HTML comment marker", in, got)
 		}
@@ -183,4 +201,20 @@ func FuzzPoliciesCannotBreakOut(f *testing.F) {
 			t.Fatalf("CodeBlock(%q) = %q keeps %U", in, got, r)
 		}
 	})
+}
+
+func TestEveryPolicyBreaksReferences(t *testing.T) {
+	in := "see #123, nodejs/node#45 and GH-6 (gh-7)"
+	for _, p := range append(policies, struct {
+		name string
+		fn   func(string) string
+	}{"CodeBlock", CodeBlock}) {
+		got := p.fn(in)
+		if referenceLeft(got) {
+			t.Errorf("%s(%q) = %q can cross-reference", p.name, in, got)
+		}
+		if !strings.Contains(strings.ReplaceAll(got, "\\", ""), "see #") {
+			t.Errorf("%s(%q) = %q lost the text", p.name, in, got)
+		}
+	}
 }

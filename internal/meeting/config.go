@@ -260,84 +260,114 @@ func (c *Config) Validate() error {
 
 // Validate checks the group; each error names the group, the key and the reason.
 func (g *Group) Validate() error {
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("meetings: group %q: key %s: %s", g.ID, key, fmt.Sprintf(format, args...)))
-	}
+	p := &problems{group: g.ID}
+	g.validateNames(p)
+	g.validateSource(p)
+	g.validateTimes(p)
+	g.validateLists(p)
+	g.validateTemplates(p)
+	return errors.Join(p.errs...)
+}
+
+// problems gathers what is wrong with one group's configuration.
+type problems struct {
+	group string
+	errs  []error
+}
+
+func (p *problems) bad(key, format string, args ...any) {
+	p.errs = append(p.errs, fmt.Errorf("meetings: group %q: key %s: %s", p.group, key, fmt.Sprintf(format, args...)))
+}
+
+// validateNames checks the group's id and the GitHub names it uses.
+func (g *Group) validateNames(p *problems) {
 	if !idPattern.MatchString(g.ID) {
-		bad("id", "want lower-case letters, digits, '.', '_' or '-', got %q", g.ID)
+		p.bad("id", "want lower-case letters, digits, '.', '_' or '-', got %q", g.ID)
 	}
 	if g.Org == "" {
-		bad("org", "missing")
+		p.bad("org", "missing")
 	} else if !namePattern.MatchString(g.Org) {
-		bad("org", "%q is not a GitHub organisation name", g.Org)
+		p.bad("org", "%q is not a GitHub organisation name", g.Org)
 	}
 	if g.Repo == "" {
-		bad("repo", "missing")
+		p.bad("repo", "missing")
 	} else if !repoPattern.MatchString(g.Repo) {
-		bad("repo", "want owner/name, got %q", g.Repo)
+		p.bad("repo", "want owner/name, got %q", g.Repo)
 	}
 	if !labelPattern.MatchString(g.AgendaLabel) {
-		bad("agenda_label", "want 1 to 50 characters without quotes or newlines, got %q", g.AgendaLabel)
+		p.bad("agenda_label", "want 1 to 50 characters without quotes or newlines, got %q", g.AgendaLabel)
 	}
 	if g.Team != "" && !repoPattern.MatchString(g.Team) {
-		bad("team", "want org/team-slug, got %q", g.Team)
+		p.bad("team", "want org/team-slug, got %q", g.Team)
 	}
+}
+
+// validateSource checks where the meetings come from: a calendar or a schedule.
+func (g *Group) validateSource(p *problems) {
 	switch {
 	case g.Calendar == nil && g.Schedule == nil:
-		bad("calendar", "set calendar or schedule")
+		p.bad("calendar", "set calendar or schedule")
 	case g.Calendar != nil && g.Schedule != nil:
-		bad("calendar", "set calendar or schedule, not both")
+		p.bad("calendar", "set calendar or schedule, not both")
 	case g.Calendar != nil:
 		if strings.TrimSpace(g.Calendar.URL) == "" {
-			bad("calendar.url", "missing")
+			p.bad("calendar.url", "missing")
 		} else if strings.HasPrefix(strings.ToLower(g.Calendar.URL), "file:") {
 			if _, err := FilePath(g.Calendar.URL); err != nil {
-				bad("calendar.url", "%v", err)
+				p.bad("calendar.url", "%v", err)
 			}
 		} else if strings.Contains(g.Calendar.URL, "://") && !isHTTP(g.Calendar.URL) {
-			bad("calendar.url", "want an http(s) URL, a file:// URL or a file path, got %q", g.Calendar.URL)
+			p.bad("calendar.url", "want an http(s) URL, a file:// URL or a file path, got %q", g.Calendar.URL)
 		}
 	case g.Schedule != nil:
 		if _, err := newRuleSeries(*g.Schedule); err != nil {
-			bad("schedule", "%v", err)
+			p.bad("schedule", "%v", err)
 		}
 	}
+}
+
+func (g *Group) validateTimes(p *problems) {
 	if g.Duration <= 0 {
-		bad("duration", "must be positive, got %s", g.Duration)
+		p.bad("duration", "must be positive, got %s", g.Duration)
 	}
 	if g.LeadTime < 0 {
-		bad("lead_time", "must not be negative, got %s", g.LeadTime)
+		p.bad("lead_time", "must not be negative, got %s", g.LeadTime)
 	}
 	if g.Minutes.Delay < 0 {
-		bad("minutes.delay", "must not be negative, got %s", g.Minutes.Delay)
+		p.bad("minutes.delay", "must not be negative, got %s", g.Minutes.Delay)
 	}
+}
+
+func (g *Group) validateLists(p *problems) {
 	for i, z := range g.Timezones {
 		if z.Label == "" {
-			bad(fmt.Sprintf("timezones[%d].label", i), "missing")
+			p.bad(fmt.Sprintf("timezones[%d].label", i), "missing")
 		}
 		if _, err := loadZone(z.Zone); err != nil {
-			bad(fmt.Sprintf("timezones[%d].zone", i), "%v", err)
+			p.bad(fmt.Sprintf("timezones[%d].zone", i), "%v", err)
 		}
 	}
 	for i, s := range g.StandingItems {
 		if strings.TrimSpace(s.Title) == "" {
-			bad(fmt.Sprintf("standing_items[%d].title", i), "missing")
+			p.bad(fmt.Sprintf("standing_items[%d].title", i), "missing")
 		}
 		if len(s.Search) > maxStandingSearch || strings.ContainsAny(s.Search, "\r\n") ||
 			(s.Search != "" && strings.TrimSpace(s.Search) == "") {
-			bad(fmt.Sprintf("standing_items[%d].search", i), "want one line of at most %d characters, got %q", maxStandingSearch, s.Search)
+			p.bad(fmt.Sprintf("standing_items[%d].search", i), "want one line of at most %d characters, got %q", maxStandingSearch, s.Search)
 		}
 	}
+}
+
+// validateTemplates renders the title and minutes path once, for an example date.
+func (g *Group) validateTemplates(p *problems) {
 	if _, err := g.titleTemplate(); err != nil {
-		bad("title", "%v", err)
+		p.bad("title", "%v", err)
 	} else if _, err := g.MeetingTitle(time.Date(2026, 3, 19, 14, 0, 0, 0, time.UTC)); err != nil {
-		bad("title", "%v", err)
+		p.bad("title", "%v", err)
 	}
 	if _, err := g.MinutesPath(Occurrence{Start: time.Date(2026, 3, 19, 14, 0, 0, 0, time.UTC)}); err != nil {
-		bad("minutes.path", "%v", err)
+		p.bad("minutes.path", "%v", err)
 	}
-	return errors.Join(errs...)
 }
 
 func (g *Group) titleTemplate() (*template.Template, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/palantir/go-githubapp/githubapp"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/githubclient"
 	"github.com/secwg/secwg/internal/githubtest"
 	"github.com/secwg/secwg/internal/meeting"
@@ -92,7 +93,7 @@ func newCreator(t *testing.T, gh *githubtest.Server) githubapp.ClientCreator {
 // newService is a second process against the same GitHub: nothing remembered.
 func (e *env) newService(opts ...Option) *Service {
 	e.t.Helper()
-	base := []Option{WithClock(e.clock.Now), WithAppSlug(func() string { return githubtest.AppSlug })}
+	base := []Option{WithClock(e.clock.Now), WithApp(appid.Fixed(0, githubtest.AppSlug))}
 	s, err := New(e.cfg, e.create, append(base, opts...)...)
 	if err != nil {
 		e.t.Fatal(err)

@@ -151,6 +151,7 @@ func (s *Service) applyToGroup(ctx context.Context, g *meeting.Group, e ItemEven
 	if err != nil {
 		return fmt.Errorf("meeting issue %s#%d: %w", g.Repo, ref.Number, err)
 	}
+	p := &pass{s: s, ctx: ctx, client: client, g: g, st: st, apply: writer{s}}
 	// Label events keep the standing items' results; the next pass refreshes them.
 	standing := decodeStanding(region)
 	current, ok := decodeItems(region)
@@ -160,13 +161,13 @@ func (s *Service) applyToGroup(ctx context.Context, g *meeting.Group, e ItemEven
 		if err != nil {
 			return err
 		}
-		return s.writeAgenda(ctx, client, g, ref, body, items, standing, false, nil)
+		return p.writeAgenda(ref, body, items, standing)
 	}
 	next, changed := applyAgenda(g, current, e)
 	if !changed {
 		return nil
 	}
-	return s.writeAgenda(ctx, client, g, ref, body, next, standing, false, nil)
+	return p.writeAgenda(ref, body, next, standing)
 }
 
 // lookupUpcoming finds the next meeting's issue the way a sync does and

@@ -32,7 +32,7 @@ type Service struct {
 	fetcher  CalendarFetcher
 	hackmd   *HackMD
 	logger   zerolog.Logger
-	appSlug  func() string
+	app      appid.Identity
 	renderer *meeting.Renderer
 	locker   Locker // nil: the in-process group lock alone
 	// calendars keeps parsed feeds, so a pass and the commands between passes
@@ -52,7 +52,6 @@ type Service struct {
 	// after ForgetInstallations.
 	installs   githubapp.InstallationsService
 	installTTL time.Duration
-	slug       string // the App's slug once GET /app answered
 	groups     map[string]*groupState
 
 	statusMu sync.Mutex
@@ -93,9 +92,9 @@ func WithHackMD(h *HackMD) Option { return func(s *Service) { s.hackmd = h } }
 // WithLogger sets the logger for Run and for what a pass decides.
 func WithLogger(l zerolog.Logger) Option { return func(s *Service) { s.logger = l } }
 
-// WithAppSlug tells the service the App's slug (the server learns it from GET
-// /app); while it answers "" the service asks GET /app itself, once.
-func WithAppSlug(slug func() string) Option { return func(s *Service) { s.appSlug = slug } }
+// WithApp tells the service the App's identity, whose login authors the
+// meeting issues; without it the service asks GET /app itself when it must.
+func WithApp(app appid.Identity) Option { return func(s *Service) { s.app = app } }
 
 // Locker serialises work on a name across processes; *coord.Store is one.
 // held is ctx, cancelled too if the lock is lost; unlock releases it.
@@ -148,6 +147,9 @@ func New(cfg *meeting.Config, clients githubapp.ClientCreator, opts ...Option) (
 
 		installTTL: installationTTL,
 	}
+	if clients != nil {
+		s.app = appid.NewLookup(0, clients.NewAppClient).Identity()
+	}
 	for _, o := range opts {
 		o(s)
 	}
@@ -166,37 +168,11 @@ func (s *Service) group(id string) (*meeting.Group, *groupState, error) {
 }
 
 // appLogin is the login the App's issues are authored by, or "" when unknown.
-func (s *Service) appLogin() string {
-	if s.appSlug != nil {
-		if slug := s.appSlug(); slug != "" {
-			return appid.LoginOf(slug)
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return appid.LoginOf(s.slug)
-}
+func (s *Service) appLogin() string { return s.app.Login() }
 
 // ensureAppLogin returns the App's login, asking GET /app when nobody told it.
 func (s *Service) ensureAppLogin(ctx context.Context) (string, error) {
-	if l := s.appLogin(); l != "" {
-		return l, nil
-	}
-	client, err := s.clients.NewAppClient()
-	if err != nil {
-		return "", fmt.Errorf("creating the App client: %w", err)
-	}
-	app, _, err := client.Apps.Get(ctx, "")
-	if err != nil {
-		return "", fmt.Errorf("reading the App's identity (GET /app): %w", err)
-	}
-	if app.GetSlug() == "" {
-		return "", errors.New("GET /app answered without a slug")
-	}
-	s.mu.Lock()
-	s.slug = app.GetSlug()
-	s.mu.Unlock()
-	return appid.LoginOf(app.GetSlug()), nil
+	return s.app.ResolveLogin(ctx)
 }
 
 // installationTTL bounds how long an installation id is trusted when no

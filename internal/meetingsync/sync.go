@@ -43,24 +43,26 @@ func (s *Service) Sync(ctx context.Context, now time.Time, dryRun bool, out io.W
 	if out == nil {
 		out = io.Discard
 	}
+	var apply applier = writer{s}
+	if dryRun {
+		apply = printer{out}
+	}
 	var errs []error
 	for i := range s.cfg.Groups {
 		g := &s.cfg.Groups[i]
-		err := s.syncGroup(ctx, g, now, dryRun, out)
+		err := s.syncGroup(ctx, g, now, apply)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("group %q: %w", g.ID, err))
 			if deadInstallation(err) {
 				s.ForgetInstallations()
 			}
 		}
-		if !dryRun {
-			s.noteStatus(g.ID, func(st *GroupStatus) { st.LastSync, st.LastError = s.now(), errString(err) })
-		}
+		apply.status(g, func(st *GroupStatus) { st.LastSync, st.LastError = s.now(), errString(err) })
 	}
 	return errors.Join(errs...)
 }
 
-func (s *Service) syncGroup(ctx context.Context, g *meeting.Group, now time.Time, dryRun bool, out io.Writer) error {
+func (s *Service) syncGroup(ctx context.Context, g *meeting.Group, now time.Time, apply applier) error {
 	st := s.groups[g.ID]
 	ctx, unlock, err := s.lockGroup(ctx, g, st)
 	if err != nil {
@@ -75,8 +77,8 @@ func (s *Service) syncGroup(ctx context.Context, g *meeting.Group, now time.Time
 	}
 	next, err := cal.Next(now)
 	hasNext := err == nil
-	if hasNext && !dryRun {
-		s.noteStatus(g.ID, func(st *GroupStatus) { st.Next = next.Start })
+	if hasNext {
+		apply.status(g, func(st *GroupStatus) { st.Next = next.Start })
 	}
 	if err != nil && !errors.Is(err, meeting.ErrNoOccurrence) {
 		return err
@@ -104,12 +106,13 @@ func (s *Service) syncGroup(ctx context.Context, g *meeting.Group, now time.Time
 	if err != nil {
 		return err
 	}
+	p := &pass{s: s, ctx: ctx, client: client, g: g, st: st, found: found, apply: apply}
 	var errs []error
 	if needUpcoming {
-		errs = append(errs, s.reconcileUpcoming(ctx, client, g, st, next, found, dryRun, out))
+		errs = append(errs, p.reconcileUpcoming(next))
 	}
 	if needMinutes {
-		errs = append(errs, s.reconcileMinutes(ctx, client, g, st, prev, found, dryRun, out))
+		errs = append(errs, p.reconcileMinutes(prev))
 	}
 	return errors.Join(errs...)
 }
@@ -175,35 +178,26 @@ func asMeetingIssue(is *github.Issue, g *meeting.Group, login string) (*meetingI
 }
 
 // reconcileUpcoming creates the next meeting's issue, or refreshes its agenda.
-func (s *Service) reconcileUpcoming(ctx context.Context, client *github.Client, g *meeting.Group, st *groupState, next meeting.Occurrence, found map[string]*meetingIssue, dryRun bool, out io.Writer) error {
+func (p *pass) reconcileUpcoming(next meeting.Occurrence) error {
+	s, g := p.s, p.g
 	date := meeting.MeetingDate(next.Start)
-	if mi := found[date]; mi != nil {
+	if mi := p.found[date]; mi != nil {
 		ref := mi.ref
 		ref.Occ = next
-		st.upcoming = &ref
-		if !dryRun {
-			s.noteStatus(g.ID, func(gs *GroupStatus) { gs.IssueURL = ref.URL })
-		}
+		p.st.upcoming = &ref
+		p.apply.status(g, func(gs *GroupStatus) { gs.IssueURL = ref.URL })
 		if ref.Closed {
 			s.logger.Info().Str("group", g.ID).Int("issue", ref.Number).Msg("meeting issue is closed; leaving it")
 			return nil
 		}
-		items, err := s.searchAgenda(ctx, g)
+		items, standing, err := p.searchAll()
 		if err != nil {
 			return err
 		}
-		standing, err := s.searchStanding(ctx, g)
-		if err != nil {
-			return err
-		}
-		return s.writeAgenda(ctx, client, g, &ref, mi.body, items, standing, dryRun, out)
+		return p.writeAgenda(&ref, mi.body, items, standing)
 	}
 
-	items, err := s.searchAgenda(ctx, g)
-	if err != nil {
-		return err
-	}
-	standing, err := s.searchStanding(ctx, g)
+	items, standing, err := p.searchAll()
 	if err != nil {
 		return err
 	}
@@ -211,13 +205,9 @@ func (s *Service) reconcileUpcoming(ctx context.Context, client *github.Client, 
 	agenda.Standing = standing
 	var minutesURL string
 	if s.hackmdFor(g) {
-		if dryRun {
-			fmt.Fprintf(out, "group %s: would create or find the HackMD note of the %s meeting in team %s\n", g.ID, date, g.Minutes.HackMDTeam)
-		} else if note, err := s.ensureNote(ctx, g, next, agenda); err != nil {
+		if minutesURL, err = p.apply.note(p, next, agenda); err != nil {
 			// The meeting issue matters more than its notes document.
 			s.logger.Error().Err(err).Str("group", g.ID).Msg("could not create the HackMD note; creating the meeting issue without it")
-		} else {
-			minutesURL = note.URL
 		}
 	}
 	issue, err := s.renderer.RenderIssue(g, meeting.Meeting{Occurrence: next, Agenda: agenda, MinutesURL: minutesURL})
@@ -232,25 +222,34 @@ func (s *Service) reconcileUpcoming(ctx context.Context, client *github.Client, 
 	if err != nil {
 		return err
 	}
-	if dryRun {
-		fmt.Fprintf(out, "group %s: would create the meeting issue in %s\ntitle: %s\n\n%s\n", g.ID, g.Repo, issue.Title, body)
-		return nil
+	created, err := p.apply.createIssue(p, issue.Title, body)
+	if err != nil || created == nil {
+		return err
 	}
-	owner, name := splitRepo(g.Repo)
-	created, _, err := client.Issues.Create(ctx, owner, name, &github.IssueRequest{Title: &issue.Title, Body: &body})
-	if err != nil {
-		return fmt.Errorf("creating the meeting issue in %s: %w", g.Repo, err)
-	}
-	st.upcoming = &issueRef{Number: created.GetNumber(), URL: created.GetHTMLURL(), Date: date, Occ: next}
-	s.noteStatus(g.ID, func(gs *GroupStatus) { gs.IssueURL, gs.AgendaItems = created.GetHTMLURL(), len(items) })
+	p.st.upcoming = &issueRef{Number: created.GetNumber(), URL: created.GetHTMLURL(), Date: date, Occ: next}
+	p.apply.status(g, func(gs *GroupStatus) { gs.IssueURL, gs.AgendaItems = created.GetHTMLURL(), len(items) })
 	s.logger.Info().Str("group", g.ID).Int("issue", created.GetNumber()).Str("date", date).Msg("meeting issue created")
 	return nil
 }
 
+// searchAll runs the group's agenda search and its standing items' searches.
+func (p *pass) searchAll() ([]meeting.Item, []meeting.StandingResults, error) {
+	items, err := p.s.searchAgenda(p.ctx, p.g)
+	if err != nil {
+		return nil, nil, err
+	}
+	standing, err := p.s.searchStanding(p.ctx, p.g)
+	if err != nil {
+		return nil, nil, err
+	}
+	return items, standing, nil
+}
+
 // writeAgenda rewrites the agenda region of the issue whose body is body, when
 // items or the standing items' results change it.
-func (s *Service) writeAgenda(ctx context.Context, client *github.Client, g *meeting.Group, ref *issueRef, body string, items []meeting.Item, standing []meeting.StandingResults, dryRun bool, out io.Writer) error {
-	region, err := s.regionText(g, items, standing)
+func (p *pass) writeAgenda(ref *issueRef, body string, items []meeting.Item, standing []meeting.StandingResults) error {
+	g := p.g
+	region, err := p.s.regionText(g, items, standing)
 	if err != nil {
 		return err
 	}
@@ -258,22 +257,11 @@ func (s *Service) writeAgenda(ctx context.Context, client *github.Client, g *mee
 	if err != nil {
 		return fmt.Errorf("meeting issue %s#%d: %w", g.Repo, ref.Number, err)
 	}
-	if !dryRun {
-		s.noteStatus(g.ID, func(st *GroupStatus) { st.IssueURL, st.AgendaItems = ref.URL, len(items) })
-	}
+	p.apply.status(g, func(st *GroupStatus) { st.IssueURL, st.AgendaItems = ref.URL, len(items) })
 	if newBody == body {
 		return nil
 	}
-	if dryRun {
-		fmt.Fprintf(out, "group %s: would rewrite the agenda of %s#%d to\n%s\n", g.ID, g.Repo, ref.Number, region)
-		return nil
-	}
-	owner, name := splitRepo(g.Repo)
-	if _, _, err := client.Issues.Edit(ctx, owner, name, ref.Number, &github.IssueRequest{Body: &newBody}); err != nil {
-		return fmt.Errorf("updating the agenda of %s#%d: %w", g.Repo, ref.Number, err)
-	}
-	s.logger.Info().Str("group", g.ID).Int("issue", ref.Number).Int("items", len(items)).Msg("agenda updated")
-	return nil
+	return p.apply.editAgenda(p, ref, newBody, region, len(items))
 }
 
 // searchAgenda runs the group's one agenda query, 100 items a page.
@@ -345,16 +333,17 @@ func (s *Service) searchStanding(ctx context.Context, g *meeting.Group) ([]meeti
 
 // reconcileMinutes proposes the minutes of prev once, unless a pull request for
 // its branch exists in any state or its issue is closed or missing.
-func (s *Service) reconcileMinutes(ctx context.Context, client *github.Client, g *meeting.Group, st *groupState, prev meeting.Occurrence, found map[string]*meetingIssue, dryRun bool, out io.Writer) error {
+func (p *pass) reconcileMinutes(prev meeting.Occurrence) error {
+	g, st := p.g, p.st
 	date := meeting.MeetingDate(prev.Start)
-	mi := found[date]
+	mi := p.found[date]
 	if mi == nil || mi.ref.Closed {
 		st.proposed[date] = true
 		return nil
 	}
 	mi.ref.Occ = prev
 	branch := minutesBranch(g, date)
-	existing, err := s.minutesPulls(ctx, client, g, branch, "all")
+	existing, err := p.s.minutesPulls(p.ctx, p.client, g, branch, "all")
 	if err != nil {
 		return err
 	}
@@ -362,16 +351,11 @@ func (s *Service) reconcileMinutes(ctx context.Context, client *github.Client, g
 		st.proposed[date] = true
 		return nil
 	}
-	if dryRun {
-		path, _ := g.MinutesPath(prev)
-		fmt.Fprintf(out, "group %s: would propose the minutes of %s#%d as %s on branch %s\n", g.ID, g.Repo, mi.ref.Number, path, branch)
-		return nil
-	}
-	url, err := s.proposeMinutes(ctx, client, g, mi)
-	if err != nil {
+	url, err := p.apply.proposeMinutes(p, mi, branch)
+	if err != nil || url == "" {
 		return err
 	}
 	st.proposed[date] = true
-	s.logger.Info().Str("group", g.ID).Str("pull_request", url).Msg("minutes proposed")
+	p.s.logger.Info().Str("group", g.ID).Str("pull_request", url).Msg("minutes proposed")
 	return nil
 }

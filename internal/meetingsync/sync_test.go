@@ -240,3 +240,59 @@ func TestPreviousIsTheLastEndedMeeting(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunPrintsWhatThePassWrites runs each decision twice: printed, with no
+// write, then written, so that the printer and the writer answer one pass.
+func TestDryRunPrintsWhatThePassWrites(t *testing.T) {
+	end := meetingStart.Add(time.Hour)
+	tests := []struct {
+		name    string
+		prepare func(e *env)
+		printed string
+		written func(e *env) bool
+	}{
+		{"agenda rewritten", func(e *env) {
+			e.sync()
+			e.agendaItem(repo, 7, "a new item")
+		}, "would rewrite the agenda of nodejs/security-wg#", func(e *env) bool {
+			return strings.Contains(e.onlyMeetingIssue().Body, "a new item")
+		}},
+		{"minutes proposed", func(e *env) {
+			e.agendaItem(repo, 1552, "Node.js PURL is missing namespace")
+			e.sync()
+			e.clock.Set(end.Add(2 * time.Hour))
+		}, "would propose the minutes of nodejs/security-wg#", func(e *env) bool {
+			return len(e.state.Pulls()) == 1
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, leadTimeAt)
+			tt.prepare(e)
+			writes := func() int {
+				n := 0
+				for _, r := range e.gh.Requests() {
+					if r.Method != "GET" && !strings.HasSuffix(r.Path, "/access_tokens") {
+						n++
+					}
+				}
+				return n
+			}
+			before := writes()
+			out := newOut()
+			if err := e.svc.Sync(ctx(), e.clock.Now(), true, out); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), tt.printed) {
+				t.Errorf("dry run printed %q, want %q", out, tt.printed)
+			}
+			if n := writes() - before; n != 0 || tt.written(e) {
+				t.Fatalf("dry run wrote %d requests", n)
+			}
+			e.sync()
+			if !tt.written(e) {
+				t.Error("the pass that writes did not write what the dry run printed")
+			}
+		})
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/handler"
+
 	"github.com/secwg/secwg/internal/metrics"
 )
 
@@ -45,6 +47,7 @@ type job struct {
 	logger  zerolog.Logger
 	handler githubapp.EventHandler
 	event   string
+	action  string
 	id      string
 	payload []byte
 	queued  time.Time
@@ -135,7 +138,7 @@ func (q *Queue) run(j *job) (err error) {
 		}
 		q.metrics.HandlerDuration.WithLabelValues(j.event, outcome).Observe(time.Since(start).Seconds())
 	}()
-	err = j.handler.Handle(ctx, j.event, j.id, j.payload)
+	err = j.handler.Handle(handler.WithAction(ctx, j.action), j.event, j.id, j.payload)
 	switch {
 	case err == nil:
 		logger.Debug().Dur("elapsed", time.Since(start)).Dur("waited", start.Sub(j.queued)).Msg("webhook handled")

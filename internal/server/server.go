@@ -23,6 +23,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/rs/zerolog/hlog"
 
+	"github.com/secwg/secwg/internal/appid"
 	"github.com/secwg/secwg/internal/checkrun"
 	"github.com/secwg/secwg/internal/config"
 	"github.com/secwg/secwg/internal/coord"
@@ -78,7 +79,8 @@ type Server struct {
 
 	ready    atomic.Bool
 	draining atomic.Bool
-	appSlug  atomic.Pointer[string]
+	// app learns the App's slug (GET /app) once, for every part that needs it.
+	app *appid.Lookup
 
 	// admin serves /metrics and the operator pages on their own port.
 	admin http.Handler
@@ -173,6 +175,8 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		return nil, fmt.Errorf("creating the GitHub client: %w", err)
 	}
 	s.clients = clients
+	s.app = appid.NewLookup(cfg.GitHub.App.IntegrationID, clients.NewAppClient)
+	app := s.app.Identity()
 	// What replicas must agree on lives in Redis when they share one, else here.
 	s.store, err = coord.Open(cfg.Redis.URL, coord.Options{ProcessingTTL: cfg.Server.JobTimeout + time.Minute})
 	if err != nil {
@@ -180,7 +184,7 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	}
 	s.storeOK.Store(s.store.Kind() == "memory")
 	meetingOpts := []meetingsync.Option{
-		meetingsync.WithAppSlug(s.slug),
+		meetingsync.WithApp(app),
 		meetingsync.WithLogger(logger),
 		meetingsync.WithHackMD(meetingsync.HackMDFromEnv(os.Getenv)),
 	}
@@ -192,13 +196,12 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		return nil, fmt.Errorf("setting up meetings: %w", err)
 	}
 	checks := checkrun.New(clients, time.Now, logger, checkrun.Options{
-		AppID:          cfg.GitHub.App.IntegrationID,
-		AppSlug:        s.slug,
+		App:            app,
 		MaxAnnotations: maxAnnotations,
 	})
 	s.queue = NewQueue(cfg.Server.QueueSize, cfg.Server.Workers, cfg.Server.JobTimeout, s.metrics, logger)
 
-	handlers := append(o.handlers, handler.All(handler.Base{Clients: clients, Metrics: s.metrics, AppSlug: s.slug},
+	handlers := append(o.handlers, handler.All(handler.Base{Clients: clients, Metrics: s.metrics, App: app},
 		handler.Services{Groups: cfg.Meetings.Groups, Meetings: s.meetings, Checks: checks})...)
 	rejected := logger.Sample(rejectSampler())
 	routes := newRoutes(handlers)
@@ -250,10 +253,10 @@ func (s *Server) Ready() bool { return s.ready.Load() }
 
 // slug is the App's slug once confirmed, else "".
 func (s *Server) slug() string {
-	if p := s.appSlug.Load(); p != nil {
-		return *p
+	if s.app == nil {
+		return ""
 	}
-	return ""
+	return s.app.Slug()
 }
 
 func (s *Server) serveReady(w http.ResponseWriter, _ *http.Request) {
@@ -480,9 +483,10 @@ func (s *Server) watchStore(ctx context.Context) {
 func (s *Server) confirmIdentity(ctx context.Context) error {
 	wait := time.Second
 	for {
-		slug, err := s.fetchIdentity(ctx)
+		fctx, cancel := context.WithTimeout(s.logger.WithContext(ctx), time.Minute)
+		slug, err := s.app.Fetch(fctx)
+		cancel()
 		if err == nil {
-			s.appSlug.Store(&slug)
 			s.ready.Store(true)
 			s.logger.Info().Str("app_slug", slug).Msg("GitHub App identity confirmed; ready")
 			return nil
@@ -503,20 +507,6 @@ func (s *Server) confirmIdentity(ctx context.Context) error {
 		}
 		wait = min(wait*2, readyRetryMax)
 	}
-}
-
-func (s *Server) fetchIdentity(ctx context.Context) (string, error) {
-	client, err := s.clients.NewAppClient()
-	if err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(s.logger.WithContext(ctx), time.Minute)
-	defer cancel()
-	app, _, err := client.Apps.Get(ctx, "")
-	if err != nil {
-		return "", err
-	}
-	return app.GetSlug(), nil
 }
 
 func displayAddr(a net.Addr) string {

@@ -23,7 +23,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/time/rate"
 
-	configfiles "github.com/secwg/secwg/config"
+	appconfig "github.com/secwg/secwg/config"
 	"github.com/secwg/secwg/templates"
 )
 
@@ -252,7 +252,7 @@ type permissionReason struct {
 // comment that says which feature needs each, so the page cannot drift from it.
 func manifestReasons() (perms, events []permissionReason, err error) {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(configfiles.AppManifest, &doc); err != nil {
+	if err := yaml.Unmarshal(appconfig.AppManifest, &doc); err != nil {
 		return nil, nil, err
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
@@ -281,7 +281,7 @@ func manifestReasons() (perms, events []permissionReason, err error) {
 // the webhook URL and the base of the browser's way back filled in.
 func buildManifest(name, hookURL, public string) ([]byte, error) {
 	var m map[string]any
-	if err := yaml.Unmarshal(configfiles.AppManifest, &m); err != nil {
+	if err := yaml.Unmarshal(appconfig.AppManifest, &m); err != nil {
 		return nil, fmt.Errorf("config/app.yml: %w", err)
 	}
 	m["name"] = name

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,35 +40,6 @@ const (
 
 // retryAfterBusy is the Retry-After of a 503 for a full memory budget, in seconds.
 const retryAfterBusy = "5"
-
-// envelope holds the fields of a payload that log and route a delivery that
-// will run (its action is already known from scanAction); the handler that
-// takes the event decodes the rest.
-type envelope struct {
-	Number       int `json:"number"`
-	Installation *struct {
-		ID int64 `json:"id"`
-	} `json:"installation"`
-	Repository *struct {
-		FullName string `json:"full_name"`
-	} `json:"repository"`
-	Issue *struct {
-		Number int `json:"number"`
-	} `json:"issue"`
-	PullRequest *struct {
-		Number int `json:"number"`
-	} `json:"pull_request"`
-}
-
-func (e *envelope) number() int {
-	switch {
-	case e.Issue != nil:
-		return e.Issue.Number
-	case e.PullRequest != nil:
-		return e.PullRequest.Number
-	}
-	return e.Number
-}
 
 // Request headers, in canonical form: looking them up needs no conversion.
 const (
@@ -114,128 +83,6 @@ func validDeliveryID(s string) bool {
 		}
 	}
 	return true
-}
-
-// scanAction reads the top-level "action" of a JSON object without decoding the
-// rest: GitHub writes it first, so the scan usually stops at the first key. It
-// only skips what it passes over, so ok says the body starts as a JSON object,
-// not that all of it is valid; ignored deliveries need no more.
-func scanAction(body []byte) (action string, ok bool) {
-	i := skipSpace(body, 0)
-	if i >= len(body) || body[i] != '{' {
-		return "", false
-	}
-	i++
-	for {
-		i = skipSpace(body, i)
-		if i < len(body) && body[i] == '}' {
-			return "", true
-		}
-		ks, ke, next, ok := scanString(body, i)
-		if !ok {
-			return "", false
-		}
-		i = skipSpace(body, next)
-		if i >= len(body) || body[i] != ':' {
-			return "", false
-		}
-		i = skipSpace(body, i+1)
-		if string(body[ks:ke]) == "action" {
-			vs, ve, _, ok := scanString(body, i)
-			if !ok {
-				// Not a string: no action to log, but still an object.
-				return "", true
-			}
-			if v := body[vs:ve]; !utf8.Valid(v) {
-				// Read it as encoding/json would (U+FFFD for each bad byte), so logs
-				// and filters never see invalid UTF-8.
-				var action string
-				_ = json.Unmarshal(body[vs-1:ve+1], &action)
-				return action, true
-			}
-			return string(body[vs:ve]), true
-		}
-		if i = skipValue(body, i); i < 0 {
-			return "", false
-		}
-		i = skipSpace(body, i)
-		switch {
-		case i < len(body) && body[i] == ',':
-			i++
-		case i < len(body) && body[i] == '}':
-			return "", true
-		default:
-			return "", false
-		}
-	}
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// scanString finds the JSON string at b[i]: its contents are b[start:end],
-// escapes kept as written, which is enough to compare a key with "action"
-// (GitHub does not escape it); next is the index after the closing quote.
-func scanString(b []byte, i int) (start, end, next int, ok bool) {
-	if i >= len(b) || b[i] != '"' {
-		return 0, 0, i, false
-	}
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return i + 1, j, j + 1, true
-		}
-	}
-	return 0, 0, i, false
-}
-
-// skipValue returns the index after the JSON value at b[i], or -1. Nesting is
-// counted, not recursed into, so depth costs nothing.
-func skipValue(b []byte, i int) int {
-	depth := 0
-	for i < len(b) {
-		switch c := b[i]; c {
-		case '"':
-			_, _, next, ok := scanString(b, i)
-			if !ok {
-				return -1
-			}
-			i = next
-		case '{', '[':
-			depth++
-			i++
-		case '}', ']':
-			depth--
-			i++
-			if depth < 0 {
-				return -1
-			}
-		case ',', ':', ' ', '\t', '\n', '\r':
-			if depth == 0 && (c == ',' || c == ':') {
-				return i
-			}
-			i++
-		default:
-			// A number or a literal: up to the next delimiter.
-			if depth == 0 {
-				for i < len(b) && !strings.ContainsRune(",}] \t\n\r", rune(b[i])) {
-					i++
-				}
-				return i
-			}
-			i++
-		}
-		if depth == 0 {
-			return i
-		}
-	}
-	return -1
 }
 
 // webhook receives GitHub's deliveries: it checks the signature over the body as
@@ -314,6 +161,20 @@ type answer struct {
 	event, action, outcome, reason, id string
 }
 
+// reject answers status with msg, recording why for the log line and metrics.
+func (a *answer) reject(w http.ResponseWriter, status int, outcome, msg string) {
+	a.outcome, a.reason = outcome, msg
+	http.Error(w, msg, status)
+}
+
+// accepted is a delivery the webhook has verified, routed and deduplicated.
+type accepted struct {
+	event, id, action string
+	handler           githubapp.EventHandler
+	body              *signedBody
+	hash              [sha256.Size]byte
+}
+
 func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &httpstatus.Recorder{ResponseWriter: w}
@@ -343,10 +204,7 @@ func (h *webhook) record(logger *zerolog.Logger, a *answer, status int, d time.D
 }
 
 func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logger *zerolog.Logger) {
-	reject := func(status int, o, msg string) {
-		a.outcome, a.reason = o, msg
-		http.Error(w, msg, status)
-	}
+	reject := func(status int, o, msg string) { a.reject(w, status, o, msg) }
 	sig, ok := strings.CutPrefix(header(r, hdrSignature), "sha256=")
 	mac, err := hex.DecodeString(sig)
 	if !ok || err != nil || len(mac) != sha256.Size {
@@ -447,6 +305,17 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		io.WriteString(w, "duplicate delivery: already processed or in progress\n")
 		return
 	}
+	if h.run(w, r, a, logger, accepted{event: ev, id: id, action: action, handler: handler, body: sb, hash: hash}) {
+		release, keep = func() {}, true
+	}
+}
+
+// run hands an accepted delivery to the queue and answers after its job:
+// 200 done, 500 failed, 202 past the acknowledgement timeout. taken is true
+// when the job took the body and its budget reservation.
+func (h *webhook) run(w http.ResponseWriter, r *http.Request, a *answer, logger *zerolog.Logger, d accepted) (taken bool) {
+	reject := func(status int, o, msg string) { a.reject(w, status, o, msg) }
+	ev, id, hash := d.event, d.id, d.hash
 	forget := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -454,34 +323,34 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 			logger.Error().Err(err).Msg("could not forget a delivery that will not run")
 		}
 	}
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
+	env, ok := scanEnvelope(d.body.bytes)
+	if !ok {
 		forget()
 		reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
-		return
+		return false
 	}
 	// Every API call secwg makes is an installation's; GitHub puts the
 	// installation in every delivery to an App, so a payload without one (a
 	// repository webhook pointed here by mistake) has nothing to act for.
-	if env.Installation == nil || env.Installation.ID == 0 {
+	if env.installation == nil || *env.installation == 0 {
 		forget()
 		a.outcome = outcomeIgnored
 		w.WriteHeader(http.StatusAccepted)
 		io.WriteString(w, "ignored: the delivery names no installation\n")
-		return
+		return false
 	}
 
 	lc := logger.With().Str(githubapp.LogKeyEventType, ev).Str(githubapp.LogKeyDeliveryID, id).
-		Str("github_event_action", a.action).Int64(githubapp.LogKeyInstallationID, env.Installation.ID)
-	if env.Repository != nil {
-		lc = lc.Str("github_repository", env.Repository.FullName)
+		Str("github_event_action", a.action).Int64(githubapp.LogKeyInstallationID, *env.installation)
+	if env.repository != "" {
+		lc = lc.Str("github_repository", env.repository)
 	}
-	if n := env.number(); n != 0 {
-		lc = lc.Int("github_number", n)
+	if n := env.Number(); n != 0 {
+		lc = lc.Int64("github_number", n)
 	}
 	result := make(chan error, 1)
-	held := sb
-	j := &job{logger: lc.Logger(), handler: handler, event: ev, id: id, payload: body,
+	held := d.body
+	j := &job{logger: lc.Logger(), handler: d.handler, event: ev, action: d.action, id: id, payload: d.body.bytes,
 		finish: func(err error) {
 			// A context that outlives the request: the job may end after the answer.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -501,9 +370,8 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		defer cancel()
 		logStoreError(lc, h.deliveries.Fail(ctx, id, hash), "could not forget the refused delivery")
 		reject(http.StatusServiceUnavailable, outcomeQueueFull, "secwg is at capacity; GitHub will show this delivery as failed and it will be redelivered")
-		return
+		return false
 	}
-	release, keep = func() {}, true
 	a.outcome = outcomeAccepted
 	timer := time.NewTimer(h.ackTimeout)
 	defer timer.Stop()
@@ -512,7 +380,7 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		if err != nil {
 			a.reason = "the handler failed"
 			http.Error(w, "the delivery failed; it will be redelivered", http.StatusInternalServerError)
-			return
+			return true
 		}
 		w.WriteHeader(http.StatusOK)
 		io.WriteString(w, "processed\n")
@@ -522,6 +390,7 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 	case <-r.Context().Done():
 		// GitHub gave up waiting; the job goes on and its result is recorded.
 	}
+	return true
 }
 
 func logStoreError(lc zerolog.Context, err error, msg string) {
