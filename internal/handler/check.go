@@ -103,6 +103,8 @@ type checkDelivery struct {
 	CheckRun *struct {
 		github.CheckRun
 		App appRef `json:"app"` // in place of the embedded App
+		// The run's suite names the App again, timestamps and all; unused.
+		CheckSuite struct{} `json:"check_suite"`
 	} `json:"check_run"`
 	CheckSuite *struct {
 		github.CheckSuite
