@@ -52,6 +52,15 @@ type flight struct {
 	start     time.Time
 	out       *sample
 	done      func()
+	// pending counts the sender and the reader: the answer may be read before
+	// the sender has recorded its write, so done runs after the last of both.
+	pending atomic.Int32
+}
+
+func (f *flight) release() {
+	if f.pending.Add(-1) == 0 {
+		f.done()
+	}
 }
 
 // newConnPool dials rawURL's host (it must be http) on demand, at most max
@@ -184,10 +193,12 @@ func (w *wire) send(f *flight, req [][]byte) {
 	w.mu.Lock()
 	if w.dead {
 		w.mu.Unlock()
+		f.pending.Store(1)
 		f.out.lag = time.Since(f.scheduled)
 		f.finish(time.Since(f.start), 0, true)
 		return
 	}
+	f.pending.Store(2)
 	w.cur = f
 	w.mu.Unlock()
 	// A deadline for the write and for the answer; the reader lifts it once
@@ -200,6 +211,7 @@ func (w *wire) send(f *flight, req [][]byte) {
 	}
 	f.out.lag = lag
 	f.out.write = time.Since(f.scheduled) - lag
+	f.release()
 }
 
 // readLoop waits on the socket, so that an answer wakes it directly, and
@@ -260,5 +272,5 @@ func (f *flight) finish(end time.Duration, status int, failed bool) {
 	f.out.latency = time.Since(f.scheduled)
 	f.out.status = status
 	f.out.err = failed
-	f.done()
+	f.release()
 }
