@@ -98,6 +98,14 @@ func (pr printer) editAgenda(p *pass, ref *issueRef, _, region string, _ int) er
 
 func (pr printer) proposeMinutes(p *pass, mi *meetingIssue, branch string) (string, error) {
 	path, _ := p.g.MinutesPath(mi.ref.Occ)
+	merged, err := p.s.minutesOnDefaultBranch(p.ctx, p.client, p.g, mi)
+	if err != nil {
+		return "", err
+	}
+	if merged {
+		fmt.Fprintf(pr.out, "group %s: the minutes of %s#%d are already on the default branch as %s; nothing to propose\n", p.g.ID, p.g.Repo, mi.ref.Number, path)
+		return "", nil
+	}
 	fmt.Fprintf(pr.out, "group %s: would propose the minutes of %s#%d as %s on branch %s\n", p.g.ID, p.g.Repo, mi.ref.Number, path, branch)
 	return "", nil
 }

@@ -91,6 +91,36 @@ func (s *Service) minutesPulls(ctx context.Context, client *github.Client, g *me
 	return prs, nil
 }
 
+// minutesOnDefaultBranch reports, without writing, whether the default branch
+// already holds mi's minutes as proposeMinutes would write them: the case in
+// which proposeMinutes answers ErrMinutesMerged.
+func (s *Service) minutesOnDefaultBranch(ctx context.Context, client *github.Client, g *meeting.Group, mi *meetingIssue) (bool, error) {
+	path, err := g.MinutesPath(mi.ref.Occ)
+	if err != nil {
+		return false, err
+	}
+	content, err := s.minutesContent(ctx, g, mi)
+	if err != nil {
+		return false, err
+	}
+	owner, name := splitRepo(g.Repo)
+	file, _, _, err := client.Repositories.GetContents(ctx, owner, name, path, nil)
+	if isNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading %s in %s: %w", path, g.Repo, err)
+	}
+	if file == nil {
+		return false, nil // a directory
+	}
+	have, err := file.GetContent()
+	if err != nil {
+		return false, fmt.Errorf("reading %s in %s: %w", path, g.Repo, err)
+	}
+	return have == content, nil
+}
+
 // proposeMinutes writes the minutes on their branch and opens or finds the pull
 // request.
 func (s *Service) proposeMinutes(ctx context.Context, client *github.Client, g *meeting.Group, mi *meetingIssue) (string, error) {

@@ -132,3 +132,66 @@ func TestNextMeetingAnswersWithTimesIssueAndAgenda(t *testing.T) {
 		}
 	}
 }
+
+// mergedMinutesEnv has a meeting whose minutes are due and already on the
+// default branch, committed there without a pull request from the minutes branch.
+func mergedMinutesEnv(t *testing.T) *env {
+	t.Helper()
+	const path = "meetings/2026-03-19.md"
+	twin, number := endedEnv(t)
+	if _, err := twin.svc.ProposeMinutes(ctx(), "security-wg", repo, number); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := endedEnv(t)
+	e.state.AdvanceDefaultBranch(path, twin.onlyMinutes(path))
+	e.clock.Set(meetingStart.Add(3 * time.Hour)) // minutes due
+	return e
+}
+
+// Minutes already on the default branch settle the meeting: the pass succeeds,
+// the next one makes no call, and a dry run says so instead of a proposal.
+func TestMinutesAlreadyOnTheDefaultBranchAreDone(t *testing.T) {
+	nonGET := func(e *env) int {
+		n := 0
+		for _, r := range e.gh.Requests() {
+			if r.Method != "GET" && !strings.HasSuffix(r.Path, "/access_tokens") {
+				n++
+			}
+		}
+		return n
+	}
+	tests := []struct {
+		name    string
+		dryRun  bool
+		printed string
+		writes  int // requests other than GET the pass makes
+	}{
+		{"dry run", true, "the minutes of nodejs/security-wg#1001 are already on the default branch as meetings/2026-03-19.md; nothing to propose", 0},
+		{"write", false, "", 1}, // the tree that shows the minutes are there
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := mergedMinutesEnv(t)
+			before := nonGET(e)
+			out := newOut()
+			if err := e.svc.Sync(ctx(), e.clock.Now(), tt.dryRun, out); err != nil {
+				t.Fatalf("pass: %v", err)
+			}
+			if n := nonGET(e) - before; n != tt.writes {
+				t.Errorf("pass made %d writes, want %d", n, tt.writes)
+			}
+			if !strings.Contains(out.String(), tt.printed) || strings.Contains(out.String(), "would propose") {
+				t.Errorf("printed %q, want %q", out, tt.printed)
+			}
+			if tt.dryRun {
+				return
+			}
+			if n := e.calls(e.sync); n != 0 {
+				t.Errorf("pass after the minutes were found merged: %d calls, want none", n)
+			}
+			if len(e.state.Pulls()) != 0 {
+				t.Errorf("%d pull requests, want none", len(e.state.Pulls()))
+			}
+		})
+	}
+}

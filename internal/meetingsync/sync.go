@@ -332,7 +332,8 @@ func (s *Service) searchStanding(ctx context.Context, g *meeting.Group) ([]meeti
 }
 
 // reconcileMinutes proposes the minutes of prev once, unless a pull request for
-// its branch exists in any state or its issue is closed or missing.
+// its branch exists in any state, its issue is closed or missing, or the default
+// branch already holds them.
 func (p *pass) reconcileMinutes(prev meeting.Occurrence) error {
 	g, st := p.g, p.st
 	date := meeting.MeetingDate(prev.Start)
@@ -352,6 +353,12 @@ func (p *pass) reconcileMinutes(prev meeting.Occurrence) error {
 		return nil
 	}
 	url, err := p.apply.proposeMinutes(p, mi, branch)
+	if errors.Is(err, ErrMinutesMerged) {
+		// Nothing left to propose: the minutes came in another way.
+		st.proposed[date] = true
+		p.s.logger.Info().Str("group", g.ID).Str("date", date).Msg("minutes already on the default branch; nothing to propose")
+		return nil
+	}
 	if err != nil || url == "" {
 		return err
 	}

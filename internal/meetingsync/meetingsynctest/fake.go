@@ -91,6 +91,7 @@ func New(s *githubtest.Server) *GitHub {
 	s.Handle("PATCH /repos/{owner}/{repo}/issues/{issue_number}", f.editIssue)
 	s.Handle("GET /search/issues", f.search)
 	s.Handle("GET /repos/{owner}/{repo}", f.getRepo)
+	s.Handle("GET /repos/{owner}/{repo}/contents/{path...}", f.getContents)
 	s.Handle("GET /repos/{owner}/{repo}/git/ref/{ref...}", f.getRef)
 	s.Handle("POST /repos/{owner}/{repo}/git/refs", f.createRef)
 	s.Handle("PATCH /repos/{owner}/{repo}/git/refs/{ref...}", f.updateRef)
@@ -372,6 +373,24 @@ func hasLabel(labels []string, want string) bool {
 
 func (f *GitHub) getRepo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, githubtest.Repository(repoOf(r), map[string]any{"default_branch": f.Branch}))
+}
+
+// getContents answers a file on the branch named by ref, the default branch
+// when ref is absent.
+func (f *GitHub) getContents(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	branch := r.URL.Query().Get("ref")
+	if branch == "" {
+		branch = f.Branch
+	}
+	path := r.PathValue("path")
+	content, ok := f.trees[f.commits[f.refs["heads/"+branch]][0]][path]
+	if !ok {
+		writeJSON(w, 404, map[string]any{"message": "Not Found"})
+		return
+	}
+	writeJSON(w, 200, githubtest.ContentFile(repoOf(r), path, []byte(content)))
 }
 
 func (f *GitHub) refJSON(repo, ref, sha string) map[string]any {
