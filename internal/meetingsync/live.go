@@ -157,7 +157,11 @@ func (s *Service) applyToGroup(ctx context.Context, g *meeting.Group, e ItemEven
 	current, ok := decodeItems(region)
 	if !ok {
 		// The region lost its items (edited by hand): rebuild it from search.
-		items, err := s.searchAgenda(ctx, g)
+		sc, err := s.searchClient(ctx, g)
+		if err != nil {
+			return err
+		}
+		items, err := s.searchAgenda(ctx, g, sc)
 		if err != nil {
 			return err
 		}

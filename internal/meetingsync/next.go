@@ -99,7 +99,11 @@ func (s *Service) NextMeeting(ctx context.Context, groupID string) (string, erro
 		}
 	}
 	if !haveItems {
-		if items, err = s.searchAgenda(ctx, g); err != nil {
+		sc, err := s.searchClient(ctx, g)
+		if err != nil {
+			return "", err
+		}
+		if items, err = s.searchAgenda(ctx, g, sc); err != nil {
 			return "", err
 		}
 	}

@@ -232,13 +232,18 @@ func (p *pass) reconcileUpcoming(next meeting.Occurrence) error {
 	return nil
 }
 
-// searchAll runs the group's agenda search and its standing items' searches.
+// searchAll runs the group's agenda search and its standing items' searches,
+// all through one search client.
 func (p *pass) searchAll() ([]meeting.Item, []meeting.StandingResults, error) {
-	items, err := p.s.searchAgenda(p.ctx, p.g)
+	client, err := p.s.searchClient(p.ctx, p.g)
 	if err != nil {
 		return nil, nil, err
 	}
-	standing, err := p.s.searchStanding(p.ctx, p.g)
+	items, err := p.s.searchAgenda(p.ctx, p.g, client)
+	if err != nil {
+		return nil, nil, err
+	}
+	standing, err := p.s.searchStanding(p.ctx, p.g, client)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -264,12 +269,9 @@ func (p *pass) writeAgenda(ref *issueRef, body string, items []meeting.Item, sta
 	return p.apply.editAgenda(p, ref, newBody, region, len(items))
 }
 
-// searchAgenda runs the group's one agenda query, 100 items a page.
-func (s *Service) searchAgenda(ctx context.Context, g *meeting.Group) ([]meeting.Item, error) {
-	client, err := s.searchClient(ctx, g)
-	if err != nil {
-		return nil, err
-	}
+// searchAgenda runs the group's one agenda query, 100 items a page, through
+// client, the group's searchClient.
+func (s *Service) searchAgenda(ctx context.Context, g *meeting.Group, client *github.Client) ([]meeting.Item, error) {
 	query := g.AgendaQuery()
 	opts := &github.SearchOptions{ListOptions: github.ListOptions{PerPage: perPage}}
 	var all []meeting.Item
@@ -302,16 +304,13 @@ func (s *Service) searchAgenda(ctx context.Context, g *meeting.Group) ([]meeting
 const maxStandingResults = 50
 
 // searchStanding runs the search of each standing item that has one, one call
-// each; label events never run them, they keep the results the region holds.
-func (s *Service) searchStanding(ctx context.Context, g *meeting.Group) ([]meeting.StandingResults, error) {
+// each, through client, the group's searchClient; label events never run them,
+// they keep the results the region holds.
+func (s *Service) searchStanding(ctx context.Context, g *meeting.Group, client *github.Client) ([]meeting.StandingResults, error) {
 	var out []meeting.StandingResults
 	for _, si := range g.StandingItems {
 		if si.Search == "" {
 			continue
-		}
-		client, err := s.searchClient(ctx, g)
-		if err != nil {
-			return nil, err
 		}
 		query := si.StandingQuery()
 		res, _, err := client.Search.Issues(ctx, query, &github.SearchOptions{Sort: "created", Order: "asc", ListOptions: github.ListOptions{PerPage: maxStandingResults}})
