@@ -35,9 +35,10 @@ type applier interface {
 	createIssue(p *pass, title, body string) (*github.Issue, error)
 	// editAgenda replaces the issue's body, whose agenda region is now region.
 	editAgenda(p *pass, ref *issueRef, body, region string, items int) error
-	// proposeMinutes opens the minutes pull request of mi; its address, or ""
-	// when nothing was proposed.
-	proposeMinutes(p *pass, mi *meetingIssue, branch string) (string, error)
+	// proposeMinutes opens the minutes pull request of mi, or reuses the first
+	// of open, the open pull requests from branch; its address, or "" when
+	// nothing was proposed.
+	proposeMinutes(p *pass, mi *meetingIssue, branch string, open []*github.PullRequest) (string, error)
 }
 
 // writer applies on GitHub.
@@ -71,8 +72,8 @@ func (w writer) editAgenda(p *pass, ref *issueRef, body, _ string, items int) er
 	return nil
 }
 
-func (w writer) proposeMinutes(p *pass, mi *meetingIssue, _ string) (string, error) {
-	return w.s.proposeMinutes(p.ctx, p.client, p.g, mi)
+func (w writer) proposeMinutes(p *pass, mi *meetingIssue, _ string, open []*github.PullRequest) (string, error) {
+	return w.s.proposeMinutes(p.ctx, p.client, p.g, mi, open)
 }
 
 // printer applies nothing: it prints what a writer would do to out.
@@ -96,7 +97,7 @@ func (pr printer) editAgenda(p *pass, ref *issueRef, _, region string, _ int) er
 	return nil
 }
 
-func (pr printer) proposeMinutes(p *pass, mi *meetingIssue, branch string) (string, error) {
+func (pr printer) proposeMinutes(p *pass, mi *meetingIssue, branch string, _ []*github.PullRequest) (string, error) {
 	path, _ := p.g.MinutesPath(mi.ref.Occ)
 	merged, err := p.s.minutesOnDefaultBranch(p.ctx, p.client, p.g, mi)
 	if err != nil {

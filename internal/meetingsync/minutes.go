@@ -58,7 +58,11 @@ func (s *Service) ProposeMinutes(ctx context.Context, groupID, repo string, issu
 		return "", fmt.Errorf("%w: %s#%d is not a %s meeting issue written by %s", ErrNotMeetingIssue, g.Repo, issueNumber, g.ID, login)
 	}
 	mi.ref.Occ = s.occurrenceOn(ctx, g, mi.ref.Date)
-	url, err := s.proposeMinutes(ctx, client, g, mi)
+	open, err := s.minutesPulls(ctx, client, g, minutesBranch(g, mi.ref.Date), "open")
+	if err != nil {
+		return "", err
+	}
+	url, err := s.proposeMinutes(ctx, client, g, mi, open)
 	if err != nil {
 		return "", err
 	}
@@ -121,9 +125,10 @@ func (s *Service) minutesOnDefaultBranch(ctx context.Context, client *github.Cli
 	return have == content, nil
 }
 
-// proposeMinutes writes the minutes on their branch and opens or finds the pull
-// request.
-func (s *Service) proposeMinutes(ctx context.Context, client *github.Client, g *meeting.Group, mi *meetingIssue) (string, error) {
+// proposeMinutes writes the minutes on their branch and opens the pull request,
+// or reuses the first of open, the open pull requests from the branch, which the
+// caller listed.
+func (s *Service) proposeMinutes(ctx context.Context, client *github.Client, g *meeting.Group, mi *meetingIssue, open []*github.PullRequest) (string, error) {
 	occ := mi.ref.Occ
 	path, err := g.MinutesPath(occ)
 	if err != nil {
@@ -163,10 +168,6 @@ func (s *Service) proposeMinutes(ctx context.Context, client *github.Client, g *
 	})
 	if err != nil {
 		return fail("writing the tree", err)
-	}
-	open, err := s.minutesPulls(ctx, client, g, branch, "open")
-	if err != nil {
-		return "", err
 	}
 	if tree.GetSHA() == baseCommit.GetTree().GetSHA() {
 		if len(open) > 0 {

@@ -195,3 +195,37 @@ func TestMinutesAlreadyOnTheDefaultBranchAreDone(t *testing.T) {
 		})
 	}
 }
+
+// Proposing the minutes lists the pull requests from their branch once, from a
+// pass and on request alike.
+func TestProposingMinutesListsPullRequestsOnce(t *testing.T) {
+	tests := []struct {
+		name    string
+		propose func(e *env, number int) error
+	}{
+		{"pass", func(e *env, _ int) error {
+			e.clock.Set(meetingStart.Add(3 * time.Hour))
+			return e.svc.Sync(ctx(), e.clock.Now(), false, nil)
+		}},
+		{"request", func(e *env, number int) error {
+			_, err := e.svc.ProposeMinutes(ctx(), "security-wg", repo, number)
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, number := endedEnv(t)
+			const list = "GET /repos/{owner}/{repo}/pulls"
+			before := e.gh.Count(list)
+			if err := tt.propose(e, number); err != nil {
+				t.Fatal(err)
+			}
+			if n := e.gh.Count(list) - before; n != 1 {
+				t.Errorf("%d listings of the minutes pull requests, want 1", n)
+			}
+			if len(e.state.Pulls()) != 1 {
+				t.Errorf("%d pull requests, want 1", len(e.state.Pulls()))
+			}
+		})
+	}
+}

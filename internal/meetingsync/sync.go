@@ -351,7 +351,8 @@ func (p *pass) reconcileMinutes(prev meeting.Occurrence) error {
 		st.proposed[date] = true
 		return nil
 	}
-	url, err := p.apply.proposeMinutes(p, mi, branch)
+	// None exists in any state, so none is open: no second listing.
+	url, err := p.apply.proposeMinutes(p, mi, branch, nil)
 	if errors.Is(err, ErrMinutesMerged) {
 		// Nothing left to propose: the minutes came in another way.
 		st.proposed[date] = true
