@@ -5,10 +5,11 @@
 //
 // Each pass lists the App's deliveries (newest first, 100 a page, following the
 // Link header's cursor) back to Window, groups the attempts by GUID, and for each
-// GUID whose latest attempt is not OK, whose event and action secwg handles, and
-// which has fewer than MaxAttempts attempts in the list, requests one more
-// attempt, oldest first, at most MaxPerPass a pass, and none once GitHub reports
-// RateReserve requests or fewer left in the App's rate limit.
+// GUID whose latest attempt is not OK, whose event and action secwg handles,
+// whose first delivery is in the list, and which has fewer than MaxAttempts
+// attempts in it, requests one more attempt, oldest first, at most MaxPerPass a
+// pass, and none once GitHub reports RateReserve requests or fewer left in the
+// App's rate limit.
 package redeliver
 
 import (
@@ -96,6 +97,9 @@ type Result struct {
 	GivenUp   int // failed GUIDs at MaxAttempts, first seen this pass
 	Deferred  int // failed GUIDs left for the next pass by MaxPerPass or RateReserve
 	Errors    int // redelivery requests GitHub refused
+	// Truncated is true when the listing stopped at MaxPages before it reached
+	// the window's start: failures older than the pages listed are not seen.
+	Truncated bool
 	// OldestFailed is when the oldest failed GUID was first delivered; zero when none.
 	OldestFailed time.Time
 }
@@ -147,7 +151,7 @@ func (r *Redeliverer) Run(ctx context.Context, interval time.Duration) error {
 		}
 		ev.Int("listed", res.Listed).Int("failed", res.Failed).Int("requested", res.Requested).
 			Int("given_up", res.GivenUp).Int("deferred", res.Deferred).Int("errors", res.Errors).
-			Msg("redelivery pass")
+			Bool("truncated", res.Truncated).Msg("redelivery pass")
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -177,6 +181,9 @@ type guid struct {
 	latest   *github.HookDelivery
 	attempts int
 	first    time.Time
+	// original is true when the listing holds the first delivery, not only
+	// redeliveries: only then is attempts the GUID's whole count.
+	original bool
 }
 
 // Pass lists the deliveries within the window and requests the redeliveries
@@ -200,6 +207,7 @@ func (r *Redeliverer) Pass(ctx context.Context) (Result, error) {
 			remaining = resp.Rate.Remaining
 		}
 	}
+	reached := false // the listing reached the window's start or the log's end
 	for res.Pages < r.opts.MaxPages {
 		page, resp, err := client.Apps.ListHookDeliveries(ctx, opts)
 		res.Pages++
@@ -227,18 +235,35 @@ func (r *Redeliverer) Pass(ctx context.Context) (Result, error) {
 			if at.Before(g.first) {
 				g.first = at
 			}
+			if !d.GetRedelivery() {
+				g.original = true
+			}
 		}
 		// Deliveries come newest first: one older than the window ends the walk.
 		if older || resp.Cursor == "" {
+			reached = true
 			break
 		}
 		opts.Cursor = resp.Cursor
+	}
+
+	if !reached {
+		res.Truncated = true
+		r.opts.Logger.Warn().Int("pages", res.Pages).Time("since", since).
+			Msg("redelivery pass stopped listing at its page limit before the window's start; older failures are not seen")
 	}
 
 	var due []*guid
 	for id, g := range guids {
 		d := g.latest
 		if d.GetStatus() == "OK" || !r.handles(d.GetEvent(), d.GetAction()) {
+			continue
+		}
+		if !g.original {
+			// The first delivery left the window (or the pages listed): the
+			// attempts counted are not all of them, and a GUID already given
+			// up would be redelivered again. It is left, as a GUID whose
+			// attempts all left the window is.
 			continue
 		}
 		res.Failed++

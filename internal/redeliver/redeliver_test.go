@@ -1,15 +1,18 @@
 package redeliver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/rs/zerolog"
 
 	"github.com/secwg/secwg/internal/githubtest"
 	"github.com/secwg/secwg/internal/metrics"
@@ -112,6 +115,16 @@ func TestPassRedeliversWhatFailed(t *testing.T) {
 			},
 			opts: Options{MaxPerPass: 2},
 			want: []string{"a", "b"},
+		},
+		{
+			name: "redeliveries whose first delivery left the window are not redelivered again",
+			attempts: []githubtest.HookDelivery{
+				attempt("a", 25*time.Hour, 500, "issues", false),
+				attempt("a", 23*time.Hour, 500, "issues", true),
+				attempt("a", 22*time.Hour, 500, "issues", true),
+				attempt("b", 23*time.Hour, 500, "issues", false),
+			},
+			want: []string{"b"},
 		},
 		{
 			name:     "window and limit are options",
@@ -335,5 +348,53 @@ func TestRunPassesAtStartAndEveryIntervalUntilCancelled(t *testing.T) {
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v, want context.Canceled", err)
+	}
+}
+
+// A listing cut at MaxPages before the window's start is reported and warned
+// about, and a failure whose first delivery lies beyond the pages listed is
+// not redelivered on the attempts it shows.
+func TestPassReportsAListingCutAtMaxPages(t *testing.T) {
+	tests := []struct {
+		maxPages  int
+		truncated bool
+		want      []string
+	}{
+		{maxPages: 2, truncated: true},
+		{maxPages: 3, truncated: false, want: []string{"cut"}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.maxPages), func(t *testing.T) {
+			s := githubtest.New(t)
+			log := s.HookDeliveries()
+			log.Add(attempt("too-old", 30*time.Hour, 200, "issues", false))
+			log.Add(attempt("cut", 23*time.Hour, 500, "issues", false)) // on the third page
+			for i := range 150 {
+				log.Add(attempt(fmt.Sprintf("ok-%d", i), 2*time.Hour, 200, "issues", false))
+			}
+			log.Add(attempt("cut", time.Hour, 500, "issues", true))
+			for i := range 99 {
+				log.Add(attempt(fmt.Sprintf("new-%d", i), time.Minute, 200, "issues", false))
+			}
+			var logs bytes.Buffer
+			r := New(clients(t, s), handled, Options{Now: func() time.Time { return now }, MaxPages: tt.maxPages, Logger: zerolog.New(&logs)})
+			res, err := r.Pass(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, re := range log.Redelivered() {
+				if !re.DeliveredAt.Before(now) {
+					got = append(got, re.GUID)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("redelivered %v, want %v", got, tt.want)
+			}
+			warned := strings.Contains(logs.String(), `"level":"warn"`) && strings.Contains(logs.String(), "page limit")
+			if res.Truncated != tt.truncated || warned != tt.truncated {
+				t.Errorf("truncated %v, warned %v; want %v. Logs:\n%s", res.Truncated, warned, tt.truncated, logs.String())
+			}
+		})
 	}
 }
