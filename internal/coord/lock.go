@@ -112,6 +112,8 @@ type hold struct {
 // tryHold takes key once and, when it gets it, starts renewing it.
 func (s *Store) tryHold(ctx context.Context, key string, ttl time.Duration) (*hold, bool, error) {
 	token := newToken()
+	// The store starts the key's ttl when it runs the command, after this.
+	asked := time.Now()
 	ok, err := s.b.acquire(ctx, key, token, ttl)
 	if err != nil || !ok {
 		return nil, false, err
@@ -122,7 +124,7 @@ func (s *Store) tryHold(ctx context.Context, key string, ttl time.Duration) (*ho
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		s.renew(held, done, cancel, key, token, ttl)
+		s.renew(held, done, cancel, key, token, ttl, asked)
 	}()
 	var once sync.Once
 	stop := func() {
@@ -141,31 +143,40 @@ func (s *Store) tryHold(ctx context.Context, key string, ttl time.Duration) (*ho
 
 // renew extends key every ttl/3. A refusal (someone else holds it) loses it at
 // once; errors lose it when no renewal has succeeded for 2/3 ttl, which leaves
-// 1/3 ttl for the holder to stop before the key expires.
-func (s *Store) renew(held context.Context, done <-chan struct{}, lose context.CancelCauseFunc, key, token string, ttl time.Duration) {
-	t := time.NewTicker(ttl / 3)
-	defer t.Stop()
-	lastOK := time.Now()
+// 1/3 ttl for the holder to stop before the key expires. Times count from when
+// the last successful command was sent (asked, for the acquire), since the
+// store starts the ttl when it runs the command: each extend must answer by
+// that time plus 2/3 ttl, and a failed one is retried after ttl/6, so a second
+// attempt fits before the lock is lost.
+func (s *Store) renew(held context.Context, done <-chan struct{}, lose context.CancelCauseFunc, key, token string, ttl time.Duration, asked time.Time) {
+	next := time.NewTimer(ttl / 3)
+	defer next.Stop()
+	lastOK := asked
 	for {
 		select {
 		case <-done:
 			return
 		case <-held.Done():
 			return
-		case <-t.C:
+		case <-next.C:
 		}
-		rctx, cancel := context.WithTimeout(held, ttl/3)
+		lostAt := lastOK.Add(2 * ttl / 3)
+		start := time.Now()
+		rctx, cancel := context.WithDeadline(held, lostAt)
 		ok, err := s.b.extend(rctx, key, token, ttl)
 		cancel()
 		switch {
 		case err == nil && ok:
-			lastOK = time.Now()
+			lastOK = start
+			next.Reset(time.Until(start.Add(ttl / 3)))
 		case err == nil && !ok:
 			lose(ErrLockLost)
 			return
-		case time.Since(lastOK) >= 2*ttl/3:
+		case !time.Now().Before(lostAt):
 			lose(fmt.Errorf("%w: %v", ErrLockLost, err))
 			return
+		default:
+			next.Reset(min(ttl/6, time.Until(lostAt)))
 		}
 	}
 }

@@ -177,13 +177,109 @@ func TestLostLockCancelsHolder(t *testing.T) {
 		}
 		defer unlock()
 		env.steal(t, s.opts.Prefix+"lock:group")
-		select {
-		case <-held.Done():
-		case <-time.After(10 * time.Second):
-			t.Fatal("holder not told that its lock was lost")
-		}
-		if !errors.Is(context.Cause(held), ErrLockLost) {
-			t.Fatalf("cause = %v, want ErrLockLost", context.Cause(held))
-		}
+		waitLost(t, held)
 	})
+}
+
+// waitLost waits until held ends, and fails unless it ended with ErrLockLost.
+func waitLost(t *testing.T, held context.Context) {
+	t.Helper()
+	select {
+	case <-held.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("holder not told that its lock was lost")
+	}
+	if !errors.Is(context.Cause(held), ErrLockLost) {
+		t.Fatalf("cause = %v, want ErrLockLost", context.Cause(held))
+	}
+}
+
+// scriptedExtends is a memory backend whose extends answer by a script: "ok"
+// extends, "fail" errs at once, "hang" answers only when its context ends. It
+// records when each acquire and extend was called and each extend's deadline.
+type scriptedExtends struct {
+	*memory
+	script []string
+
+	mu        sync.Mutex
+	calls     []time.Time // acquire first, then every extend
+	deadlines []time.Time // of the extends, zero when none
+}
+
+var errStoreDown = errors.New("store down")
+
+func (b *scriptedExtends) acquire(ctx context.Context, key, token string, ttl time.Duration) (bool, error) {
+	b.mu.Lock()
+	b.calls = append(b.calls, time.Now())
+	b.mu.Unlock()
+	return b.memory.acquire(ctx, key, token, ttl)
+}
+
+func (b *scriptedExtends) extend(ctx context.Context, key, token string, ttl time.Duration) (bool, error) {
+	deadline, _ := ctx.Deadline()
+	b.mu.Lock()
+	b.calls = append(b.calls, time.Now())
+	b.deadlines = append(b.deadlines, deadline)
+	step := "hang"
+	if n := len(b.deadlines); n <= len(b.script) {
+		step = b.script[n-1]
+	}
+	b.mu.Unlock()
+	switch step {
+	case "ok":
+		return b.memory.extend(ctx, key, token, ttl)
+	case "fail":
+		return false, errStoreDown
+	}
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
+// A holder whose store stops answering is told its lock is lost within 2/3 ttl
+// of when the last successful command was sent, when the store started the
+// key's ttl: every extend must answer by then, and a failed one is tried again
+// before then.
+func TestLockLossIsDeclaredBeforeTheKeyExpires(t *testing.T) {
+	const ttl = 300 * time.Millisecond
+	tests := []struct {
+		name   string
+		script []string // the extends' answers; the last one hangs
+	}{
+		{"fails once then hangs", []string{"fail", "hang"}},
+		{"renews, fails once, then hangs", []string{"ok", "fail", "hang"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &scriptedExtends{memory: newMemory(DefaultMemoryBudget, time.Now), script: tt.script}
+			s := &Store{b: b, opts: Options{LockTTL: ttl}.withDefaults(), kind: "scripted"}
+			held, unlock, err := s.Lock(ctxT(t), "group")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unlock()
+			waitLost(t, held)
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			if len(b.deadlines) != len(tt.script) {
+				t.Fatalf("%d extends, want %d: the failed one tried again before the loss", len(b.deadlines), len(tt.script))
+			}
+			lastOK := b.calls[countOK(tt.script)] // the acquire, or the last successful extend
+			expires := lastOK.Add(2 * ttl / 3)
+			for i, d := range b.deadlines {
+				if d.IsZero() || d.After(expires) {
+					t.Errorf("extend %d (%s) may answer until %v after the last success was sent, want at most 2/3 ttl %v",
+						i+1, tt.script[i], d.Sub(lastOK), 2*ttl/3)
+				}
+			}
+		})
+	}
+}
+
+// countOK is how many extends of script succeed; they lead it.
+func countOK(script []string) int {
+	n := 0
+	for n < len(script) && script[n] == "ok" {
+		n++
+	}
+	return n
 }
