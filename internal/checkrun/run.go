@@ -240,23 +240,23 @@ func tooLarge(e *tooLargeError) *outcome {
 	if e.together {
 		return &outcome{conclusion: conclusionFailure, title: "Threat model too large",
 			summary: fmt.Sprintf("The threat-model files take more than %d MiB together (the check stopped at %s), more than one check reads. Real models are under 100 KB a file; narrow `threat_model.paths` to the model files.",
-				threatmodel.MaxModelSize>>20, code(e.path))}
+				threatmodel.MaxModelSize>>20, mdsafe.Code(e.path))}
 	}
 	return &outcome{conclusion: conclusionFailure, title: "Threat model too large",
 		summary: fmt.Sprintf("%s is larger than %d MiB, the largest threat-model file secwg checks; real models are under 100 KB. Split it into several files matching `threat_model.paths`.",
-			code(e.path), threatmodel.MaxDocumentSize>>20)}
+			mdsafe.Code(e.path), threatmodel.MaxDocumentSize>>20)}
 }
 
 func configSummary(e *repoconfig.Error) string {
 	return fmt.Sprintf("The threat-model check could not run: %s is broken at line %d, key %s: %s\n\nFix the configuration on the base branch; the check runs again on the next push or with `/recheck`.",
-		code(e.File), e.Line, code(e.Key), mdsafe.Cell(e.Message))
+		mdsafe.Code(e.File), e.Line, mdsafe.Code(e.Key), mdsafe.Cell(e.Message))
 }
 
 func internalFailure(err error) *outcome {
 	return &outcome{conclusion: conclusionFailure, title: "The check could not finish",
-		summary: "secwg could not finish the threat-model check, so it fails rather than pass unchecked:\n\n```\n" +
-			strings.ReplaceAll(err.Error(), "```", "'''") +
-			"\n```\n\nRe-run the check from this page or comment `/recheck` on the pull request."}
+		summary: "secwg could not finish the threat-model check, so it fails rather than pass unchecked:\n\n" +
+			mdsafe.CodeBlock(strings.ReplaceAll(err.Error(), "```", "'''")) +
+			"\nRe-run the check from this page or comment `/recheck` on the pull request."}
 }
 
 // fit appends tail to s, cutting s so that both fit GitHub's summary limit.
@@ -269,14 +269,6 @@ func fit(s, tail string) string {
 		s = s[:cut]
 	}
 	return s + tail
-}
-
-// code shows a path or key as code, or escaped where a code span cannot hold it.
-func code(s string) string {
-	if strings.ContainsAny(s, "`\n\r|") {
-		return mdsafe.Cell(s)
-	}
-	return "`" + s + "`"
 }
 
 func plural(n int, one, many string) string {
