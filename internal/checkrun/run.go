@@ -186,7 +186,10 @@ func (j *job) evaluate(ctx context.Context, cfg *repoconfig.Config) (*outcome, e
 		return nil, fmt.Errorf("checking the threat model: %w", err)
 	}
 	o := j.s.outcomeOf(report)
-	o.reviewed = j.previous != nil && strings.Contains(j.previous.GetOutput().GetSummary(), reviewMarker)
+	// The run taken over may carry the marker too: a job that posted the
+	// review may have stopped before completing the run.
+	o.reviewed = j.previous != nil && strings.Contains(j.previous.GetOutput().GetSummary(), reviewMarker) ||
+		j.run != nil && strings.Contains(j.run.GetOutput().GetSummary(), reviewMarker)
 	if sugg := suggestions(report, files); len(sugg) > 0 && !o.reviewed {
 		// Suggestions save a round trip; failing to post them fails nothing.
 		if err := j.review(ctx, sugg); err != nil {
@@ -344,7 +347,8 @@ func (j *job) start(ctx context.Context) error {
 }
 
 // finish completes the run with o: the run in progress, else the previous
-// run when it already shows this outcome, else a new run. Annotations go 50
+// run when it already shows this outcome (given the annotation batches a
+// stopped check left out), else a new run. Annotations go 50
 // per request, the first batch with the completion.
 func (j *job) finish(ctx context.Context, o *outcome) error {
 	fp := o.fingerprint()
@@ -368,9 +372,15 @@ func (j *job) finish(ctx context.Context, o *outcome) error {
 	now := &github.Timestamp{Time: j.s.now()}
 	ext := github.String(strconv.Itoa(j.pr.Number))
 	var id int64
+	same := j.run == nil && j.previous != nil && markedFingerprint(j.previous.GetOutput().GetSummary()) == fp
+	stored := j.previous.GetOutput().GetAnnotationsCount()
 	switch {
-	case j.run == nil && j.previous != nil && markedFingerprint(j.previous.GetOutput().GetSummary()) == fp &&
-		j.previous.GetOutput().GetAnnotationsCount() == o.annotations:
+	case same && stored < o.annotations && stored%threatmodel.AnnotationBatchSize == 0:
+		// The run shows this result but a check stopped between its
+		// annotation batches: append the batches it lacks.
+		id = j.previous.GetID()
+		batches = batches[min(len(batches), stored/threatmodel.AnnotationBatchSize):]
+	case same && stored == o.annotations:
 		// The run already shows this result and its annotations: refresh it
 		// without appending them again.
 		id = j.previous.GetID()
