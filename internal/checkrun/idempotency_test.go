@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -109,5 +110,58 @@ func TestARunCutShortBetweenAnnotationBatchesIsFinished(t *testing.T) {
 				t.Errorf("the run holds %d annotations, want %d", n, tt.total)
 			}
 		})
+	}
+}
+
+// memoryLocker is a Locker within one process, recording the names asked for.
+type memoryLocker struct {
+	mu    sync.Mutex
+	locks map[string]*sync.Mutex
+	names []string
+}
+
+func (l *memoryLocker) Lock(ctx context.Context, name string) (context.Context, func(), error) {
+	l.mu.Lock()
+	m, ok := l.locks[name]
+	if !ok {
+		m = &sync.Mutex{}
+		l.locks[name] = m
+	}
+	l.names = append(l.names, name)
+	l.mu.Unlock()
+	m.Lock()
+	return ctx, m.Unlock, nil
+}
+
+// Two deliveries for one commit checked at once make one run.
+func TestConcurrentChecksOfOneCommitMakeOneRun(t *testing.T) {
+	changed := []map[string]any{{"filename": "docs/model.md", "status": "modified", "changes": 1,
+		"patch": "@@ -12 +12 @@\n-- **Status**: Planned\n+- **Status**: Implemented"}}
+	for range 5 {
+		cc, store := checkGitHub(t, enabledConfig, changed, nil)
+		locker := &memoryLocker{locks: map[string]*sync.Mutex{}}
+		s := New(cc, time.Now, zerolog.Nop(), Options{App: appid.Fixed(0, githubtest.AppSlug), Locker: locker})
+		pr := PullRequest{Owner: "nodejs", Repo: "node", Number: 5, HeadSHA: headSHA, BaseRef: "main", BaseSHA: baseSHA}
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = s.Check(context.Background(), 1, pr, nil)
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(store.runs) != 1 {
+			t.Fatalf("%d runs, want 1: %q", len(store.runs), store.log)
+		}
+		if want := "check:nodejs/node@" + headSHA; len(locker.names) != 2 || locker.names[0] != want || locker.names[1] != want {
+			t.Errorf("locked %q, want %q twice", locker.names, want)
+		}
 	}
 }

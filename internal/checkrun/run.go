@@ -84,6 +84,14 @@ func (s *Service) check(ctx context.Context, client *github.Client, installation
 	logger := s.log(ctx).With().Str("repository", pr.fullName()).Int("pull_request", pr.Number).
 		Str("head_sha", pr.HeadSHA).Logger()
 	ctx = logger.WithContext(ctx)
+	if s.opts.Locker != nil {
+		held, unlock, lerr := s.opts.Locker.Lock(ctx, "check:"+pr.fullName()+"@"+pr.HeadSHA)
+		if lerr != nil {
+			return fmt.Errorf("locking the check of %s@%s: %w", pr.fullName(), pr.HeadSHA, lerr)
+		}
+		defer unlock()
+		ctx = held
+	}
 	j := &job{s: s, client: client, installationID: installationID, pr: pr, logger: logger, name: repoconfig.DefaultCheckName}
 
 	if s.usesGraphQL(pr, known) {
