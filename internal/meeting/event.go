@@ -279,6 +279,9 @@ func readEvent(rc *rawComponent, z *zoneResolver, defaultDuration time.Duration)
 		if r == nil {
 			return fail(p.line, "RRULE is empty")
 		}
+		if why := neverMatches(r, ev.start); why != "" {
+			return fail(p.line, "RRULE %q can never match: %s", clip(strings.TrimSpace(p.value)), why)
+		}
 		ev.rules = append(ev.rules, r)
 	}
 	for _, p := range rc.all("RDATE") {
