@@ -3,6 +3,7 @@ package meeting
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -217,4 +218,43 @@ func TestIsInstanceFindsRDates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCalendarDoesNotKeepTheFeed holds that the strings a calendar keeps are
+// its own, not pieces of the feed's text, which would keep all of it alive.
+func TestCalendarDoesNotKeepTheFeed(t *testing.T) {
+	filler := strings.Repeat("X-FILLER:"+strings.Repeat("x", 1000)+"\r\n", 8<<10) // 8 MiB
+	data := feedOf(
+		"UID:kept@secwg.test\r\nSUMMARY:Kept\r\nDTSTART:20260105T100000Z\r\nRRULE:FREQ=WEEKLY\r\n",
+		"UID:kept@secwg.test\r\nSUMMARY:Kept, moved\r\nRECURRENCE-ID:20260112T100000Z\r\nDTSTART:20260113T100000Z\r\n",
+		"UID:other@secwg.test\r\nSUMMARY:Other\r\nDTSTART:20260105T100000Z\r\n"+filler,
+	)
+	var c *Calendar
+	retained := heapAfter(func() {
+		var err error
+		c, err = ParseICS(data, "kept", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	runtime.KeepAlive(data) // counted before and after alike
+	if len(c.series) != 1 || len(c.series[0].overrides) != 1 {
+		t.Fatalf("%d series, want 1 with its moved instance", len(c.series))
+	}
+	if retained > 1<<20 {
+		t.Errorf("the calendar keeps %d KiB alive, want under 1 MiB: it holds on to the feed's text", retained>>10)
+	}
+	runtime.KeepAlive(c)
+}
+
+// heapAfter is how much more heap is live after f than before it.
+func heapAfter(f func()) int64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	before := int64(m.HeapAlloc)
+	f()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc) - before
 }
