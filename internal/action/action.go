@@ -192,7 +192,8 @@ func (r *Runner) Run(ctx context.Context) (Outcome, error) {
 	h := r.handlers[webhookEvent]
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Server.JobTimeout)
 	defer cancel()
-	if err := h.Handle(ctx, webhookEvent, r.env.RunID, payload); err != nil {
+	// The handlers take the action as read here instead of reading it again.
+	if err := h.Handle(handler.WithAction(ctx, action), webhookEvent, r.env.RunID, payload); err != nil {
 		return "", fmt.Errorf("%s %s: %w", r.env.EventName, action, err)
 	}
 	return Handled, nil

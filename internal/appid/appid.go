@@ -51,8 +51,9 @@ type Lookup struct {
 	id     int64
 	client func() (*github.Client, error)
 
-	mu   sync.Mutex
-	slug string
+	fetching sync.Mutex // one GET /app at a time; the others wait for its answer
+	mu       sync.Mutex
+	slug     string
 }
 
 // NewLookup asks GitHub as App id through client, an App (JWT) client such as
@@ -74,6 +75,11 @@ func (l *Lookup) Slug() string {
 // Fetch asks GitHub for the App's slug and remembers it. Errors are GitHub's
 // as go-github returns them, so a caller can tell a 401 (wrong key) apart.
 func (l *Lookup) Fetch(ctx context.Context) (string, error) {
+	if s := l.Slug(); s != "" {
+		return s, nil
+	}
+	l.fetching.Lock()
+	defer l.fetching.Unlock()
 	if s := l.Slug(); s != "" {
 		return s, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -123,5 +124,35 @@ func TestResolveLoginWithoutLookup(t *testing.T) {
 	}
 	if l, err := appid.Fixed(0, "github-actions").ResolveLogin(context.Background()); err != nil || l != "github-actions[bot]" {
 		t.Fatalf("Fixed identity: %q, %v", l, err)
+	}
+}
+
+func TestConcurrentLookupsAskGitHubOnce(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":7,"slug":"secwg"}`))
+	}))
+	defer srv.Close()
+	l := appid.NewLookup(7, func() (*github.Client, error) {
+		c := github.NewClient(srv.Client())
+		u, _ := url.Parse(srv.URL + "/")
+		c.BaseURL = u
+		return c, nil
+	})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if login, err := l.Identity().ResolveLogin(context.Background()); err != nil || login != "secwg[bot]" {
+				t.Errorf("ResolveLogin = %q, %v", login, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := calls.Load(); got != 1 {
+		t.Errorf("GET /app asked %d times by 8 callers at once, want 1", got)
 	}
 }

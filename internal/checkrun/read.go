@@ -138,18 +138,8 @@ func (s *Service) keepOwn(runs []*github.CheckRun, name string) []*github.CheckR
 	runs = slices.DeleteFunc(runs, func(r *github.CheckRun) bool {
 		return !s.Owns(r.GetApp()) || (name != "" && r.GetName() != name)
 	})
-	slices.SortFunc(runs, func(a, b *github.CheckRun) int { return -cmpInt64(a.GetID(), b.GetID()) })
+	slices.SortFunc(runs, func(a, b *github.CheckRun) int { return -cmp.Compare(a.GetID(), b.GetID()) })
 	return runs
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // maxFilePages bounds the changed-files listing: GitHub lists at most 3,000

@@ -84,6 +84,14 @@ func (s *Service) check(ctx context.Context, client *github.Client, installation
 	logger := s.log(ctx).With().Str("repository", pr.fullName()).Int("pull_request", pr.Number).
 		Str("head_sha", pr.HeadSHA).Logger()
 	ctx = logger.WithContext(ctx)
+	if s.opts.Locker != nil {
+		held, unlock, lerr := s.opts.Locker.Lock(ctx, "check:"+pr.fullName()+"@"+pr.HeadSHA)
+		if lerr != nil {
+			return fmt.Errorf("locking the check of %s@%s: %w", pr.fullName(), pr.HeadSHA, lerr)
+		}
+		defer unlock()
+		ctx = held
+	}
 	j := &job{s: s, client: client, installationID: installationID, pr: pr, logger: logger, name: repoconfig.DefaultCheckName}
 
 	if s.usesGraphQL(pr, known) {
@@ -186,7 +194,10 @@ func (j *job) evaluate(ctx context.Context, cfg *repoconfig.Config) (*outcome, e
 		return nil, fmt.Errorf("checking the threat model: %w", err)
 	}
 	o := j.s.outcomeOf(report)
-	o.reviewed = j.previous != nil && strings.Contains(j.previous.GetOutput().GetSummary(), reviewMarker)
+	// The run taken over may carry the marker too: a job that posted the
+	// review may have stopped before completing the run.
+	o.reviewed = j.previous != nil && strings.Contains(j.previous.GetOutput().GetSummary(), reviewMarker) ||
+		j.run != nil && strings.Contains(j.run.GetOutput().GetSummary(), reviewMarker)
 	if sugg := suggestions(report, files); len(sugg) > 0 && !o.reviewed {
 		// Suggestions save a round trip; failing to post them fails nothing.
 		if err := j.review(ctx, sugg); err != nil {
@@ -240,23 +251,23 @@ func tooLarge(e *tooLargeError) *outcome {
 	if e.together {
 		return &outcome{conclusion: conclusionFailure, title: "Threat model too large",
 			summary: fmt.Sprintf("The threat-model files take more than %d MiB together (the check stopped at %s), more than one check reads. Real models are under 100 KB a file; narrow `threat_model.paths` to the model files.",
-				threatmodel.MaxModelSize>>20, code(e.path))}
+				threatmodel.MaxModelSize>>20, mdsafe.Code(e.path))}
 	}
 	return &outcome{conclusion: conclusionFailure, title: "Threat model too large",
 		summary: fmt.Sprintf("%s is larger than %d MiB, the largest threat-model file secwg checks; real models are under 100 KB. Split it into several files matching `threat_model.paths`.",
-			code(e.path), threatmodel.MaxDocumentSize>>20)}
+			mdsafe.Code(e.path), threatmodel.MaxDocumentSize>>20)}
 }
 
 func configSummary(e *repoconfig.Error) string {
 	return fmt.Sprintf("The threat-model check could not run: %s is broken at line %d, key %s: %s\n\nFix the configuration on the base branch; the check runs again on the next push or with `/recheck`.",
-		code(e.File), e.Line, code(e.Key), mdsafe.Cell(e.Message))
+		mdsafe.Code(e.File), e.Line, mdsafe.Code(e.Key), mdsafe.Cell(e.Message))
 }
 
 func internalFailure(err error) *outcome {
 	return &outcome{conclusion: conclusionFailure, title: "The check could not finish",
-		summary: "secwg could not finish the threat-model check, so it fails rather than pass unchecked:\n\n```\n" +
-			strings.ReplaceAll(err.Error(), "```", "'''") +
-			"\n```\n\nRe-run the check from this page or comment `/recheck` on the pull request."}
+		summary: "secwg could not finish the threat-model check, so it fails rather than pass unchecked:\n\n" +
+			mdsafe.CodeBlock(strings.ReplaceAll(err.Error(), "```", "'''")) +
+			"\nRe-run the check from this page or comment `/recheck` on the pull request."}
 }
 
 // fit appends tail to s, cutting s so that both fit GitHub's summary limit.
@@ -269,14 +280,6 @@ func fit(s, tail string) string {
 		s = s[:cut]
 	}
 	return s + tail
-}
-
-// code shows a path or key as code, or escaped where a code span cannot hold it.
-func code(s string) string {
-	if strings.ContainsAny(s, "`\n\r|") {
-		return mdsafe.Cell(s)
-	}
-	return "`" + s + "`"
 }
 
 func plural(n int, one, many string) string {
@@ -352,7 +355,8 @@ func (j *job) start(ctx context.Context) error {
 }
 
 // finish completes the run with o: the run in progress, else the previous
-// run when it already shows this outcome, else a new run. Annotations go 50
+// run when it already shows this outcome (given the annotation batches a
+// stopped check left out), else a new run. Annotations go 50
 // per request, the first batch with the completion.
 func (j *job) finish(ctx context.Context, o *outcome) error {
 	fp := o.fingerprint()
@@ -376,9 +380,15 @@ func (j *job) finish(ctx context.Context, o *outcome) error {
 	now := &github.Timestamp{Time: j.s.now()}
 	ext := github.String(strconv.Itoa(j.pr.Number))
 	var id int64
+	same := j.run == nil && j.previous != nil && markedFingerprint(j.previous.GetOutput().GetSummary()) == fp
+	stored := j.previous.GetOutput().GetAnnotationsCount()
 	switch {
-	case j.run == nil && j.previous != nil && markedFingerprint(j.previous.GetOutput().GetSummary()) == fp &&
-		j.previous.GetOutput().GetAnnotationsCount() == o.annotations:
+	case same && stored < o.annotations && stored%threatmodel.AnnotationBatchSize == 0:
+		// The run shows this result but a check stopped between its
+		// annotation batches: append the batches it lacks.
+		id = j.previous.GetID()
+		batches = batches[min(len(batches), stored/threatmodel.AnnotationBatchSize):]
+	case same && stored == o.annotations:
 		// The run already shows this result and its annotations: refresh it
 		// without appending them again.
 		id = j.previous.GetID()

@@ -33,6 +33,16 @@ type Options struct {
 	// MaxAnnotations caps the annotations of one run (0: no cap). The summary
 	// says how many were left out; errors are annotated first.
 	MaxAnnotations int
+	// Locker, when set, is held on "check:<owner>/<repo>@<head SHA>" for
+	// each check, so that two deliveries for one commit, in this process or
+	// another sharing the Locker, never create two runs.
+	Locker Locker
+}
+
+// Locker serialises work on a name across processes; held is ctx, cancelled
+// too if the lock is lost; unlock releases it.
+type Locker interface {
+	Lock(ctx context.Context, name string) (held context.Context, unlock func(), err error)
 }
 
 // Service runs the threat-model check on pull requests and posts it as one

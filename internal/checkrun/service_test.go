@@ -42,7 +42,15 @@ func (s *runStore) record(format string, args ...any) {
 // configuration config on the base branch and the App's earlier runs.
 func checkGitHub(t *testing.T, config string, files []map[string]any, runs []map[string]any) (githubapp.ClientCreator, *runStore) {
 	t.Helper()
-	gh, _ := newJobServer(t, repoFiles{"node@main:.github/secwg.yml": config, "node@" + headSHA + ":docs/model.md": model})
+	cc, store, _ := checkGitHubServing(t, config, model, files, runs)
+	return cc, store
+}
+
+// checkGitHubServing is checkGitHub with docs/model.md at the head commit
+// holding head; it also returns the server, for more routes.
+func checkGitHubServing(t *testing.T, config, head string, files []map[string]any, runs []map[string]any) (githubapp.ClientCreator, *runStore, *githubtest.Server) {
+	t.Helper()
+	gh, _ := newJobServer(t, repoFiles{"node@main:.github/secwg.yml": config, "node@" + headSHA + ":docs/model.md": head})
 	store := &runStore{runs: runs}
 	gh.Handle("GET /repos/{owner}/{repo}/pulls/{pull_number}/files", func(w http.ResponseWriter, r *http.Request) {
 		if files == nil { // GitHub failing
@@ -104,7 +112,7 @@ func checkGitHub(t *testing.T, config string, files []map[string]any, runs []map
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cc, store
+	return cc, store, gh
 }
 
 // annotationsIn counts the annotations a create or update request sends.

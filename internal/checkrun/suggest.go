@@ -58,20 +58,6 @@ func suggestions(r *threatmodel.Report, files []*github.CommitFile) []threatmode
 	return out
 }
 
-// fence returns a code fence longer than any run of backticks in s.
-func fence(s string) string {
-	longest, run := 0, 0
-	for _, c := range s {
-		if c == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return strings.Repeat("`", max(3, longest+1))
-}
-
 // review posts one review of suggestion comments on the head commit: one
 // request, whatever the number of suggestions.
 func (j *job) review(ctx context.Context, sugg []threatmodel.Suggestion) error {
@@ -82,7 +68,7 @@ func (j *job) review(ctx context.Context, sugg []threatmodel.Suggestion) error {
 			b.WriteString(mdsafe.Cell(m))
 			b.WriteString("\n\n")
 		}
-		f := fence(s.Text)
+		f := mdsafe.Fence(s.Text)
 		fmt.Fprintf(&b, "%ssuggestion\n%s\n%s\n", f, s.Text, f)
 		comments = append(comments, &github.DraftReviewComment{Path: github.String(s.Path), Line: github.Int(s.Line),
 			Side: github.String("RIGHT"), Body: github.String(b.String())})

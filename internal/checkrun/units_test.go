@@ -12,7 +12,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/secwg/secwg/internal/appid"
-	"github.com/secwg/secwg/internal/mdsafe"
 	"github.com/secwg/secwg/internal/repoconfig"
 	"github.com/secwg/secwg/internal/threatmodel"
 )
@@ -95,21 +94,6 @@ func TestAddedLinesAreTheNewVersionsLinesThePatchAdds(t *testing.T) {
 	}
 }
 
-func TestFenceIsLongerThanAnyBacktickRun(t *testing.T) {
-	tests := map[string]string{
-		"plain":             "```",
-		"a `code` span":     "```",
-		"``` inside":        "````",
-		"a ````` long run":  "``````",
-		"`` and ``` mixed ": "````",
-	}
-	for in, want := range tests {
-		if got := fence(in); got != want {
-			t.Errorf("fence(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestRunSummaryCarriesTheOutcomesFingerprint(t *testing.T) {
 	failing := &outcome{conclusion: conclusionFailure, title: "1 error",
 		batches: [][]threatmodel.Annotation{{{Path: "m.md", StartLine: 3, EndLine: 3, Level: "failure", Title: "T-1", Message: "no mitigation"}}}}
@@ -165,20 +149,6 @@ func TestFitKeepsTheTailAndCutsOnARuneBoundary(t *testing.T) {
 				t.Error("cut inside a character")
 			}
 		})
-	}
-}
-
-func TestCodeShowsPathsAsCodeUnlessACodeSpanCannotHoldThem(t *testing.T) {
-	tests := map[string]string{
-		"docs/threat-model.md": "`docs/threat-model.md`",
-		"a`b.md":               mdsafe.Cell("a`b.md"),
-		"a|b.md":               mdsafe.Cell("a|b.md"),
-		"line\nbreak":          mdsafe.Cell("line\nbreak"),
-	}
-	for in, want := range tests {
-		if got := code(in); got != want {
-			t.Errorf("code(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 
@@ -384,5 +354,23 @@ func TestAnnotationsKeepEveryField(t *testing.T) {
 	if len(got) != 1 || got[0].GetPath() != "m.md" || got[0].GetStartLine() != 2 || got[0].GetEndLine() != 3 ||
 		got[0].GetAnnotationLevel() != "warning" || got[0].GetTitle() != "T-1" || got[0].GetMessage() != "why" {
 		t.Errorf("got %+v", got)
+	}
+}
+
+func TestInternalFailureShowsTheErrorAsInertText(t *testing.T) {
+	tests := []struct{ err, hidden string }{
+		{"GET https://api.github.com: 403 ask @nodejs/security", "@nodejs"},
+		{"bad file safe\u202eexe.md", "\u202e"},
+		{"see #12", "#12"},
+		{"<!-- x --> and ````", "<!--"},
+	}
+	for _, tt := range tests {
+		s := internalFailure(errors.New(tt.err)).summary
+		if strings.Contains(s, tt.hidden) {
+			t.Errorf("summary for %q holds %q:\n%s", tt.err, tt.hidden, s)
+		}
+		if strings.Count(s, "```")%2 != 0 {
+			t.Errorf("summary %q leaves a code block open", s)
+		}
 	}
 }

@@ -88,19 +88,26 @@ func (m *memory) put(key, state string, expires time.Time, now time.Time) {
 	}
 }
 
-func (m *memory) begin(_ context.Context, keys []string, ttl time.Duration) (bool, error) {
+func (m *memory) begin(_ context.Context, keys []string, ttl time.Duration) (Claim, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
+	found := Claimed
 	for _, k := range keys {
-		if m.live(k, now) != nil {
-			return false, nil
+		if e := m.live(k, now); e != nil {
+			if e.state == stateDone {
+				return Done, nil
+			}
+			found = InProgress
 		}
+	}
+	if found == InProgress {
+		return InProgress, nil
 	}
 	for _, k := range keys {
 		m.put(k, stateProcessing, now.Add(ttl), now)
 	}
-	return true, nil
+	return Claimed, nil
 }
 
 func (m *memory) done(_ context.Context, keys []string, ttl time.Duration) error {

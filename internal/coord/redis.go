@@ -10,14 +10,19 @@ import (
 // Each script runs atomically on the server, so no other client sees a half step.
 var (
 	// KEYS: the delivery's keys. ARGV[1]: processing ttl in ms.
+	// Returns 0 claimed, 1 in progress, 2 done (the values of Claim).
 	beginScript = redis.NewScript(`
+local busy = false
 for _, k in ipairs(KEYS) do
-  if redis.call('EXISTS', k) == 1 then return 0 end
+  local v = redis.call('GET', k)
+  if v == 'done' then return 2 end
+  if v then busy = true end
 end
+if busy then return 1 end
 for _, k in ipairs(KEYS) do
   redis.call('SET', k, 'processing', 'PX', ARGV[1])
 end
-return 1`)
+return 0`)
 	// KEYS: the delivery's keys. ARGV[1]: done ttl in ms.
 	doneScript = redis.NewScript(`
 for _, k in ipairs(KEYS) do
@@ -46,9 +51,12 @@ return 0`)
 
 type redisBackend struct{ c redis.UniversalClient }
 
-func (r *redisBackend) begin(ctx context.Context, keys []string, ttl time.Duration) (bool, error) {
+func (r *redisBackend) begin(ctx context.Context, keys []string, ttl time.Duration) (Claim, error) {
 	n, err := beginScript.Run(ctx, r.c, keys, ttl.Milliseconds()).Int()
-	return n == 1, err
+	if err != nil {
+		return InProgress, err
+	}
+	return Claim(n), nil
 }
 
 func (r *redisBackend) done(ctx context.Context, keys []string, ttl time.Duration) error {

@@ -84,8 +84,9 @@ func (o Options) withDefaults() Options {
 
 // backend is what differs between memory and Redis: a few atomic steps on keys.
 type backend interface {
-	// begin sets every key to processing for ttl unless any of them exists.
-	begin(ctx context.Context, keys []string, ttl time.Duration) (bool, error)
+	// begin sets every key to processing for ttl unless any of them exists,
+	// and says which: Claimed, InProgress (some key processing, none done) or Done.
+	begin(ctx context.Context, keys []string, ttl time.Duration) (Claim, error)
 	// done sets every key to done for ttl.
 	done(ctx context.Context, keys []string, ttl time.Duration) error
 	// fail deletes the keys that are processing; a done key stays.
@@ -150,15 +151,36 @@ func (s *Store) Close() error { return s.b.close() }
 // Ping reports whether the store answers; memory always does.
 func (s *Store) Ping(ctx context.Context) error { return s.b.ping(ctx) }
 
-// Begin claims a delivery for processing. It returns true when neither its ID nor
-// its body hash is processing or done; both are then processing for
-// ProcessingTTL. An empty id is deduplicated by body hash alone.
-func (s *Store) Begin(ctx context.Context, id string, bodyHash [32]byte) (bool, error) {
-	started, err := s.b.begin(ctx, s.deliveryKeys(id, bodyHash), s.opts.ProcessingTTL)
+// Claim is what Store.Claim found of a delivery.
+type Claim int
+
+const (
+	// Claimed: neither the ID nor the body hash was known; both are now
+	// processing, and the caller runs the delivery.
+	Claimed Claim = iota
+	// InProgress: another job is processing the delivery. It may yet fail (or
+	// its process may have died), so the delivery is not done.
+	InProgress
+	// Done: the delivery was processed.
+	Done
+)
+
+// Claim claims a delivery for processing: Claimed when neither its ID nor its
+// body hash is processing or done (both are then processing for
+// ProcessingTTL), else InProgress or Done. An empty id is deduplicated by body
+// hash alone.
+func (s *Store) Claim(ctx context.Context, id string, bodyHash [32]byte) (Claim, error) {
+	c, err := s.b.begin(ctx, s.deliveryKeys(id, bodyHash), s.opts.ProcessingTTL)
 	if err != nil {
-		return false, fmt.Errorf("claiming delivery %s: %w", id, err)
+		return InProgress, fmt.Errorf("claiming delivery %s: %w", id, err)
 	}
-	return started, nil
+	return c, nil
+}
+
+// Begin is Claim for callers that only ask whether to run the delivery.
+func (s *Store) Begin(ctx context.Context, id string, bodyHash [32]byte) (bool, error) {
+	c, err := s.Claim(ctx, id, bodyHash)
+	return c == Claimed && err == nil, err
 }
 
 // Done records a delivery as processed: its ID and body hash are refused by

@@ -120,6 +120,4 @@ type appRef struct {
 
 // ours is true for this App's runs and suites: by id when the service knows
 // it, else by the slug GET /app answered.
-func (h *Check) ours(app *github.App) bool {
-	return h.checks.Owns(app) || h.App.HasSlug(app.GetSlug())
-}
+func (h *Check) ours(app *github.App) bool { return h.checks.Owns(app) }

@@ -21,9 +21,6 @@ type Base struct {
 	App appid.Identity
 }
 
-// AppLogin is the login the App acts as, or "" while its identity is unknown.
-func (b Base) AppLogin() string { return b.App.Login() }
-
 // MeetingService is what the handlers ask of the meeting service: the
 // commands' answers and the live agenda. *meetingsync.Service is one.
 type MeetingService interface {

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -174,4 +175,60 @@ func TestLintRefusesFilesPastTheBudgets(t *testing.T) {
 		many = append(many, name)
 	}
 	expectRun(t, Command{}, many, ExitUsage, nil, "lint fewer files at once")
+}
+
+// git's messages may come in the user's language: a file missing at the base
+// is still told from a bad revision.
+func TestGitShowTellsAMissingFileInAnyLanguage(t *testing.T) {
+	dir := gitRepo(t)
+	git(t, dir, "mv", "model/mitigations.md", "model/m.md")
+	t.Setenv("LC_ALL", "")
+	t.Setenv("LANG", "C.UTF-8")
+	t.Setenv("LANGUAGE", "de")
+	tests := []struct {
+		rev, path string
+		found     bool
+		err       bool
+	}{
+		{"HEAD", "model/threats.md", true, false},
+		{"HEAD", "model/new.md", false, false},
+		{"HEAD", "model/m.md", false, false}, // on disk, not at HEAD
+		{"HEAD", "model", true, false},
+		{"no-such-rev", "model/threats.md", false, true},
+	}
+	for _, tt := range tests {
+		_, found, err := Git{}.Show(context.Background(), tt.rev, tt.path)
+		if found != tt.found || (err != nil) != tt.err {
+			t.Errorf("%s:%s: found %v, error %v; want found %v, an error %v", tt.rev, tt.path, found, err, tt.found, tt.err)
+		}
+	}
+}
+
+// --base main compares with where the branch left main: entries main gained
+// since are not shown as removed, and entries the branch changed still are.
+func TestBaseIsWhereTheBranchLeftTheBase(t *testing.T) {
+	dir := gitRepo(t)
+	git(t, dir, "branch", "-M", "main")
+	git(t, dir, "checkout", "-qb", "feature")
+	edited := strings.Replace(gitThreats, "T-SEA-001: Injected blob (CWE-94)\n\n", "T-SEA-001: Injected blob (CWE-94)\n\n- **Status**: Mitigated\n", 1)
+	write(t, filepath.Join(dir, "model", "threats.md"), edited)
+	git(t, dir, "commit", "-qam", "mitigate")
+	git(t, dir, "checkout", "-q", "main")
+	write(t, filepath.Join(dir, "model", "mitigations.md"), gitMitigations+"\n#### M-SEA-002: Later on main\n\n- **Status**: Implemented\n")
+	git(t, dir, "commit", "-qam", "main moves on")
+	git(t, dir, "checkout", "-q", "feature")
+	_, stdout, stderr := run(t, Command{Revisions: Git{}}, "--format", "json", "--base", "main", "model")
+	var out struct {
+		Changes []struct{ Kind, ID string } `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("%v: %s %s", err, stdout, stderr)
+	}
+	var got []string
+	for _, c := range out.Changes {
+		got = append(got, c.Kind+" "+c.ID)
+	}
+	if want := []string{"changed T-SEA-001", "status T-SEA-001"}; !slices.Equal(got, want) {
+		t.Errorf("changes %q, want %q", got, want)
+	}
 }

@@ -40,12 +40,23 @@ type Revisions interface {
 	List(ctx context.Context, rev, dir string) ([]string, error)
 }
 
+// MergeBaser is a Revisions that can find where HEAD branched off a
+// revision: --base compares with that commit, so entries the base branch
+// gained since are not shown as removed.
+type MergeBaser interface {
+	// MergeBase returns the best common ancestor of rev and HEAD; found is
+	// false when they have none, as in a shallow clone.
+	MergeBase(ctx context.Context, rev string) (commit string, found bool, err error)
+}
+
 // Git reads revisions with git in the current directory's repository.
 type Git struct{}
 
 func (Git) run(ctx context.Context, args ...string) ([]byte, string, error) {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "git", args...)
+	// Messages in English whatever the user's locale, as errors quote them.
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	return stdout.Bytes(), strings.TrimSpace(stderr.String()), err
@@ -64,21 +75,33 @@ func (g Git) Root(ctx context.Context) (string, error) {
 func (g Git) Show(ctx context.Context, rev, path string) ([]byte, bool, error) {
 	out, msg, err := g.run(ctx, "show", rev+":"+path)
 	if err != nil {
-		if strings.Contains(msg, "does not exist in") || strings.Contains(msg, "exists on disk, but not in") {
-			return nil, false, nil
+		// The file is missing when rev names a tree but rev:path names nothing.
+		if _, _, terr := g.run(ctx, "rev-parse", "--verify", "--quiet", rev+"^{tree}"); terr == nil {
+			if _, _, perr := g.run(ctx, "cat-file", "-e", rev+":"+path); perr != nil {
+				return nil, false, nil
+			}
 		}
 		return nil, false, fmt.Errorf("git show %s:%s: %v: %s", rev, path, err, msg)
 	}
 	return out, true, nil
 }
 
-// List runs `git ls-tree` at the top directory.
-func (g Git) List(ctx context.Context, rev, dir string) ([]string, error) {
-	root, err := g.Root(ctx)
-	if err != nil {
-		return nil, err
+// MergeBase runs `git merge-base REV HEAD`.
+func (g Git) MergeBase(ctx context.Context, rev string) (string, bool, error) {
+	out, msg, err := g.run(ctx, "merge-base", rev, "HEAD")
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit) && exit.ExitCode() == 1 && msg == "":
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("git merge-base %s HEAD: %v: %s", rev, err, msg)
 	}
-	args := []string{"-C", root, "ls-tree", "-r", "-z", "--name-only", rev}
+	return strings.TrimSpace(string(out)), true, nil
+}
+
+// List runs `git ls-tree` over the whole tree, dir being relative to the top directory.
+func (g Git) List(ctx context.Context, rev, dir string) ([]string, error) {
+	args := []string{"ls-tree", "-r", "-z", "--name-only", "--full-tree", rev}
 	if dir != "" && dir != "." {
 		args = append(args, "--", dir)
 	}
@@ -116,7 +139,7 @@ func (c Command) Run(ctx context.Context, args []string, stdout, stderr io.Write
 		fmt.Fprintln(stderr, usage)
 		flags.PrintDefaults()
 	}
-	base := flags.String("base", "", "check only entries changed since this git revision")
+	base := flags.String("base", "", "check only entries changed since HEAD branched off this git revision (their merge base)")
 	format := flags.String("format", "text", "output format: text, json, sarif or github")
 	configFile := flags.String("config", "", "repository config (.github/secwg.yml shape); default "+DefaultConfig+" when present")
 	fix := flags.Bool("fix", false, "apply the fixes of findings that have exactly one, then check again")
@@ -149,6 +172,18 @@ func (c Command) Run(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return fail(err)
 	}
+	baseRev := *base
+	if mb, ok := c.Revisions.(MergeBaser); ok && *base != "" {
+		commit, found, err := mb.MergeBase(ctx, *base)
+		if err != nil {
+			return fail(err)
+		}
+		if found {
+			baseRev = commit
+		} else {
+			fmt.Fprintf(stderr, "secwg lint: %s and HEAD have no common ancestor here (a shallow clone?), so the change is taken against %s itself\n", *base, *base)
+		}
+	}
 	var disk map[string]string // file name in findings → path on disk
 	check := func() (*threatmodel.Report, error) {
 		head, where, err := readFiles(targets, *base != "")
@@ -159,7 +194,7 @@ func (c Command) Run(ctx context.Context, args []string, stdout, stderr io.Write
 		if *base == "" {
 			return threatmodel.Check(head, opts)
 		}
-		old, err := c.baseFiles(ctx, *base, targets, head)
+		old, err := c.baseFiles(ctx, baseRev, targets, head)
 		if err != nil {
 			return nil, err
 		}

@@ -70,6 +70,24 @@ func Cell(s string) string {
 	return b.String()
 }
 
+// Code shows a path, key or name as an inline code span, which GitHub shows
+// verbatim: no mention, reference, HTML or markup. Invisible characters are
+// dropped first and invalid UTF-8 shows as U+FFFD; text a code span cannot
+// hold (a backtick, a line break, a table pipe, a control character) or blank
+// text is escaped with Cell instead.
+func Code(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if Invisible(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if strings.TrimSpace(s) == "" || strings.ContainsFunc(s, func(r rune) bool { return r == '`' || r == '|' || unicode.IsControl(r) }) {
+		return Cell(s)
+	}
+	return "`" + s + "`"
+}
+
 // LinkText makes a title safe as the text of a Markdown link or list item: it
 // cannot mention or cross-reference (see breaksAfter), inject HTML, start a block, or
 // open a link, emphasis, code span, table cell or math. Control and invisible
@@ -168,7 +186,7 @@ func CodeBlock(s string) string {
 		}
 	}
 	s = codeMarks.Replace(b.String())
-	fence := strings.Repeat("`", max(3, longestRun(s, '`')+1))
+	fence := Fence(s)
 	return fence + "text\n" + strings.TrimRight(s, "\n") + "\n" + fence + "\n"
 }
 
@@ -189,6 +207,12 @@ func breaksAfter(s string, i int, r rune) bool {
 		return i >= 2 && strings.EqualFold(s[i-2:i], "gh") && i+1 < len(s) && '0' <= s[i+1] && s[i+1] <= '9'
 	}
 	return false
+}
+
+// Fence returns a code fence of backticks that text s cannot close: longer
+// than any backtick run in s, and at least three.
+func Fence(s string) string {
+	return strings.Repeat("`", max(3, longestRun(s, '`')+1))
 }
 
 func longestRun(s string, c byte) int {

@@ -218,3 +218,56 @@ func TestEveryPolicyBreaksReferences(t *testing.T) {
 		}
 	}
 }
+
+func TestCodeShowsPathsVerbatimOrEscaped(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"docs/model.md", "`docs/model.md`"},
+		{"threat_model.paths", "`threat_model.paths`"},
+		{"@nodejs/security #1 <b>*x*</b>", "`@nodejs/security #1 <b>*x*</b>`"},
+		{"safe\u202eexe.md\u200b", "`safeexe.md`"},
+		{"a`b.md", "a\\`b\\.md"},
+		{"a|b.md", "a\\|b\\.md"},
+		{"a\nb", "a b"},
+		{"a\x00b", "ab"},
+		{"a\xffb", "`a\ufffdb`"},
+		{"\u202e", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := Code(tt.in); got != tt.want {
+			t.Errorf("Code(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if r, ok := invisibleLeft(Code(tt.in)); ok {
+			t.Errorf("Code(%q) keeps %U", tt.in, r)
+		}
+	}
+}
+
+func TestFenceIsLongerThanAnyBacktickRun(t *testing.T) {
+	tests := map[string]string{
+		"plain":             "```",
+		"a `code` span":     "```",
+		"``` inside":        "````",
+		"a ````` long run":  "``````",
+		"`` and ``` mixed ": "````",
+	}
+	for in, want := range tests {
+		if got := Fence(in); got != want {
+			t.Errorf("Fence(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCodeShowsPathsAsCodeUnlessACodeSpanCannotHoldThem(t *testing.T) {
+	tests := map[string]string{
+		"docs/threat-model.md": "`docs/threat-model.md`",
+		"a`b.md":               Cell("a`b.md"),
+		"a|b.md":               Cell("a|b.md"),
+		"line\nbreak":          Cell("line\nbreak"),
+	}
+	for in, want := range tests {
+		if got := Code(in); got != want {
+			t.Errorf("Code(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -100,7 +100,9 @@ func ParseICSContext(ctx context.Context, data []byte, filter string, defaultDur
 			raw.warn(err.line, "event skipped: %s", err.msg)
 			continue
 		}
-		ev.summary, ev.match = summary, match
+		// The calendar keeps its own copies: a piece of the feed's text would
+		// keep all of it alive.
+		ev.summary, ev.match = strings.Clone(summary), match
 		if match {
 			readable++
 		}
@@ -222,7 +224,7 @@ func stamp(rc *rawComponent) time.Time {
 func readEvent(rc *rawComponent, z *zoneResolver, defaultDuration time.Duration) (*vevent, *eventError) {
 	ev := &vevent{line: rc.line, seq: sequence(rc), stamp: stamp(rc)}
 	if u := rc.get("UID"); u != nil {
-		ev.uid = strings.TrimSpace(u.value)
+		ev.uid = strings.Clone(strings.TrimSpace(u.value))
 	}
 	fail := func(line int, format string, args ...any) (*vevent, *eventError) {
 		return nil, &eventError{line: line, uid: ev.uid, msg: fmt.Sprintf(format, args...)}
@@ -278,6 +280,9 @@ func readEvent(rc *rawComponent, z *zoneResolver, defaultDuration time.Duration)
 		}
 		if r == nil {
 			return fail(p.line, "RRULE is empty")
+		}
+		if why := neverMatches(r, ev.start); why != "" {
+			return fail(p.line, "RRULE %q can never match: %s", clip(strings.TrimSpace(p.value)), why)
 		}
 		ev.rules = append(ev.rules, r)
 	}

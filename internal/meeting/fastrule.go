@@ -1,6 +1,8 @@
 package meeting
 
 import (
+	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -10,9 +12,10 @@ import (
 // simpleIterator expands the rule shapes meeting calendars use most (DAILY,
 // WEEKLY on plain weekdays, MONTHLY on a day of the month or on the nth
 // weekday) by date arithmetic, starting one period before from, at a fraction
-// of rrule's cost per series. Every other shape returns nil and rrule expands
+// of rrule's cost per series. Each period and each instance is charged to the
+// budget the iterator is called with. Every other shape returns nil and rrule expands
 // it; the fuzz test holds both to the same instances.
-func simpleIterator(r *rrule.ROption, dtstart, from time.Time) func() (time.Time, bool) {
+func simpleIterator(r *rrule.ROption, dtstart, from time.Time) func(*budget) (time.Time, bool, error) {
 	if r.Count > 0 || len(r.Bysetpos) > 0 || len(r.Bymonth) > 0 || len(r.Byyearday) > 0 || len(r.Byweekno) > 0 ||
 		len(r.Byhour) > 0 || len(r.Byminute) > 0 || len(r.Bysecond) > 0 || len(r.Byeaster) > 0 {
 		return nil
@@ -31,8 +34,10 @@ func simpleIterator(r *rrule.ROption, dtstart, from time.Time) func() (time.Time
 		days = civilDays(dtstart, from.In(loc))
 	}
 
-	// periodDates lists the dates of period k in order.
+	// periodDates lists the dates of period k in order; none is before
+	// periodStart(k).
 	var periodDates func(k int) []time.Time
+	var periodStart func(k int) time.Time
 	var first int
 	switch r.Freq {
 	case rrule.DAILY:
@@ -41,6 +46,7 @@ func simpleIterator(r *rrule.ROption, dtstart, from time.Time) func() (time.Time
 		}
 		first = max(0, (days-1)/interval)
 		periodDates = func(k int) []time.Time { return []time.Time{at(y, m, d+k*interval)} }
+		periodStart = func(k int) time.Time { return at(y, m, d+k*interval) }
 	case rrule.WEEKLY:
 		if len(r.Bymonthday) > 0 {
 			return nil
@@ -51,6 +57,7 @@ func simpleIterator(r *rrule.ROption, dtstart, from time.Time) func() (time.Time
 		}
 		weekStart := d - (pyWeekday(dtstart.Weekday())-weekdayIndex(r.Wkst)+7)%7
 		first = max(0, (days/7-1)/interval)
+		periodStart = func(k int) time.Time { return at(y, m, weekStart+7*k*interval) }
 		periodDates = func(k int) []time.Time {
 			out := make([]time.Time, 0, len(offsets))
 			for _, off := range offsets {
@@ -72,6 +79,7 @@ func simpleIterator(r *rrule.ROption, dtstart, from time.Time) func() (time.Time
 		if len(monthDays) == 0 && len(r.Byweekday) == 0 {
 			monthDays = []int{d}
 		}
+		periodStart = func(k int) time.Time { return at(y, m+time.Month(k*interval), 1) }
 		periodDates = func(k int) []time.Time {
 			start := time.Date(y, m+time.Month(k*interval), 1, 0, 0, 0, 0, time.UTC)
 			n := daysIn(start)
@@ -103,12 +111,17 @@ func simpleIterator(r *rrule.ROption, dtstart, from time.Time) func() (time.Time
 	k := first
 	var pending []time.Time
 	done := false
-	return func() (time.Time, bool) {
+	return func(b *budget) (time.Time, bool, error) {
 		for !done {
 			if len(pending) == 0 {
-				if k-first > maxWork { // a rule that never matches
+				// Every period is charged, so a rule that rarely or never
+				// matches costs its share of the budget and no more.
+				if !r.Until.IsZero() && periodStart(k).After(r.Until) {
 					done = true
 					break
+				}
+				if err := b.spend(); err != nil {
+					return time.Time{}, false, err
 				}
 				pending = periodDates(k)
 				k++
@@ -121,10 +134,13 @@ func simpleIterator(r *rrule.ROption, dtstart, from time.Time) func() (time.Time
 				break
 			}
 			if !t.Before(dtstart) {
-				return t, true
+				if err := b.spend(); err != nil {
+					return time.Time{}, false, err
+				}
+				return t, true, nil
 			}
 		}
-		return time.Time{}, false
+		return time.Time{}, false, nil
 	}
 }
 
@@ -177,4 +193,152 @@ func nthWeekdays(start time.Time, n int, wd rrule.Weekday) []int {
 // daysIn is the length of the month that starts at start.
 func daysIn(start time.Time) int {
 	return time.Date(start.Year(), start.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// neverMatches says why a rule can produce no instance from dtstart, or ""
+// when it may. It is conservative: a rule it passes may still be rare, but
+// one it names has no date at all to offer, and rrule, which checks UNTIL and
+// COUNT only against dates it produced, would search to the year 9999 for one.
+func neverMatches(r *rrule.ROption, dtstart time.Time) string {
+	interval := max(r.Interval, 1)
+	monthDays, weekDays := r.Bymonthday, r.Byweekday
+	months := map[int]bool{}
+	for mo := 1; mo <= 12; mo++ {
+		months[mo] = true
+	}
+	if r.Freq == rrule.MONTHLY {
+		// The months a MONTHLY rule visits repeat every 12/gcd(INTERVAL, 12).
+		clear(months)
+		for j := 0; j < 12; j++ {
+			months[(int(dtstart.Month())-1+j*interval)%12+1] = true
+		}
+	}
+	if len(r.Byweekno) == 0 && len(r.Byyearday) == 0 && len(monthDays) == 0 && len(weekDays) == 0 && len(r.Byeaster) == 0 {
+		// As rrule does: a rule without days keeps DTSTART's.
+		switch r.Freq {
+		case rrule.YEARLY:
+			monthDays = []int{dtstart.Day()}
+			if len(r.Bymonth) == 0 {
+				clear(months)
+				months[int(dtstart.Month())] = true
+			}
+		case rrule.MONTHLY:
+			monthDays = []int{dtstart.Day()}
+		}
+	}
+	if len(r.Bymonth) > 0 {
+		keep := map[int]bool{}
+		for _, mo := range r.Bymonth {
+			keep[mo] = months[mo]
+		}
+		months = keep
+	}
+	if len(r.Byeaster) == 0 && !someDay(months, monthDays, r.Byyearday, r.Byweekno) {
+		return "no day of any year is in all of its BYMONTH, BYMONTHDAY, BYYEARDAY and BYWEEKNO"
+	}
+	// Steps of whole weeks keep DTSTART's weekday; of whole days, its hour.
+	if (r.Freq == rrule.DAILY && interval%7 == 0 || r.Freq == rrule.HOURLY && interval%(7*24) == 0) && len(weekDays) > 0 {
+		found := false
+		for _, wd := range weekDays {
+			found = found || wd.Day() == pyWeekday(dtstart.Weekday())
+		}
+		if !found {
+			return fmt.Sprintf("INTERVAL=%d from a %s never lands on its BYDAY", interval, dtstart.Weekday())
+		}
+	}
+	if r.Freq == rrule.HOURLY && interval%24 == 0 && len(r.Byhour) > 0 && !slices.Contains(r.Byhour, dtstart.Hour()) {
+		return fmt.Sprintf("INTERVAL=%d from %02d:00 never lands on its BYHOUR", interval, dtstart.Hour())
+	}
+	return ""
+}
+
+// someDay says whether a day of a common or a leap year is in one of months
+// and matches the month days, year days and week numbers given (each ignored
+// when empty). Week numbers are taken loosely: week n may start three days
+// either side of day 7(n-1), and the first and last week of the year may
+// reach into the next and the previous one. Only the days the year days or
+// week numbers name are tried, so the cost stays small for any rule.
+func someDay(months map[int]bool, monthDays, yearDays, weekNos []int) bool {
+	for _, length := range []int{365, 366} {
+		lengths := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+		if length == 366 {
+			lengths[2] = 29
+		}
+		matches := func(idx int) bool {
+			if idx < 0 || idx >= length {
+				return false
+			}
+			mo, md := 1, idx+1
+			for md > lengths[mo] {
+				md -= lengths[mo]
+				mo++
+			}
+			return months[mo] &&
+				(len(monthDays) == 0 || slices.Contains(monthDays, md) || slices.Contains(monthDays, md-lengths[mo]-1)) &&
+				(len(yearDays) == 0 || slices.Contains(yearDays, idx+1) || slices.Contains(yearDays, idx-length)) &&
+				(len(weekNos) == 0 || inSomeWeek(idx, length, weekNos))
+		}
+		switch {
+		case len(yearDays) > 0:
+			for _, yd := range yearDays {
+				if yd > 0 && matches(yd-1) || yd < 0 && matches(length+yd) {
+					return true
+				}
+			}
+		case len(weekNos) > 0:
+			for _, n := range weekNos {
+				for _, weeks := range []int{52, 53} {
+					w := n
+					if w < 0 {
+						w += weeks + 1
+					}
+					for idx := 7*w - 10; idx <= 7*w+2; idx++ {
+						if matches(idx) {
+							return true
+						}
+					}
+				}
+				for idx := 0; idx < 7; idx++ {
+					if matches(idx) || matches(length-1-idx) {
+						return true
+					}
+				}
+			}
+		default:
+			for mo := 1; mo <= 12; mo++ {
+				if !months[mo] {
+					continue
+				}
+				if len(monthDays) == 0 {
+					return true
+				}
+				for _, md := range monthDays {
+					if md > 0 && md <= lengths[mo] || md < 0 && -md <= lengths[mo] {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// inSomeWeek says whether day idx (from 0) of a year of length days may lie in
+// one of the weeks numbered.
+func inSomeWeek(idx, length int, weekNos []int) bool {
+	for _, n := range weekNos {
+		for _, weeks := range []int{52, 53} {
+			w := n
+			if w < 0 {
+				w += weeks + 1
+			}
+			if w >= 1 && w <= weeks && idx >= 7*w-10 && idx <= 7*w+2 {
+				return true
+			}
+		}
+		if idx <= 6 && (n >= 52 || n == -1) || idx >= length-7 && (n == 1 || n <= -52) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package meeting
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -8,54 +9,123 @@ import (
 	"github.com/teambition/rrule-go"
 )
 
-// budget counts the recurrence steps one search may take over a whole feed.
-type budget struct{ left int }
+// budget counts the recurrence steps one search may take over a whole feed,
+// and the share of them the series being searched may still take.
+type budget struct{ left, share int }
 
-func newBudget() *budget { return &budget{left: maxWork} }
+func newBudget() *budget { return &budget{left: maxWork, share: maxWork} }
+
+// errSeriesOver means one series used up its share of a search's budget.
+var errSeriesOver = errors.New("series over its share of the work")
 
 func (b *budget) spend() error {
-	b.left--
-	if b.left < 0 {
-		return fmt.Errorf("%w: more than %d recurrence steps to find the meetings; the feed's rules are too dense", ErrTooMuchWork, maxWork)
+	if b.share <= 0 || b.left <= 0 {
+		return errSeriesOver
 	}
+	b.share--
+	b.left--
 	return nil
+}
+
+// search runs one search over every series. Each series may take an equal
+// share of what is left of the budget; a series that runs out is searched
+// again, once the others are done, with an equal share of what they left, and
+// is skipped if it runs out again. skipped lists those series.
+func (c *Calendar) search(run func(s *series, b *budget) error) (skipped []*series, err error) {
+	b := &budget{left: maxWork}
+	var over []*series
+	for i, s := range c.series {
+		b.share = b.left / (len(c.series) - i)
+		switch err := run(s, b); {
+		case errors.Is(err, errSeriesOver):
+			over = append(over, s)
+		case err != nil:
+			return nil, err
+		}
+	}
+	for i, s := range over {
+		b.share = b.left / (len(over) - i)
+		switch err := run(s, b); {
+		case errors.Is(err, errSeriesOver):
+			skipped = append(skipped, s)
+		case err != nil:
+			return nil, err
+		}
+	}
+	return skipped, nil
+}
+
+// skipWarnings name the series a search skipped. The search does not know
+// their lines, so Line is 0.
+func skipWarnings(skipped []*series) []Warning {
+	var out []Warning
+	for _, s := range skipped {
+		out = append(out, Warning{Message: fmt.Sprintf("event %q skipped: it needs more than its share of %d recurrence steps; its rules are too dense", s.uid, maxWork)})
+	}
+	return out
+}
+
+// tooMuchWork is the error of a search that found nothing while skipping
+// series that might have held a meeting.
+func tooMuchWork(skipped []*series) error {
+	return fmt.Errorf("%w: event %q needs more than its share of %d recurrence steps to find the meetings; its rules are too dense",
+		ErrTooMuchWork, skipped[0].uid, maxWork)
 }
 
 // Next is the earliest meeting that has not ended at now: the one in progress,
 // else the next to start. Each series is searched lazily from now, so the cost
-// does not grow with the series' history.
+// does not grow with the series' history. A series that needs more than its
+// share of the search's work is left out (NextWithWarnings names it); only when
+// no other series has a meeting does that fail the search, with ErrTooMuchWork.
 func (c *Calendar) Next(now time.Time) (Occurrence, error) {
-	b := newBudget()
+	o, _, err := c.NextWithWarnings(now)
+	return o, err
+}
+
+// NextWithWarnings is Next that also names the series it skipped because they
+// needed more than their share of the work; the answer leaves them out.
+func (c *Calendar) NextWithWarnings(now time.Time) (Occurrence, []Warning, error) {
 	var best *Occurrence
-	for _, s := range c.series {
+	skipped, err := c.search(func(s *series, b *budget) error {
 		o, err := s.next(now, b)
-		if err != nil {
-			return Occurrence{}, err
-		}
-		if o != nil && (best == nil || o.Start.Before(best.Start) || o.Start.Equal(best.Start) && o.UID < best.UID) {
+		if err == nil && o != nil && (best == nil || o.Start.Before(best.Start) || o.Start.Equal(best.Start) && o.UID < best.UID) {
 			best = o
 		}
+		return err
+	})
+	if err != nil {
+		return Occurrence{}, nil, err
 	}
 	if best == nil {
-		return Occurrence{}, ErrNoOccurrence
+		if len(skipped) > 0 {
+			return Occurrence{}, nil, tooMuchWork(skipped)
+		}
+		return Occurrence{}, nil, ErrNoOccurrence
 	}
-	return *best, nil
+	return *best, skipWarnings(skipped), nil
 }
 
 // Between lists the meetings that overlap [from, to), by start time.
 func (c *Calendar) Between(from, to time.Time) ([]Occurrence, error) {
-	b := newBudget()
 	var out []Occurrence
-	for _, s := range c.series {
+	skipped, err := c.search(func(s *series, b *budget) error {
+		var mine []Occurrence
 		err := s.each(from, to, b, func(o Occurrence) bool {
 			if o.Start.Before(to) && o.End.After(from) {
-				out = append(out, o)
+				mine = append(mine, o)
 			}
 			return true
 		})
-		if err != nil {
-			return nil, err
+		if err == nil {
+			out = append(out, mine...)
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 && len(skipped) > 0 {
+		return nil, tooMuchWork(skipped)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Start.Equal(out[j].Start) {
@@ -136,7 +206,9 @@ func (s *series) each(from, to time.Time, b *budget, yield func(Occurrence) bool
 			forward = d
 		}
 	}
-	err := s.instances(from.Add(-reach), to.Add(reach), b, func(t time.Time, d *span) bool {
+	// An instance moved forward by a range may start in [from, to) though its
+	// original start lies a whole move before.
+	err := s.instances(from.Add(-reach-forward), to.Add(reach), b, func(t time.Time, d *span) bool {
 		if s.exdates[t.Unix()] || s.exdays[t.Format(time.DateOnly)] {
 			return true
 		}
@@ -196,6 +268,15 @@ func (s *series) futureAt(t time.Time) *override {
 
 // isInstance says whether t is an original start of the series.
 func (s *series) isInstance(t time.Time, b *budget) (bool, error) {
+	if t.Equal(s.start) {
+		return true, nil
+	}
+	if i := s.rdateFrom(t); i < len(s.rdates) && s.rdates[i].start.Equal(t) {
+		return true, nil
+	}
+	if len(s.rules) == 0 {
+		return false, nil
+	}
 	found := false
 	err := s.instances(t, t.Add(time.Second), b, func(x time.Time, _ *span) bool {
 		found = x.Equal(t)
@@ -204,9 +285,15 @@ func (s *series) isInstance(t time.Time, b *budget) (bool, error) {
 	return found, err
 }
 
+// rdateFrom is the index of the first RDATE at or after t.
+func (s *series) rdateFrom(t time.Time) int {
+	return sort.Search(len(s.rdates), func(i int) bool { return !s.rdates[i].start.Before(t) })
+}
+
 // instances reports the original starts (with an RDATE period's own length)
 // from about from up to to, ascending and without repeats, merging every RRULE
-// and RDATE. It may report a few starts before from.
+// and RDATE. It may report a few starts before from. Every step of a rule and
+// every RDATE passed is charged to b.
 func (s *series) instances(from, to time.Time, b *budget, yield func(time.Time, *span) bool) error {
 	if len(s.rules) == 0 && len(s.rdates) == 0 {
 		if !s.start.After(to) {
@@ -215,7 +302,7 @@ func (s *series) instances(from, to time.Time, b *budget, yield func(time.Time, 
 		return nil
 	}
 	type stream struct {
-		next func() (time.Time, bool)
+		next func() (time.Time, bool, error)
 		head time.Time
 		ok   bool
 	}
@@ -226,7 +313,7 @@ func (s *series) instances(from, to time.Time, b *budget, yield func(time.Time, 
 			bounded.Until = to // bounds rrule's own search as well as ours
 		}
 		if next := simpleIterator(&bounded, s.start, from); next != nil {
-			streams = append(streams, &stream{next: next})
+			streams = append(streams, &stream{next: func() (time.Time, bool, error) { return next(b) }})
 			continue
 		}
 		opt := fastForward(bounded, s.start, from)
@@ -234,18 +321,22 @@ func (s *series) instances(from, to time.Time, b *budget, yield func(time.Time, 
 		if err != nil {
 			return fmt.Errorf("event %q: RRULE: %v", s.uid, err)
 		}
-		st := &stream{next: rr.Iterator()}
-		streams = append(streams, st)
+		it := rr.Iterator()
+		streams = append(streams, &stream{next: func() (time.Time, bool, error) {
+			if err := b.spend(); err != nil {
+				return time.Time{}, false, err
+			}
+			t, ok := it()
+			return t, ok, nil
+		}})
 	}
 	// DTSTART is the first instance even when the rule would not yield it.
 	startDone := false
-	rd := 0
+	rd := s.rdateFrom(from)
 	advance := func(st *stream) error {
-		if err := b.spend(); err != nil {
-			return err
-		}
-		st.head, st.ok = st.next()
-		return nil
+		var err error
+		st.head, st.ok, err = st.next()
+		return err
 	}
 	for _, st := range streams {
 		if err := advance(st); err != nil {
@@ -283,6 +374,9 @@ func (s *series) instances(from, to time.Time, b *budget, yield func(time.Time, 
 			}
 		}
 		for rd < len(s.rdates) && !s.rdates[rd].start.After(pick) {
+			if err := b.spend(); err != nil {
+				return err
+			}
 			if s.rdates[rd].start.Equal(pick) && s.rdates[rd].dur != nil {
 				dur = s.rdates[rd].dur
 			}

@@ -31,7 +31,7 @@ func New() *Metrics {
 		Registry: reg,
 		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "secwg_webhook_deliveries_total",
-			Help: "Webhook deliveries by event, action and outcome (accepted, ignored, duplicate, queue_full, bad_signature, bad_request, too_large, not_configured).",
+			Help: "Webhook deliveries by event, action and outcome (accepted, ignored, duplicate, in_progress, queue_full, bad_signature, bad_request, too_large, not_configured, over_budget, store_unavailable).",
 		}, []string{"event", "action", "outcome"}),
 		QueueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "secwg_queue_depth",

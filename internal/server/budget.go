@@ -32,6 +32,9 @@ func (b *byteBudget) reserve(n int64) bool {
 	}
 }
 
+// free is what the budget has left at this moment.
+func (b *byteBudget) free() int64 { return b.limit - b.used.Load() }
+
 func (b *byteBudget) release(n int64) {
 	if n > 0 {
 		b.used.Add(-n)
@@ -100,10 +103,12 @@ func (s *signedBody) release() {
 }
 
 // readSigned reads at most limit bytes of r into memory taken from budget and
-// computes its HMAC-SHA256 on the way. With a known length the body is one
-// buffer of exactly that size, reserved before the first byte is read; without
-// one it is read in growing chunks, each reserved first, and joined only once
-// the signature matches, so a forged body is never copied.
+// computes its HMAC-SHA256 on the way. A small body of known length goes into
+// a pooled buffer, whose whole size is reserved before the first byte is
+// read. Any other body is read in growing chunks, each reserved as it is about
+// to be read, and joined only once the signature matches, so a forged body is
+// never copied and a connection that declares a length but sends nothing holds
+// nothing; a declared length that the budget cannot hold is refused unread.
 func readSigned(r io.Reader, length int64, limit int64, macs *macPool, want []byte, budget *byteBudget) (*signedBody, error) {
 	mac := macs.get()
 	defer macs.put(mac)
@@ -112,26 +117,31 @@ func readSigned(r io.Reader, length int64, limit int64, macs *macPool, want []by
 		if length > limit {
 			return nil, errTooLarge
 		}
-		if !budget.reserve(length) {
-			return nil, errOverBudget
-		}
-		sb.reserved = length
 		if length <= pooledBody {
+			if !budget.reserve(pooledBody) {
+				return nil, errOverBudget
+			}
+			sb.reserved = pooledBody
 			sb.pooled = bodyPool.Get().(*[]byte)
 			sb.bytes = (*sb.pooled)[:length]
-		} else {
-			sb.bytes = make([]byte, length)
+			if _, err := io.ReadFull(r, sb.bytes); err != nil {
+				sb.recycle()
+				sb.release()
+				return nil, err
+			}
+			mac.Write(sb.bytes)
+			sb.mac = mac.Sum(sb.sum[:0])
+			return sb, nil
 		}
-		if _, err := io.ReadFull(r, sb.bytes); err != nil {
-			sb.recycle()
-			sb.release()
-			return nil, err
+		if length > budget.free() {
+			return nil, errOverBudget
 		}
-		mac.Write(sb.bytes)
-		sb.mac = mac.Sum(sb.sum[:0])
-		return sb, nil
+		limit = length
 	}
 	chunks, err := readChunks(r, limit, mac, sb)
+	if err == nil && length >= 0 && sumLen(chunks) != length {
+		err = io.ErrUnexpectedEOF
+	}
 	if err != nil {
 		sb.release()
 		return nil, err
@@ -141,11 +151,8 @@ func readSigned(r io.Reader, length int64, limit int64, macs *macPool, want []by
 	case len(chunks) == 1:
 		sb.bytes = chunks[0]
 	case len(chunks) > 1 && hmac.Equal(sb.mac, want):
-		total := 0
-		for _, c := range chunks {
-			total += len(c)
-		}
-		if !budget.reserve(int64(total)) {
+		total := sumLen(chunks)
+		if !budget.reserve(total) {
 			sb.release()
 			return nil, errOverBudget
 		}
@@ -154,9 +161,17 @@ func readSigned(r io.Reader, length int64, limit int64, macs *macPool, want []by
 			sb.bytes = append(sb.bytes, c...)
 		}
 		budget.release(sb.reserved)
-		sb.reserved = int64(total)
+		sb.reserved = total
 	}
 	return sb, nil
+}
+
+func sumLen(chunks [][]byte) int64 {
+	var n int64
+	for _, c := range chunks {
+		n += int64(len(c))
+	}
+	return n
 }
 
 func readChunks(r io.Reader, limit int64, mac hash.Hash, sb *signedBody) ([][]byte, error) {

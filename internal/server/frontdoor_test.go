@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -241,6 +242,55 @@ func TestUnreadablePrivateKeyStopsStart(t *testing.T) {
 			if n := len(gh.Requests()); n != 0 {
 				t.Errorf("%d GitHub requests", n)
 			}
+		})
+	}
+}
+
+// budgetAtFirstRead reports how much of the budget was held when the body's
+// first byte was asked for: what a connection that sends nothing holds.
+type budgetAtFirstRead struct {
+	r      io.Reader
+	budget *byteBudget
+	held   int64
+	asked  bool
+}
+
+func (b *budgetAtFirstRead) Read(p []byte) (int, error) {
+	if !b.asked {
+		b.asked, b.held = true, b.budget.used.Load()
+	}
+	return b.r.Read(p)
+}
+
+// A declared length is a claim, not bytes: it is charged as the bytes come,
+// except a small body, whose pooled buffer is charged whole, as it is held whole.
+func TestReadSignedChargesWhatItHolds(t *testing.T) {
+	tests := []struct {
+		name     string
+		size     int64
+		wantHeld int64 // reserved before the first byte, at most
+		minHeld  int64 // once read
+		maxHeld  int64
+	}{
+		{"small: the whole pooled buffer", 10, pooledBody, pooledBody, pooledBody},
+		{"large: only the first chunk before any byte", 1 << 20, firstChunk + 1, 1 << 20, 1<<20 + 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newByteBudget(8 << 20)
+			r := &budgetAtFirstRead{r: &countingReader{limit: tt.size}, budget: b}
+			sb, err := readSigned(r, tt.size, 2<<20, newMACPool([]byte("s")), nil, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.held > tt.wantHeld {
+				t.Errorf("held %d before the first byte, want at most %d", r.held, tt.wantHeld)
+			}
+			if got := b.used.Load(); got < tt.minHeld || got > tt.maxHeld {
+				t.Errorf("held %d for a body of %d, want %d to %d", got, tt.size, tt.minHeld, tt.maxHeld)
+			}
+			sb.release()
+			sb.recycle()
 		})
 	}
 }

@@ -155,6 +155,9 @@ func (q *Queue) run(j *job) (err error) {
 // Len reports the jobs waiting for a worker.
 func (q *Queue) Len() int { return len(q.jobs) }
 
+// drainGrace bounds the wait for cancelled jobs to record their failure.
+const drainGrace = 2 * time.Second
+
 // Drain stops taking jobs and waits for queued and running ones until ctx ends.
 // What is left then is logged by delivery ID and its context is cancelled.
 func (q *Queue) Drain(ctx context.Context) error {
@@ -179,14 +182,21 @@ func (q *Queue) Drain(ctx context.Context) error {
 	q.mu.Lock()
 	unfinished := len(q.pending)
 	for j := range q.pending {
+		l := q.logger.Warn().Str(githubapp.LogKeyDeliveryID, j.id).Str(githubapp.LogKeyEventType, j.event)
 		state := "queued"
 		if j.running {
 			state = "running"
 		}
-		q.logger.Warn().Str(githubapp.LogKeyDeliveryID, j.id).Str(githubapp.LogKeyEventType, j.event).
-			Str("state", state).Msg("webhook job not finished before shutdown; it is left to redelivery")
+		// One answered 202 (past the acknowledgement timeout) shows as delivered
+		// in GitHub's log and is not redelivered.
+		l.Str("state", state).Msg("webhook job not finished before shutdown; it is left to redelivery unless it was already acknowledged")
 	}
 	q.mu.Unlock()
 	q.cancel()
+	// The cancelled jobs still record their failure in the delivery store.
+	select {
+	case <-done:
+	case <-time.After(drainGrace):
+	}
 	return fmt.Errorf("%d webhook jobs did not finish within the shutdown timeout", unfinished)
 }

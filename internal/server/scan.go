@@ -3,35 +3,12 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// The webhook reads only a few fields of a payload, and does so by scanning
-// the JSON rather than decoding it: the one decode of a delivery is the
-// handler's that takes it.
-
-// envelope holds the fields of a payload that route and log a delivery that
-// will run.
-type envelope struct {
-	number       int64
-	installation *int64
-	repository   string
-	issue        *int64
-	pullRequest  *int64
-}
-
-// Number is the issue's or pull request's number, or the top-level one.
-func (e *envelope) Number() int64 {
-	switch {
-	case e.issue != nil:
-		return *e.issue
-	case e.pullRequest != nil:
-		return *e.pullRequest
-	}
-	return e.number
-}
+// An ignored delivery needs only its action: the webhook scans the JSON for it
+// rather than decoding the whole payload.
 
 // members calls member for each key of the JSON object at b[i], with the index
 // of its value; member returns the index after the value, or -1 when the value
@@ -88,104 +65,6 @@ func scanAction(body []byte) (action string, ok bool) {
 		return v, true
 	})
 	return action, ok
-}
-
-// scanEnvelope reads the envelope of a JSON object as encoding/json would
-// decode it into {number, installation.id, repository.full_name, issue.number,
-// pull_request.number}: keys matched without case, the last of repeated keys
-// winning, null clearing a field, and a value of the wrong type making the
-// whole payload unreadable (ok false).
-func scanEnvelope(body []byte) (e envelope, ok bool) {
-	end, ok := members(body, 0, func(key []byte, v int) (int, bool) {
-		switch {
-		case bytes.EqualFold(key, []byte("number")):
-			return intAt(body, v, &e.number), false
-		case bytes.EqualFold(key, []byte("installation")):
-			return nestedInt(body, v, "id", &e.installation), false
-		case bytes.EqualFold(key, []byte("issue")):
-			return nestedInt(body, v, "number", &e.issue), false
-		case bytes.EqualFold(key, []byte("pull_request")):
-			return nestedInt(body, v, "number", &e.pullRequest), false
-		case bytes.EqualFold(key, []byte("repository")):
-			if isNull(body, v) {
-				e.repository = ""
-				return v + 4, false
-			}
-			return members1(body, v, func(key []byte, v int) int {
-				if !bytes.EqualFold(key, []byte("full_name")) {
-					return skipValue(body, v)
-				}
-				if isNull(body, v) {
-					return v + 4
-				}
-				s, next := stringAt(body, v)
-				if next < 0 {
-					return -1
-				}
-				e.repository = s
-				return next
-			}), false
-		}
-		return skipValue(body, v), false
-	})
-	return e, ok && skipSpace(body, end) == len(body)
-}
-
-// members1 is members for a nested object: the index after it, or -1.
-func members1(b []byte, i int, member func(key []byte, v int) int) int {
-	end, ok := members(b, i, func(key []byte, v int) (int, bool) { return member(key, v), false })
-	if !ok {
-		return -1
-	}
-	return end
-}
-
-// nestedInt reads obj.name of the object at b[i] into *dst, allocating it as
-// encoding/json does for a pointer to a struct, and clearing it for null.
-func nestedInt(b []byte, i int, name string, dst **int64) int {
-	if isNull(b, i) {
-		*dst = nil
-		return i + 4
-	}
-	if *dst == nil {
-		*dst = new(int64)
-	}
-	return members1(b, i, func(key []byte, v int) int {
-		if !bytes.EqualFold(key, []byte(name)) {
-			return skipValue(b, v)
-		}
-		return intAt(b, v, *dst)
-	})
-}
-
-func isNull(b []byte, i int) bool { return bytes.HasPrefix(b[i:], []byte("null")) }
-
-// intAt reads the integer at b[i] into *dst (null leaves it), returning the
-// index after it, or -1 for anything encoding/json would not put in an int.
-func intAt(b []byte, i int, dst *int64) int {
-	if isNull(b, i) {
-		return i + 4
-	}
-	j := i
-	if j < len(b) && b[j] == '-' {
-		j++
-	}
-	digits := j
-	for j < len(b) && '0' <= b[j] && b[j] <= '9' {
-		j++
-	}
-	if j == digits || (b[digits] == '0' && j-digits > 1) {
-		return -1
-	}
-	if j < len(b) && !strings.ContainsRune(",}] \t\n\r", rune(b[j])) {
-		return -1
-	}
-	n, err := strconv.ParseInt(string(b[i:j]), 10, 64)
-	if err != nil {
-		return -1
-	}
-	*dst = n
-	return j
 }
 
 // stringAt reads the JSON string at b[i]; next is the index after it, or -1

@@ -210,7 +210,6 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 		Logger: logger.With().Str("loop", "redelivery").Logger(), Metrics: s.metrics,
 	})
 	mux.Handle("POST "+WebhookRoute, &webhook{
-		secret:     []byte(cfg.GitHub.App.WebhookSecret),
 		macs:       newMACPool([]byte(cfg.GitHub.App.WebhookSecret)),
 		routes:     routes,
 		queue:      s.queue,

@@ -44,6 +44,9 @@ type setup struct {
 	order   []string // states, oldest first, for eviction
 	done    bool
 	limiter *clientLimiter
+	// spent is set once a browser has opened the link: the link then works
+	// no more, so a copy of the log opens nothing in another browser.
+	spent bool
 }
 
 // registration is one setup in progress, by its state.
@@ -96,6 +99,20 @@ func (s *setup) validToken(t string) bool {
 	return s.token != "" && subtle.ConstantTimeCompare([]byte(t), []byte(s.token)) == 1
 }
 
+// spendLink accepts the link's token once.
+func (s *setup) spendLink(t string) bool {
+	if !s.validToken(t) {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.spent {
+		return false
+	}
+	s.spent = true
+	return true
+}
+
 func (s *setup) requireCookie(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.hasCookie(r) {
@@ -108,12 +125,17 @@ func (s *setup) requireCookie(next http.HandlerFunc) http.HandlerFunc {
 
 func (s *setup) forbidden(w http.ResponseWriter) {
 	s.fail(w, http.StatusForbidden, "Open the setup link that secwg printed in its log when it started (it ends in ?token=…). "+
-		"Only that link can register the App.")
+		"Only that link can register the App, and only in the first browser that opens it; restart secwg for a new link.")
 }
 
 func (s *setup) start(w http.ResponseWriter, r *http.Request) {
 	if t := r.URL.Query().Get("token"); t != "" {
-		if !s.validToken(t) {
+		if s.hasCookie(r) {
+			// The same browser again (a reload, the link opened twice).
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		if !s.spendLink(t) {
 			s.forbidden(w)
 			return
 		}

@@ -572,3 +572,39 @@ func TestSetupCreatesAWebhookProxyChannelForALaptop(t *testing.T) {
 		t.Errorf("the manifest's hook is not the new channel: %s", html.UnescapeString(m[1]))
 	}
 }
+
+// The link opens setup in one browser: a second browser given the same link
+// (a copy of the log, say) is refused, while the first may open it again.
+func TestSetupLinkWorksInTheFirstBrowserOnly(t *testing.T) {
+	a := startApp(t, appOptions{configure: func(c *configT) { c.GitHub.App = appT{} }})
+	link := a.url + "/?token=" + a.server.SetupToken()
+	noRedirects := func() *http.Client {
+		return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	first := noRedirects()
+	res, err := first.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	cookies := res.Cookies()
+	if res.StatusCode != http.StatusSeeOther || len(cookies) != 1 {
+		t.Fatalf("first browser: status %d, cookies %v", res.StatusCode, cookies)
+	}
+	again, _ := http.NewRequest("GET", link, nil)
+	again.AddCookie(cookies[0])
+	if res, err = first.Do(again); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("first browser again: status %d, want 303", res.StatusCode)
+	}
+	if res, err = noRedirects().Get(link); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden || len(res.Cookies()) != 0 {
+		t.Errorf("second browser: status %d, cookies %v; want 403 and none", res.StatusCode, res.Cookies())
+	}
+}

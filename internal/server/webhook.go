@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/secwg/secwg/internal/coord"
 	"github.com/secwg/secwg/internal/httpstatus"
 	"github.com/secwg/secwg/internal/metrics"
 )
@@ -36,10 +38,39 @@ const (
 	outcomeNotConfigured = "not_configured"
 	outcomeOverBudget    = "over_budget"
 	outcomeUnavailable   = "store_unavailable"
+	outcomeInProgress    = "in_progress"
 )
 
 // retryAfterBusy is the Retry-After of a 503 for a full memory budget, in seconds.
 const retryAfterBusy = "5"
+
+// envelope holds the fields of a payload that log and route a delivery that
+// will run; the handler that takes the event decodes the rest.
+type envelope struct {
+	Number       int `json:"number"`
+	Installation *struct {
+		ID int64 `json:"id"`
+	} `json:"installation"`
+	Repository *struct {
+		FullName string `json:"full_name"`
+	} `json:"repository"`
+	Issue *struct {
+		Number int `json:"number"`
+	} `json:"issue"`
+	PullRequest *struct {
+		Number int `json:"number"`
+	} `json:"pull_request"`
+}
+
+func (e *envelope) number() int {
+	switch {
+	case e.Issue != nil:
+		return e.Issue.Number
+	case e.PullRequest != nil:
+		return e.PullRequest.Number
+	}
+	return e.Number
+}
 
 // Request headers, in canonical form: looking them up needs no conversion.
 const (
@@ -90,7 +121,6 @@ func validDeliveryID(s string) bool {
 // job, so that GitHub's delivery log tells the truth: 200 done, 500 failed (and
 // redelivered), 202 still processing past the acknowledgement timeout.
 type webhook struct {
-	secret     []byte
 	macs       *macPool
 	routes     routes
 	queue      *Queue
@@ -180,12 +210,8 @@ func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &httpstatus.Recorder{ResponseWriter: w}
 	// Only checked values reach the log line: the headers are a stranger's until then.
 	a := answer{event: "unverified", outcome: outcomeBadRequest}
-	logger := h.logger
-	if logger == nil {
-		logger = zerolog.Ctx(r.Context())
-	}
-	defer func() { h.record(logger, &a, sw.Status(), time.Since(start)) }()
-	h.serve(sw, r, &a, logger)
+	defer func() { h.record(h.logger, &a, sw.Status(), time.Since(start)) }()
+	h.serve(sw, r, &a, h.logger)
 }
 
 // record writes the delivery's one log line and counts it.
@@ -196,7 +222,7 @@ func (h *webhook) record(logger *zerolog.Logger, a *answer, status int, d time.D
 	}
 	e := logger.Info()
 	if status >= 400 {
-		e = h.rejectLogger(logger).Warn().Str("reason", a.reason)
+		e = h.rejected.Warn().Str("reason", a.reason)
 	}
 	e.Str(githubapp.LogKeyEventType, a.event).Str("github_event_action", a.action).
 		Str(githubapp.LogKeyDeliveryID, a.id).Str("outcome", a.outcome).
@@ -255,26 +281,9 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 			return
 		}
 	}
-	// An event no handler takes needs only its action, for the log line: a scan
-	// of the first keys, not a decode of the whole payload.
-	handler := h.routes[ev]
-	if handler == nil {
-		action, ok := scanAction(body)
-		if !ok {
-			reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
-			return
-		}
-		if validName(action) {
-			a.action = action
-		}
-		a.outcome = outcomeIgnored
-		w.WriteHeader(http.StatusAccepted)
-		io.WriteString(w, "ignored: secwg does not act on this event or action\n")
-		return
-	}
-	// The action alone decides whether the event is ignored, and the dedup
-	// store whether it is a duplicate: the full envelope is decoded only for a
-	// delivery that will run.
+	// Whether the event is ignored needs only its action: a scan of the first
+	// keys, not a decode of the whole payload, which only a delivery that will
+	// run gets.
 	action, ok := scanAction(body)
 	if !ok {
 		reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
@@ -283,7 +292,7 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 	if validName(action) {
 		a.action = action
 	}
-	if f, ok := handler.(ActionFilter); ok && !f.HandlesAction(ev, a.action) {
+	if !h.routes.handles(ev, a.action) {
 		a.outcome = outcomeIgnored
 		w.WriteHeader(http.StatusAccepted)
 		io.WriteString(w, "ignored: secwg does not act on this event or action\n")
@@ -291,7 +300,7 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 	}
 
 	hash := sha256.Sum256(body)
-	started, err := h.deliveries.Begin(r.Context(), id, hash)
+	claim, err := h.claim(r.Context(), id, hash)
 	switch {
 	case err != nil:
 		// Never process a delivery that cannot be deduplicated; GitHub records the
@@ -299,13 +308,18 @@ func (h *webhook) serve(w http.ResponseWriter, r *http.Request, a *answer, logge
 		logger.Error().Err(err).Msg("delivery store unavailable")
 		reject(http.StatusServiceUnavailable, outcomeUnavailable, "secwg cannot reach its delivery store; the delivery will be redelivered")
 		return
-	case !started:
+	case claim == coord.Done:
 		a.outcome = outcomeDuplicate
 		w.WriteHeader(http.StatusAccepted)
-		io.WriteString(w, "duplicate delivery: already processed or in progress\n")
+		io.WriteString(w, "duplicate delivery: already processed\n")
+		return
+	case claim == coord.InProgress:
+		// Not OK in GitHub's log: the job holding it may yet fail, or its
+		// process may have died, and only a failed delivery is redelivered.
+		reject(http.StatusServiceUnavailable, outcomeInProgress, "another job is still processing this delivery; it will be redelivered if that job does not finish it")
 		return
 	}
-	if h.run(w, r, a, logger, accepted{event: ev, id: id, action: action, handler: handler, body: sb, hash: hash}) {
+	if h.run(w, r, a, logger, accepted{event: ev, id: id, action: a.action, handler: h.routes[ev], body: sb, hash: hash}) {
 		release, keep = func() {}, true
 	}
 }
@@ -323,8 +337,8 @@ func (h *webhook) run(w http.ResponseWriter, r *http.Request, a *answer, logger 
 			logger.Error().Err(err).Msg("could not forget a delivery that will not run")
 		}
 	}
-	env, ok := scanEnvelope(d.body.bytes)
-	if !ok {
+	var env envelope
+	if err := json.Unmarshal(d.body.bytes, &env); err != nil {
 		forget()
 		reject(http.StatusBadRequest, outcomeBadRequest, "payload is not a JSON object")
 		return false
@@ -332,7 +346,7 @@ func (h *webhook) run(w http.ResponseWriter, r *http.Request, a *answer, logger 
 	// Every API call secwg makes is an installation's; GitHub puts the
 	// installation in every delivery to an App, so a payload without one (a
 	// repository webhook pointed here by mistake) has nothing to act for.
-	if env.installation == nil || *env.installation == 0 {
+	if env.Installation == nil || env.Installation.ID == 0 {
 		forget()
 		a.outcome = outcomeIgnored
 		w.WriteHeader(http.StatusAccepted)
@@ -341,12 +355,12 @@ func (h *webhook) run(w http.ResponseWriter, r *http.Request, a *answer, logger 
 	}
 
 	lc := logger.With().Str(githubapp.LogKeyEventType, ev).Str(githubapp.LogKeyDeliveryID, id).
-		Str("github_event_action", a.action).Int64(githubapp.LogKeyInstallationID, *env.installation)
-	if env.repository != "" {
-		lc = lc.Str("github_repository", env.repository)
+		Str("github_event_action", a.action).Int64(githubapp.LogKeyInstallationID, env.Installation.ID)
+	if env.Repository != nil {
+		lc = lc.Str("github_repository", env.Repository.FullName)
 	}
-	if n := env.Number(); n != 0 {
-		lc = lc.Int64("github_number", n)
+	if n := env.number(); n != 0 {
+		lc = lc.Int("github_number", n)
 	}
 	result := make(chan error, 1)
 	held := d.body
@@ -363,6 +377,7 @@ func (h *webhook) run(w http.ResponseWriter, r *http.Request, a *answer, logger 
 				logStoreError(lc, err2, "could not forget the failed delivery; its redelivery waits for the processing mark to expire")
 			}
 			held.release()
+			held.recycle()
 			result <- err
 		}}
 	if err := h.queue.Submit(j); err != nil {
@@ -393,18 +408,34 @@ func (h *webhook) run(w http.ResponseWriter, r *http.Request, a *answer, logger 
 	return true
 }
 
+// claim claims the delivery, waiting up to the acknowledgement timeout while
+// another job holds it, so that a redelivery or replay racing the original is
+// answered by the original's outcome: Done once it succeeds, Claimed (and run
+// here) once it fails and is forgotten.
+func (h *webhook) claim(ctx context.Context, id string, hash [sha256.Size]byte) (coord.Claim, error) {
+	deadline := time.Now().Add(h.ackTimeout)
+	wait := 10 * time.Millisecond
+	for {
+		c, err := h.deliveries.Claim(ctx, id, hash)
+		if err != nil || c != coord.InProgress || time.Now().Add(wait).After(deadline) {
+			return c, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return c, nil
+		case <-t.C:
+		}
+		wait = min(2*wait, 500*time.Millisecond)
+	}
+}
+
 func logStoreError(lc zerolog.Context, err error, msg string) {
 	if err != nil {
 		l := lc.Logger()
 		l.Error().Err(err).Msg(msg)
 	}
-}
-
-func (h *webhook) rejectLogger(fallback *zerolog.Logger) *zerolog.Logger {
-	if h.rejected != nil {
-		return h.rejected
-	}
-	return fallback
 }
 
 // rejectSampler lets a burst of refusals through each second, then one in 100.

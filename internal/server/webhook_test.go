@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -395,4 +396,81 @@ func FuzzScanAction(f *testing.F) {
 // first; GitHub never repeats a key.
 func hasDuplicateKey(body []byte) bool {
 	return strings.Count(string(body), `"action"`) > 1
+}
+
+// A redelivery that arrives while the original's job runs gets the original's
+// outcome instead of an OK that would close it in GitHub's log: it runs once
+// the original fails, is a duplicate once it succeeds, and is answered as not
+// done (so redelivered later) while the original outlives the acknowledgement.
+func TestRedeliveryRacingItsOriginalWaitsForTheOutcome(t *testing.T) {
+	tests := []struct {
+		name         string
+		outcome      error // what the original's job returns once released
+		release      bool
+		wantStatus   int
+		wantRuns     int
+		wantOriginal int
+	}{
+		{"original fails: the redelivery runs it", fmt.Errorf("GitHub said 502"), true, 200, 2, 500},
+		{"original succeeds: a duplicate", nil, true, 202, 1, 200},
+		{"original still running: not OK yet", nil, false, 503, 1, 202},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gate := make(chan struct{})
+			first := true
+			var mu sync.Mutex
+			h := &recorder{events: []string{"issues"}, do: func(ctx context.Context, _ string) error {
+				mu.Lock()
+				isFirst := first
+				first = false
+				mu.Unlock()
+				if !isFirst {
+					return nil
+				}
+				select {
+				case <-gate:
+				case <-ctx.Done():
+				}
+				return tt.outcome
+			}}
+			a := startApp(t, appOptions{
+				configure: func(c *configT) { c.Server.AckTimeout = 2 * time.Second },
+				opts:      []Option{WithHandlers(h)},
+			})
+			original := make(chan int, 1)
+			go func() {
+				status, _ := a.deliver("issues", "raced", labeled)
+				original <- status
+			}()
+			eventually(t, "the original's job", func() bool { return h.count() == 1 })
+			redelivered := make(chan int, 1)
+			go func() {
+				status, _ := a.deliver("issues", "raced", labeled)
+				redelivered <- status
+			}()
+			if tt.release {
+				// Give the redelivery time to find the original in progress; its
+				// answer is the same if it comes later.
+				time.Sleep(100 * time.Millisecond)
+				close(gate)
+			}
+			if got := <-redelivered; got != tt.wantStatus {
+				t.Errorf("redelivery answered %d, want %d", got, tt.wantStatus)
+			}
+			if got := <-original; got != tt.wantOriginal {
+				t.Errorf("original answered %d, want %d", got, tt.wantOriginal)
+			}
+			if !tt.release {
+				close(gate)
+			}
+			eventually(t, "the jobs", func() bool { return h.count() == tt.wantRuns })
+			if err := a.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if h.count() != tt.wantRuns {
+				t.Errorf("handler ran %d times, want %d", h.count(), tt.wantRuns)
+			}
+		})
+	}
 }

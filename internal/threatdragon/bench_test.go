@@ -44,3 +44,23 @@ func BenchmarkDecodeFlatArray(b *testing.B) {
 		}
 	}
 }
+
+// emptyThreats is a model at the size cap of empty threat objects, the most
+// threats a megabyte can hold.
+func emptyThreats() []byte {
+	const head, tail = `{"summary": {}, "detail": {"diagrams": [{"cells": [{"data": {"threats": [`, `{}]}}]}]}}`
+	n := (1<<20 - len(head) - len(tail)) / len(`{},`)
+	return []byte(head + strings.Repeat(`{},`, n) + tail)
+}
+
+// BenchmarkDecodeEmptyThreats decodes a megabyte of empty threats.
+func BenchmarkDecodeEmptyThreats(b *testing.B) {
+	data := emptyThreats()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -37,10 +37,26 @@ type Threat struct {
 	// Diagram is the title of the diagram, DiagramType its type (STRIDE,
 	// LINDDUN, CIA, DIE, PLOT4ai, Generic); Element names the cell.
 	Diagram, DiagramType, Element string
-	// Keys lists the keys the object holds, to tell a missing field from an empty one.
-	Keys map[string]bool
+	// held marks which of threatKeys the object holds, to tell a missing
+	// field from an empty one.
+	held uint8
 
 	diagram int
+}
+
+// threatKeys are the keys of a threat that Threat holds, in the order of
+// their bits in held.
+var threatKeys = [...]string{"id", "title", "type", "status", "severity", "mitigation", "modelType", "description"}
+
+// Has reports whether the threat's object holds key, one of the keys whose
+// values Threat holds, even with an empty value.
+func (t *Threat) Has(key string) bool {
+	for i, k := range threatKeys {
+		if k == key {
+			return t.held&(1<<i) != 0
+		}
+	}
+	return false
 }
 
 // threatPath is where threats sit: detail.diagrams[].cells[].data.threats[].
@@ -67,7 +83,8 @@ func Decode(data []byte) (*Model, error) {
 	var diagrams []diagram
 	var elements []string
 	var threatCell []int
-	var cur *Threat
+	// cur points at next while a threat's object is read.
+	var cur, next *Threat = nil, &Threat{}
 	v1 := false
 	// at reports whether the innermost value sits at path, written as keys
 	// and "[]" for array elements; it compares without allocating.
@@ -99,7 +116,7 @@ func Decode(data []byte) (*Model, error) {
 					rootKeys[key] = true
 				}
 				if cur != nil && len(stack) == 9 {
-					cur.Keys[key] = true
+					cur.hold(key)
 				}
 				continue
 			}
@@ -116,7 +133,8 @@ func Decode(data []byte) (*Model, error) {
 					return nil, fmt.Errorf("the JSON nests more than %d levels", MaxDepth)
 				}
 				if t == '{' && at(threatPath...) {
-					cur = &Threat{Start: int(dec.InputOffset()) - 1, Keys: map[string]bool{}}
+					*next = Threat{Start: int(dec.InputOffset()) - 1}
+					cur = next
 				}
 				if t == '{' && at("detail", "diagrams", "[]") {
 					diagrams = append(diagrams, diagram{})
@@ -185,6 +203,15 @@ func markValueDone(stack []frame) {
 	}
 }
 
+// hold marks key as held by the threat's object.
+func (t *Threat) hold(key string) {
+	for i, k := range threatKeys {
+		if k == key {
+			t.held |= 1 << i
+		}
+	}
+}
+
 func (t *Threat) set(key, v string) {
 	switch key {
 	case "id":
@@ -239,11 +266,4 @@ func syntaxError(data []byte, dec *json.Decoder, err error) error {
 		off = len(data)
 	}
 	return &SyntaxError{Offset: min(off, len(data)), Msg: "invalid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
-}
-
-// Looks reports whether data is plausibly a Threat Dragon model, without
-// decoding it: a JSON object that names "summary" and "detail".
-func Looks(data []byte) bool {
-	d := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	return len(d) > 0 && d[0] == '{' && bytes.Contains(data, []byte(`"summary"`)) && bytes.Contains(data, []byte(`"detail"`))
 }

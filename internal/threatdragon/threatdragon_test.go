@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -21,7 +22,7 @@ func TestDecodeFindsThreatsWithTheirOffsets(t *testing.T) {
 		t.Fatalf("model %+v", m)
 	}
 	a := m.Threats[0]
-	if a.ID != "a" || a.Type != "Tampering" || a.Status != "Open" || !a.Keys["mitigation"] || a.Keys["severity"] {
+	if a.ID != "a" || a.Type != "Tampering" || a.Status != "Open" || !a.Has("mitigation") || a.Has("severity") {
 		t.Errorf("threat a %+v", a)
 	}
 	if doc[a.Start] != '{' || doc[a.End] != '}' || doc[a.Start:a.Start+7] != `{"id": ` {
@@ -79,6 +80,46 @@ func TestDecodeTheAnchorModel(t *testing.T) {
 	for _, th := range m.Threats {
 		if th.ModelType != "STRIDE" || th.DiagramType != "STRIDE" || th.Status != "Mitigated" || th.Mitigation == "" {
 			t.Errorf("threat %+v", th)
+		}
+	}
+}
+
+// Empty threats cost no allocation of their own: a megabyte of them must
+// not take a heap object each.
+func TestDecodeAllocatesNothingPerEmptyThreat(t *testing.T) {
+	for _, n := range []int{1000, 10000} {
+		data := []byte(`{"summary": {}, "detail": {"diagrams": [{"cells": [{"data": {"threats": [` +
+			strings.Repeat(`{},`, n-1) + `{}]}}]}]}}`)
+		var m *Model
+		allocs := testing.AllocsPerRun(1, func() {
+			var err error
+			if m, err = Decode(data); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if len(m.Threats) != n || allocs > float64(n/10) {
+			t.Errorf("%d threats took %.0f allocations, want %d threats and at most %d", len(m.Threats), allocs, n, n/10)
+		}
+	}
+}
+
+func TestDecodeTellsAMissingFieldFromAnEmptyOne(t *testing.T) {
+	m, err := Decode([]byte(`{"summary": {}, "detail": {"diagrams": [{"cells": [{"data": {"threats": [
+		{"id": "a", "severity": "", "x": 1, "nested": {"title": "t"}}, {}]}}]}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		threat int
+		key    string
+		want   bool
+	}{
+		{0, "id", true}, {0, "severity", true}, {0, "title", false}, {0, "x", false}, {0, "mitigation", false},
+		{1, "id", false}, {1, "severity", false},
+	}
+	for _, tt := range tests {
+		if got := m.Threats[tt.threat].Has(tt.key); got != tt.want {
+			t.Errorf("threat %d holds %q: %v, want %v", tt.threat, tt.key, got, tt.want)
 		}
 	}
 }

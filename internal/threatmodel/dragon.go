@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"path"
-	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/secwg/secwg/internal/threatdragon"
 )
@@ -36,27 +34,6 @@ func formatOf(file string) (reader func(file string, data []byte) (*Document, er
 
 // Threat Dragon's threat statuses, mapped to the format's.
 var dragonStatuses = map[string]string{"open": StatusOpen, "mitigated": StatusMitigated, "notapplicable": StatusNotApplicable}
-
-// lineIndex turns byte offsets of a file into positions.
-type lineIndex struct {
-	data   []byte
-	starts []int
-}
-
-func newLineIndex(data []byte) lineIndex {
-	li := lineIndex{data: data, starts: []int{0}}
-	for i, c := range data {
-		if c == '\n' {
-			li.starts = append(li.starts, i+1)
-		}
-	}
-	return li
-}
-
-func (li lineIndex) at(off int) (line, col int) {
-	i := sort.Search(len(li.starts), func(i int) bool { return li.starts[i] > off }) - 1
-	return i + 1, utf8.RuneCount(li.data[li.starts[i]:off]) + 1
-}
 
 // parseThreatDragon reads an OWASP Threat Dragon v2 model: each threat of
 // each diagram cell is an entry, its findings at the threat's JSON object.

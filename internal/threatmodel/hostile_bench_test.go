@@ -12,7 +12,7 @@ func BenchmarkHostile(b *testing.B) {
 		b.Run(s.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			check := func() {
-				if _, err := Check([]File{{Path: "hostile.md", Data: data}}, Options{}); err != nil {
+				if _, err := Check([]File{{Path: s.file(), Data: data}}, Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}

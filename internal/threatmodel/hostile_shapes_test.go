@@ -13,6 +13,16 @@ import (
 type hostileShape struct {
 	name  string
 	build func(size int) []byte
+	// path is the file's name, which picks its reader; hostile.md if empty.
+	path string
+}
+
+// file names the shape's file.
+func (s hostileShape) file() string {
+	if s.path == "" {
+		return "hostile.md"
+	}
+	return s.path
 }
 
 // input builds the shape at most size bytes long.
@@ -53,31 +63,34 @@ func repeatTo(prefix, unit, suffix string, size int) []byte {
 // hostileShapes are the inputs that once took the checker minutes or
 // gigabytes: each is built to the size asked for.
 var hostileShapes = []hostileShape{
-	{"LongLine", func(n int) []byte { return repeatTo("", "a [b]( *c_ ", "\n", n) }},
-	{"Headings", func(n int) []byte {
+	{name: "LongLine", build: func(n int) []byte { return repeatTo("", "a [b]( *c_ ", "\n", n) }},
+	{name: "Headings", build: func(n int) []byte {
 		return repeatTo("", "#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n\n", "", n)
 	}},
-	{"NestedListOneLine", func(n int) []byte {
+	{name: "NestedListOneLine", build: func(n int) []byte {
 		return repeatTo("#### T-A-1: x (CWE-1)\n\n", "- ", "**STRIDE**: Spoofing\n", n)
 	}},
-	{"IndentedListLines", func(n int) []byte {
+	{name: "IndentedListLines", build: func(n int) []byte {
 		return fill("", n, func(i int) string { return strings.Repeat(" ", 2*(i%4000)) + "- x\n" }, "")
 	}},
-	{"NestedBlockQuotes", func(n int) []byte { return repeatTo("", ">", " x\n", n) }},
-	{"LinkOpeners", func(n int) []byte {
+	{name: "NestedBlockQuotes", build: func(n int) []byte { return repeatTo("", ">", " x\n", n) }},
+	{name: "LinkOpeners", build: func(n int) []byte {
 		return repeatTo("#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing ", "[x](", "\n- **Status**: Accepted\n- **Rationale**: r\n", n)
 	}},
-	{"EmphasisInHeading", func(n int) []byte { return repeatTo("#### T-A-1: ", "*a_", "\n", n) }},
-	{"MitigationIDs", func(n int) []byte {
+	{name: "EmphasisInHeading", build: func(n int) []byte { return repeatTo("#### T-A-1: ", "*a_", "\n", n) }},
+	{name: "MitigationIDs", build: func(n int) []byte {
 		return fill("#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n- **Mitigations**: ", n,
 			func(i int) string { return fmt.Sprintf("M-%d, ", i) }, "\n")
 	}},
-	{"LinkReferenceDefinitions", func(n int) []byte {
+	{name: "LinkReferenceDefinitions", build: func(n int) []byte {
 		return fill("#### T-A-1: x (CWE-1)\n\n- **STRIDE**: Spoofing\n\n", n,
 			func(i int) string { return fmt.Sprintf("[r%d]: /u\n", i) }, "")
 	}},
-	{"ManyFindings", func(n int) []byte {
+	{name: "ManyFindings", build: func(n int) []byte {
 		return repeatTo("", "# T-A-1: x\n- **STRIDE**: Q\n- **Status**: Q\n- **Mitigations**: M-Q\n", "", n)
+	}},
+	{name: "ThreatDragonOneLine", path: "hostile.json", build: func(n int) []byte {
+		return repeatTo(`{"summary":{},"detail":{"diagrams":[{"cells":[{"data":{"threats":[`, `{"id":"a"},`, `{"id":"a"}]}}]}]}}`, n)
 	}},
 }
 

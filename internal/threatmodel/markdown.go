@@ -154,6 +154,7 @@ type source struct {
 	all   []byte // the whole file
 	base  int    // offset of the Markdown body within all
 	lines []int  // offsets in all where each line starts
+	index *lineIndex
 }
 
 func newSource(data []byte) (*source, error) {
@@ -164,18 +165,11 @@ func newSource(data []byte) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &source{all: data}
-	s.lines = make([]int, 1, bytes.Count(data, []byte{'\n'})+1)
-	for i := 0; ; {
-		j := bytes.IndexByte(data[i:], '\n')
-		if j < 0 {
-			break
-		}
-		i += j + 1
-		s.lines = append(s.lines, i)
-	}
+	s := &source{all: data, index: newLineIndex(data)}
+	s.lines = s.index.starts
 	if bytes.HasPrefix(data, []byte("\ufeff")) {
 		s.base = 3
+		s.index.skip = 3
 	}
 	s.base = frontMatterEnd(data, s.base, s.lines)
 	return s, nil
@@ -219,13 +213,7 @@ func (s *source) body() []byte { return s.all[s.base:] }
 // position turns an offset into the body into a 1-based line and a 1-based
 // column counted in Unicode code points.
 func (s *source) position(bodyOffset int) (line, column int) {
-	off := bodyOffset + s.base
-	i := sort.Search(len(s.lines), func(i int) bool { return s.lines[i] > off }) - 1
-	start := s.lines[i]
-	if i == 0 && s.base >= 3 && bytes.HasPrefix(s.all, []byte("\ufeff")) {
-		start = 3
-	}
-	return i + 1, utf8.RuneCount(s.all[start:off]) + 1
+	return s.index.at(bodyOffset + s.base)
 }
 
 // lineStart returns the body offset at which the line holding bodyOffset starts.

@@ -50,7 +50,7 @@ func Summary(r *Report) string {
 	for _, doc := range r.Documents {
 		if doc.SectionMissing {
 			w.line("")
-			w.line("%s has no heading matching the configured section; nothing in it was checked.", code(doc.Path))
+			w.line("%s has no heading matching the configured section; nothing in it was checked.", mdsafe.Code(doc.Path))
 		}
 	}
 	w.line("")
@@ -109,7 +109,7 @@ func Summary(r *Report) string {
 		w.line("Added, changed and renamed entries are enforced, and so are the entries linked to them; removed entries and status changes are listed for reviewers.")
 		w.line("")
 		for _, c := range changes {
-			w.line("- %s", changeLine(c, mdsafe.Cell, code))
+			w.line("- %s", changeLine(c, mdsafe.Cell, mdsafe.Code))
 		}
 	}
 	if w.omitted > 0 {
@@ -147,13 +147,4 @@ func orDash(s string) string {
 		return "–"
 	}
 	return s
-}
-
-// code renders a path as inline code, which needs no escaping inside; a path
-// holding a backtick falls back to escaped text.
-func code(s string) string {
-	if strings.ContainsAny(s, "`\n\r|") {
-		return mdsafe.Cell(s)
-	}
-	return "`" + s + "`"
 }

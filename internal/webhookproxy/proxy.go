@@ -15,8 +15,11 @@
 // JavaScript's shortest form, no escape that JSON.stringify would not write
 // (\/, \u00e9, \u003c). GitHub's deliveries are compact JSON, so they usually
 // survive; one that does not fails X-Hub-Signature-256 and is answered 401,
-// exactly as it is through smee-client, and shows as failed in the App's
-// delivery log. The channel URL is a secret: whoever knows it reads every
+// exactly as it is through smee-client. smee.io answers GitHub 200 as soon
+// as it relays a delivery, so GitHub's log shows every proxied delivery as OK:
+// a delivery refused or failed here, or sent while the proxy was
+// disconnected, is not redelivered. The proxy is for trials, not production.
+// The channel URL is a secret: whoever knows it reads every
 // delivery (private repositories' included), so only its host is logged. The
 // proxy never relaxes the signature check: it only rebuilds
 // the bytes as faithfully as the channel allows. The query is not forwarded
