@@ -198,6 +198,9 @@ func New(cfg *config.Config, logger zerolog.Logger, opts ...Option) (*Server, er
 	checks := checkrun.New(clients, time.Now, logger, checkrun.Options{
 		App:            app,
 		MaxAnnotations: maxAnnotations,
+		// Two deliveries for one commit (a push and /recheck, on any replica)
+		// must not both create its run.
+		Locker: s.store,
 	})
 	s.queue = NewQueue(cfg.Server.QueueSize, cfg.Server.Workers, cfg.Server.JobTimeout, s.metrics, logger)
 
