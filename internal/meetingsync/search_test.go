@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -37,6 +38,13 @@ func TestIncompleteSearchIsWarnedAboutAndItsItemsKept(t *testing.T) {
 // repository's: the org is asked once a pass, however many standing items
 // search, not once per search.
 func TestSearchClientIsResolvedOncePerPass(t *testing.T) {
+	// go-githubapp asks GET /users/{username}/installation after an
+	// organisation's 404; the quick subset of GitHub's description lacks it.
+	if path := os.Getenv(githubtest.EnvOpenAPI); path != "" {
+		if desc, err := os.ReadFile(path); err != nil || !bytes.Contains(desc, []byte(`"/users/{username}/installation"`)) {
+			t.Skipf("%s (%s) lacks GET /users/{username}/installation; run with GitHub's whole description, as .ci/run does", githubtest.EnvOpenAPI, path)
+		}
+	}
 	for _, searches := range []int{0, 1, 3} {
 		t.Run(fmt.Sprint(searches), func(t *testing.T) {
 			e := newEnv(t, leadTimeAt)
