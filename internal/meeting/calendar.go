@@ -141,6 +141,29 @@ func newRuleSeries(s Schedule) (*series, error) {
 	return &series{uid: "schedule", start: start, rules: []*rrule.ROption{rule}}, nil
 }
 
+// checkOrdinals refuses numbered weekdays RFC 5545 does not allow: only in a
+// MONTHLY rule (1 to 5 either way) or a YEARLY one (1 to 53, or 1 to 5 with
+// BYMONTH). rrule-go indexes its tables with them unchecked, so one out of
+// range in a stranger's calendar would panic the expansion.
+func checkOrdinals(opt *rrule.ROption) error {
+	limit := 0
+	switch {
+	case opt.Freq == rrule.MONTHLY, opt.Freq == rrule.YEARLY && len(opt.Bymonth) > 0:
+		limit = 5
+	case opt.Freq == rrule.YEARLY:
+		limit = 53
+	}
+	for _, d := range opt.Byweekday {
+		if n := d.N(); n != 0 && (n > limit || n < -limit) {
+			if limit == 0 {
+				return fmt.Errorf("BYDAY=%s: a numbered weekday needs FREQ=MONTHLY or YEARLY", d)
+			}
+			return fmt.Errorf("BYDAY=%s: the number must be 1 to %d, or -1 to -%d", d, limit, limit)
+		}
+	}
+	return nil
+}
+
 func parseRule(text string, loc *time.Location) (*rrule.ROption, error) {
 	text = strings.TrimPrefix(strings.TrimSpace(text), "RRULE:")
 	if text == "" {
@@ -156,6 +179,9 @@ func parseRule(text string, loc *time.Location) (*rrule.ROption, error) {
 	}
 	if !opt.Dtstart.IsZero() {
 		return nil, fmt.Errorf("%q: DTSTART belongs in start, not in the rule", text)
+	}
+	if err := checkOrdinals(opt); err != nil {
+		return nil, fmt.Errorf("%q: %v", text, err)
 	}
 	// Build once to surface invalid BY* values now rather than at expansion.
 	probe := *opt

@@ -69,7 +69,7 @@ func FuzzNextOccurrenceMatchesFullExpansion(f *testing.F) {
 		}
 		loc, _ := time.LoadLocation(zones[int(zone)%len(zones)])
 		opt, err := parseRule(rule, loc)
-		if err != nil || opt == nil || opt.Count > 0 {
+		if err != nil || opt == nil || opt.Count > 0 || mixesOrdinalDays(opt) {
 			return
 		}
 		s := &series{uid: "x", start: time.Unix(start, 0).In(loc), dur: span{exact: time.Hour}, rules: []*rrule.ROption{opt}}
@@ -110,4 +110,19 @@ func FuzzNextOccurrenceMatchesFullExpansion(f *testing.F) {
 			t.Fatalf("rule %q from %s at %s: search found %s, full expansion %s", rule, s.start, now, got.Start, want.UTC())
 		}
 	})
+}
+
+// mixesOrdinalDays reports a BYDAY that lists plain and numbered weekdays
+// together (FR,1MO): rrule-go v1.8.2, the oracle here, expands such a rule to
+// nothing at all, so it cannot judge the search's answer.
+func mixesOrdinalDays(o *rrule.ROption) bool {
+	plain, numbered := false, false
+	for _, d := range o.Byweekday {
+		if d.N() == 0 {
+			plain = true
+		} else {
+			numbered = true
+		}
+	}
+	return plain && numbered
 }
